@@ -1,0 +1,2 @@
+/** Seeded randomness. @module */
+export { hashString32, Rng } from "./rng.ts";

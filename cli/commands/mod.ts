@@ -1,0 +1,8 @@
+/**
+ * The registry of `pb` commands: one import and one entry per command, in help order.
+ * @module
+ */
+import type { Command } from "../command.ts";
+
+/** Every `pb` command, in the order `pb --help` lists them. */
+export const COMMANDS: Command[] = [];
