@@ -1,0 +1,2 @@
+/** Evaluation metrics. @module */
+export * from "./clustering.ts";
