@@ -62,7 +62,7 @@ export function parseCommandArgs(cmd: Command, argv: string[]): ParsedArgs | "he
     return { values: r.values as ParsedArgs["values"], positionals: r.positionals };
   } catch (e) {
     const msg = (e as Error).message.split("\n")[0]!.replace(/\. To specify.*$/, "");
-    throw new UsageError(`pb ${cmd.name}: ${msg} (see pb ${cmd.name} --help)`);
+    throw new UsageError(`${msg} (see pb ${cmd.name} --help)`);
   }
 }
 

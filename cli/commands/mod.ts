@@ -3,6 +3,9 @@
  * @module
  */
 import type { Command } from "../command.ts";
+import { metricsCommand } from "./metrics.ts";
 
 /** Every `pb` command, in the order `pb --help` lists them. */
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [
+  metricsCommand,
+];
