@@ -20,11 +20,8 @@ Deno.test("encodeNpy/decodeNpy round-trip every dtype and shape", () => {
           ? Uint8Array.from({ length: n }, (_, i) => i % 256)
           : Int32Array.from({ length: n }, (_, i) => i - 5);
         const bytes = encodeNpy({ dtype, shape: [rows, cols], data });
-        assertEquals(
-          (bytes.length -
-            (bytes.length - n * (dtype === "float64" || dtype === "int64" ? 8 : dtype === "uint8" ? 1 : 4))) % 64,
-          0,
-        );
+        const itemBytes = dtype === "float64" || dtype === "int64" ? 8 : dtype === "uint8" ? 1 : 4;
+        assertEquals((bytes.length - n * itemBytes) % 64, 0, "data starts on a 64-byte boundary");
         const back = decodeNpy(bytes);
         assertEquals(back.shape, [rows, cols]);
         assertEquals(Array.from(back.data), Array.from(data));
@@ -42,8 +39,8 @@ Deno.test("decodeNpy names the file and the problem for malformed input", () => 
   withTail.set(big);
   assertThrows(() => decodeNpy(withTail, "x.npy"), DataFileError, "unexpected bytes");
   const bigEndian = encodeNpy({ dtype: "float32", shape: [1], data: new Float32Array(1) });
-  const header = new TextDecoder().decode(bigEndian.subarray(0, 64)).replace("<f4", ">f4");
-  bigEndian.set(new TextEncoder().encode(header));
+  const at = new TextDecoder("latin1").decode(bigEndian.subarray(0, 64)).indexOf("<f4");
+  bigEndian[at] = ">".charCodeAt(0);
   assertThrows(() => decodeNpy(bigEndian, "be.npy"), DataFileError, "unsupported dtype '>f4'");
 });
 
@@ -52,9 +49,6 @@ Deno.test("NpyRowWriter streams rows and writes the final shape; readNpy reads i
   const w = await NpyRowWriter.open(`${dir}/x.npy`, "float32", 3);
   await w.write(Float32Array.of(1, 2, 3));
   await w.write(Float32Array.of(4, 5, 6, 7, 8, 9));
-  assertThrows(() => {
-    throw new RangeError("sync");
-  });
   await assertRejects(() => w.write(Float32Array.of(1)), RangeError);
   await w.close();
   const a = await readNpy(`${dir}/x.npy`);
