@@ -1,0 +1,3 @@
+/** Gallery: known persons, their exemplars, and the heuristics that choose them from a clustering. @module */
+export * from "./exemplars.ts";
+export * from "./gallery.ts";
