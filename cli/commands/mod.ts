@@ -3,9 +3,11 @@
  * @module
  */
 import type { Command } from "../command.ts";
+import { generateCommand } from "./generate.ts";
 import { metricsCommand } from "./metrics.ts";
 
 /** Every `pb` command, in the order `pb --help` lists them. */
 export const COMMANDS: Command[] = [
+  generateCommand,
   metricsCommand,
 ];
