@@ -1,0 +1,194 @@
+/**
+ * Assignment benchmark: lasso sparse coding per query and batched, at 100 / 500 / 2000 atoms × d = 128 / 512,
+ * against the scikit-learn anchors of ../shared/PERFORMANCE.md and against our own centroid method measured in
+ * the same run, at equal objective (objective gap against a tightly converged solve is reported).
+ *
+ * Run: `deno run -A benchmarks/assign_bench.ts [--quick] [--json FILE] [--sizes 100x128,500x512]`
+ *
+ * Data: random unit atoms and random unit queries (seeded), λ = 0.1, as the anchors were measured.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  assign,
+  type LassoSolver,
+  LassoWorkspace,
+  prepareLasso,
+  solveLassoBatch,
+  solveLassoInto,
+} from "../algorithms/assignment/mod.ts";
+import { galleryFromAtoms } from "../algorithms/gallery/mod.ts";
+import { Rng } from "../algorithms/random/rng.ts";
+import { writeFileAtomic } from "../datasets/npy.ts";
+
+/** scikit-learn 1.2 anchors (ms per query), ../shared/PERFORMANCE.md. */
+export const SKLEARN_ANCHORS: Record<string, { lasso: number; lars: number; sparseCoder: number; floor: number }> = {
+  "100x128": { lasso: 0.44, lars: 1.12, sparseCoder: 0.055, floor: 0.003 },
+  "500x128": { lasso: 1.17, lars: 2.43, sparseCoder: 0.59, floor: 0.007 },
+  "2000x128": { lasso: 4.42, lars: 5.40, sparseCoder: 2.89, floor: 0.022 },
+  "100x512": { lasso: 1.07, lars: 1.39, sparseCoder: 0.066, floor: 0.006 },
+  "500x512": { lasso: 4.24, lars: 7.62, sparseCoder: 0.31, floor: 0.021 },
+  "2000x512": { lasso: 20.0, lars: 5.58, sparseCoder: 2.04, floor: 0.130 },
+};
+
+const LAMBDA = 0.1;
+
+function unitRows(rng: Rng, n: number, dim: number): Float32Array {
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let t = 0; t < dim; t++) (out[i * dim + t] = rng.normal(), s += out[i * dim + t]! ** 2);
+    const inv = 1 / Math.sqrt(s);
+    for (let t = 0; t < dim; t++) out[i * dim + t]! *= inv;
+  }
+  return out;
+}
+
+/** Runs fn repeatedly for at least minMs (after one warm-up) and returns ms per call (median of 3 rounds). */
+function timeIt(fn: () => void, minMs: number): number {
+  fn();
+  const rounds: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    let calls = 0;
+    const t0 = performance.now();
+    let t1 = t0;
+    while (t1 - t0 < minMs / 3 || calls === 0) {
+      fn();
+      calls++;
+      t1 = performance.now();
+    }
+    rounds.push((t1 - t0) / calls);
+  }
+  return rounds.sort((a, b) => a - b)[1]!;
+}
+
+/** One benchmark row. */
+export interface AssignBenchRow {
+  size: string;
+  atoms: number;
+  dim: number;
+  gramMs: number;
+  perQueryMs: Record<string, number>;
+  batchedMs: number;
+  centroidMs: number;
+  floorMs: number;
+  meanNonZeros: number;
+  maxRelObjectiveGap: Record<string, number>;
+}
+
+function benchSize(atoms: number, dim: number, quick: boolean): AssignBenchRow {
+  const rng = new Rng(`assign-bench-${atoms}x${dim}`);
+  const d = unitRows(rng, atoms, dim);
+  const nq = quick ? 50 : atoms >= 2000 ? 200 : 500;
+  const q = unitRows(rng, nq, dim);
+  const minMs = quick ? 150 : 1500;
+  let dict = prepareLasso(d, dim);
+  const gramMs = timeIt(() => (dict = prepareLasso(d, dim)), quick ? 1 : 300);
+  // Tightly converged reference objectives.
+  const tight = solveLassoBatch(dict, q, LAMBDA, { tol: 1e-13 });
+  let nnz = 0;
+  for (let i = 0; i < tight.codes.length; i++) if (tight.codes[i] !== 0) nnz++;
+
+  const ws = new LassoWorkspace(atoms), x = new Float64Array(atoms);
+  const perQueryMs: Record<string, number> = {}, gaps: Record<string, number> = {};
+  const solvers: [string, LassoSolver, number][] = [["cd", "cd", nq], ["fista", "fista", Math.min(nq, quick ? 5 : 20)]];
+  for (const [name, solver, count] of solvers) {
+    let qi = 0, worst = 0;
+    const opts = { solver, tol: 1e-6 };
+    perQueryMs[name] = timeIt(() => {
+      const r = solveLassoInto(dict, ws, q, (qi % count) * dim, LAMBDA, x, opts);
+      const ref = tight.objective[qi % count]!;
+      worst = Math.max(worst, (r.objective - ref) / ref);
+      qi++;
+    }, name === "fista" ? minMs / 3 : minMs);
+    gaps[name] = worst;
+  }
+  const batch = () => solveLassoBatch(dict, q, LAMBDA, { tol: 1e-6 });
+  const batchedMs = timeIt(batch, minMs) / nq;
+  const b = batch();
+  let worstBatch = 0;
+  for (let i = 0; i < nq; i++) {
+    worstBatch = Math.max(worstBatch, (b.objective[i]! - tight.objective[i]!) / tight.objective[i]!);
+  }
+  gaps["batched"] = worstBatch;
+  // Our centroid method: persons of 5 atoms each → atoms/5 centroids, one query at a time.
+  const person = Int32Array.from({ length: atoms }, (_, i) => Math.floor(i / 5));
+  const gallery = galleryFromAtoms(d, dim, person);
+  let ci = 0;
+  const centroidMs = timeIt(() => {
+    assign("centroid", gallery, q.subarray((ci % nq) * dim, (ci % nq + 1) * dim));
+    ci++;
+  }, minMs / 2);
+  // Floor: one product D·y.
+  const c = new Float64Array(atoms);
+  let fi = 0;
+  const floorMs = timeIt(() => {
+    const o = (fi++ % nq) * dim;
+    for (let a = 0; a < atoms; a++) {
+      let s = 0;
+      for (let t = 0; t < dim; t++) s += d[a * dim + t]! * q[o + t]!;
+      c[a] = s;
+    }
+  }, minMs / 3);
+  return {
+    size: `${atoms}x${dim}`,
+    atoms,
+    dim,
+    gramMs,
+    perQueryMs,
+    batchedMs,
+    centroidMs,
+    floorMs,
+    meanNonZeros: nnz / nq,
+    maxRelObjectiveGap: gaps,
+  };
+}
+
+function fmt(v: number, digits = 3): string {
+  return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(digits);
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { quick: { type: "boolean" }, json: { type: "string" }, sizes: { type: "string" } },
+  });
+  const sizes = (values.sizes ?? Object.keys(SKLEARN_ANCHORS).join(",")).split(",");
+  const rows: AssignBenchRow[] = [];
+  console.log(`assign_bench: λ = ${LAMBDA}, random unit atoms/queries, ms per query (lower is better)`);
+  console.log(
+    "size      gram(once)  cd/query  fista/query  batched  centroid  floor(D·y)  nnz   | ×skl-Lasso(cd/q)  ×SparseCoder(batched)  cd/centroid  batched/centroid | max rel. objective gap cd / batched / fista",
+  );
+  for (const s of sizes) {
+    const [a, d] = s.split("x").map(Number) as [number, number];
+    const r = benchSize(a, d, values.quick ?? false);
+    rows.push(r);
+    const anchor = SKLEARN_ANCHORS[s];
+    console.log(
+      [
+        s.padEnd(9),
+        `${fmt(r.gramMs)} ms`.padStart(10),
+        fmt(r.perQueryMs.cd!).padStart(9),
+        fmt(r.perQueryMs.fista!).padStart(12),
+        fmt(r.batchedMs).padStart(8),
+        fmt(r.centroidMs).padStart(9),
+        fmt(r.floorMs).padStart(11),
+        r.meanNonZeros.toFixed(1).padStart(5),
+        "  |",
+        (anchor ? `${(anchor.lasso / r.perQueryMs.cd!).toFixed(1)}× faster` : "-").padStart(16),
+        (anchor ? `${(anchor.sparseCoder / r.batchedMs).toFixed(2)}× faster` : "-").padStart(22),
+        `${(r.perQueryMs.cd! / r.centroidMs).toFixed(1)}×`.padStart(12),
+        `${(r.batchedMs / r.centroidMs).toFixed(1)}×`.padStart(17),
+        " |",
+        [r.maxRelObjectiveGap.cd!, r.maxRelObjectiveGap.batched!, r.maxRelObjectiveGap.fista!].map((g) =>
+          g.toExponential(1)
+        ).join(" / "),
+      ].join(" "),
+    );
+  }
+  console.log(
+    "Targets (issue 5): ≥ 5× faster than sklearn Lasso per query, ≥ 2× faster than SparseCoder batched, at equal objective.",
+  );
+  console.log("Timings are noisy on a shared 2-core machine; ratios within one run are what counts.");
+  if (values.json) await writeFileAtomic(values.json, JSON.stringify({ lambda: LAMBDA, rows }, null, 2) + "\n");
+}

@@ -1,0 +1,142 @@
+/**
+ * Resolving the datasets of a spec: generator presets are generated once into a cache folder keyed by
+ * preset, seed, overrides and generator version (they are deterministic); dataset folders are checked and,
+ * when `optional`, skipped with a reason if absent.
+ * @module
+ */
+import { isAbsolute, join, resolve } from "node:path";
+import { sha256Hex } from "./_hash.ts";
+import { readManifest } from "../datasets/io.ts";
+import { UsageError } from "../datasets/errors.ts";
+import type { DatasetManifest } from "../datasets/format.ts";
+import type { DatasetEntry } from "./spec/spec.ts";
+import { REPO_ROOT } from "./runner/env.ts";
+
+/** Default cache folder (outside git): `$PB_CACHE_DIR` or `<repo>/.cache`. */
+export function defaultCacheDir(): string {
+  return Deno.env.get("PB_CACHE_DIR") ?? join(REPO_ROOT, ".cache");
+}
+
+/** Where `${SHARED}` points: `$PEOPLEBENCH_SHARED` or `<repo>/../shared`. */
+export function sharedDir(): string {
+  return Deno.env.get("PEOPLEBENCH_SHARED") ?? resolve(REPO_ROOT, "..", "shared");
+}
+
+/**
+ * Expands `${NAME}` in a path: `SHARED` (the shared data folder), `REPO` (repository root), `CACHE`
+ * (harness cache) and environment variables.
+ * @throws {UsageError} for an unset variable
+ */
+export function expandPath(path: string, cacheDir = defaultCacheDir()): string {
+  return path.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+    if (name === "SHARED") return sharedDir();
+    if (name === "REPO") return REPO_ROOT.replace(/\/$/, "");
+    if (name === "CACHE") return cacheDir;
+    const v = Deno.env.get(name);
+    if (v === undefined) throw new UsageError(`dataset path ${path}: environment variable ${name} is not set`);
+    return v;
+  });
+}
+
+/** A dataset ready to run on, or a reason it is skipped. */
+export type ResolvedDataset =
+  | { status: "ok"; dir: string; manifest: DatasetManifest; manifestHash: string }
+  | { status: "skipped"; reason: string };
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A hash identifying a dataset folder's content cheaply: `dataset.json` (name, source, seed, counts) plus the
+ * byte sizes of its data files.
+ */
+export async function manifestHash(dir: string): Promise<string> {
+  const parts: string[] = [await Deno.readTextFile(join(dir, "dataset.json"))];
+  for (const f of ["observations.csv", "face.npy", "body.npy"]) {
+    try {
+      parts.push(`${f}:${(await Deno.stat(join(dir, f))).size}`);
+    } catch {
+      parts.push(`${f}:-`);
+    }
+  }
+  return await sha256Hex(parts.join("\n"));
+}
+
+/**
+ * Returns the folder of a generated preset, generating it into the cache on first use (written to a
+ * temporary folder and renamed, so concurrent sweeps and crashes never leave a half dataset).
+ * @param preset preset name
+ * @param seed generator seed
+ * @param overrides extra generator knobs
+ * @param cacheDir cache root
+ * @param log progress lines
+ */
+export async function generatedDataset(
+  preset: string,
+  seed: number,
+  overrides: Record<string, unknown>,
+  cacheDir: string,
+  log: (line: string) => void = () => {},
+): Promise<string> {
+  const synth = await import("../datasets/synthetic/mod.ts");
+  if (!(synth.PRESET_NAMES as readonly string[]).includes(preset)) {
+    throw new UsageError(`unknown preset "${preset}" (presets: ${synth.PRESET_NAMES.join(", ")})`);
+  }
+  const config = synth.resolveConfig(
+    synth.PRESETS[preset as keyof typeof synth.PRESETS],
+    { seed } as Record<string, unknown>,
+    overrides as Record<string, unknown>,
+  );
+  const key = (await sha256Hex(JSON.stringify({ preset, seed, overrides, v: synth.GENERATOR_VERSION }))).slice(0, 10);
+  const dir = join(cacheDir, "datasets", `${preset}-s${seed}-g${synth.GENERATOR_VERSION}-${key}`);
+  if (await exists(join(dir, "dataset.json"))) return dir;
+  await Deno.mkdir(join(cacheDir, "datasets"), { recursive: true });
+  const tmp = await Deno.makeTempDir({ dir: join(cacheDir, "datasets"), prefix: ".tmp-" });
+  log(`generating ${preset} (seed ${seed}) into ${dir}`);
+  await synth.generateLibrary(config, tmp);
+  try {
+    await Deno.rename(tmp, dir);
+  } catch (e) {
+    // Another process won the race: its copy is identical (deterministic generator).
+    await Deno.remove(tmp, { recursive: true });
+    if (!(await exists(join(dir, "dataset.json")))) throw e;
+  }
+  return dir;
+}
+
+/**
+ * Resolves one dataset entry of a spec.
+ * @param name dataset name in the spec
+ * @param entry its entry
+ * @param specFile absolute path of the spec (relative paths start from its folder)
+ * @param cacheDir cache root for generated presets
+ * @returns the folder with its manifest and hash, or a skip reason for an absent optional folder
+ * @throws {DataFileError} for an absent required folder or an invalid manifest
+ */
+export async function resolveDataset(
+  name: string,
+  entry: DatasetEntry & { generator?: Record<string, unknown> },
+  specFile: string,
+  cacheDir: string,
+  log?: (line: string) => void,
+): Promise<ResolvedDataset> {
+  let dir: string;
+  if (entry.preset !== undefined) {
+    dir = await generatedDataset(entry.preset, entry.seed ?? 1, entry.generator ?? {}, cacheDir, log);
+  } else {
+    const expanded = expandPath(entry.path!, cacheDir);
+    dir = isAbsolute(expanded) ? expanded : resolve(join(specFile, ".."), expanded);
+    if (!(await exists(join(dir, "dataset.json")))) {
+      const reason = `dataset "${name}": ${dir} not found`;
+      if (entry.optional) return { status: "skipped", reason };
+    }
+  }
+  const manifest = await readManifest(dir);
+  return { status: "ok", dir, manifest, manifestHash: await manifestHash(dir) };
+}
