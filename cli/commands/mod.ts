@@ -5,9 +5,11 @@
 import type { Command } from "../command.ts";
 import { generateCommand } from "./generate.ts";
 import { metricsCommand } from "./metrics.ts";
+import { reportCommand } from "./report.ts";
 
 /** Every `pb` command, in the order `pb --help` lists them. */
 export const COMMANDS: Command[] = [
   generateCommand,
   metricsCommand,
+  reportCommand,
 ];
