@@ -1,0 +1,321 @@
+/**
+ * Cosine distances on L2-normalised rows: single pairs, blocked similarity kernels, and the condensed
+ * (scipy `pdist` order) distance matrix built block by block through a pluggable GEMM.
+ *
+ * Distances are `1 − cos`, clamped to [0, 2] so that rounding never yields a negative distance (the
+ * median selection relies on non-negative float32 bit patterns being ordered).
+ *
+ * @module
+ */
+
+/**
+ * A matrix product `out = A · Bᵀ` (row-major, `aRows × dim` times `bRows × dim`, `out` is `aRows × bRows`).
+ * Algorithms only see this interface; faster providers (onnxruntime MatMul) are injected from
+ * `pipeline/` or `benchmarks/`, which keeps `algorithms/` free of native code.
+ */
+export interface GemmProvider {
+  /** Name recorded with results (e.g. "js-blocked", "onnxruntime-matmul"). */
+  readonly name: string;
+  /** Computes `out[i·bRows + j] = Σ_k a[i·dim + k] · b[j·dim + k]`. */
+  abt(a: Float32Array, aRows: number, b: Float32Array, bRows: number, dim: number, out: Float32Array): void;
+}
+
+/** An asynchronous GEMM (onnxruntime's `run` is asynchronous); same contract as {@link GemmProvider}. */
+export interface AsyncGemmProvider {
+  readonly name: string;
+  abt(a: Float32Array, aRows: number, b: Float32Array, bRows: number, dim: number, out: Float32Array): Promise<void>;
+}
+
+/**
+ * Tight typed-array GEMM `A·Bᵀ`: 4 × 2 register tile of dot products over contiguous rows.
+ * O(aRows · bRows · dim). About 1–3 GFLOP/s in V8; see docs/clustering.md for the measured comparison.
+ */
+export const JS_GEMM: GemmProvider = {
+  name: "js-blocked",
+  abt(a, aRows, b, bRows, dim, out) {
+    let i = 0;
+    for (; i + 4 <= aRows; i += 4) {
+      const a0 = i * dim, a1 = a0 + dim, a2 = a1 + dim, a3 = a2 + dim;
+      let j = 0;
+      for (; j + 2 <= bRows; j += 2) {
+        const b0 = j * dim, b1 = b0 + dim;
+        let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
+        for (let k = 0; k < dim; k++) {
+          const x0 = b[b0 + k]!, x1 = b[b1 + k]!;
+          const y0 = a[a0 + k]!, y1 = a[a1 + k]!, y2 = a[a2 + k]!, y3 = a[a3 + k]!;
+          s00 += y0 * x0;
+          s01 += y0 * x1;
+          s10 += y1 * x0;
+          s11 += y1 * x1;
+          s20 += y2 * x0;
+          s21 += y2 * x1;
+          s30 += y3 * x0;
+          s31 += y3 * x1;
+        }
+        out[i * bRows + j] = s00;
+        out[i * bRows + j + 1] = s01;
+        out[(i + 1) * bRows + j] = s10;
+        out[(i + 1) * bRows + j + 1] = s11;
+        out[(i + 2) * bRows + j] = s20;
+        out[(i + 2) * bRows + j + 1] = s21;
+        out[(i + 3) * bRows + j] = s30;
+        out[(i + 3) * bRows + j + 1] = s31;
+      }
+      for (; j < bRows; j++) {
+        for (let r = 0; r < 4; r++) out[(i + r) * bRows + j] = dot(a, (i + r) * dim, b, j * dim, dim);
+      }
+    }
+    for (; i < aRows; i++) {
+      for (let j = 0; j < bRows; j++) out[i * bRows + j] = dot(a, i * dim, b, j * dim, dim);
+    }
+  },
+};
+
+/** Dot product of row `ai` of `a` (offset in elements) and row `bi` of `b`, accumulated in float64. */
+export function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
+  let s = 0;
+  for (let k = 0; k < dim; k++) s += a[aOffset + k]! * b[bOffset + k]!;
+  return s;
+}
+
+/**
+ * Cosine distance `1 − a·b` between row `i` of `a` and row `j` of `b`, both assumed L2-normalised,
+ * computed in float64 and clamped to [0, 2].
+ *
+ * @param a row-major matrix holding row `i`
+ * @param i row index in `a`
+ * @param b row-major matrix holding row `j`
+ * @param j row index in `b`
+ * @param dim row length
+ * @returns the distance
+ * @example
+ * ```ts
+ * import { cosineDistance } from "./cosine.ts";
+ * const v = new Float32Array([1, 0, 0, 1]);
+ * if (cosineDistance(v, 0, v, 1, 2) !== 1) throw new Error();
+ * ```
+ */
+export function cosineDistance(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
+  return clampDistance(1 - dot(a, i * dim, b, j * dim, dim));
+}
+
+/** Clamps a cosine distance to [0, 2]. */
+export function clampDistance(d: number): number {
+  return d < 0 ? 0 : d > 2 ? 2 : d;
+}
+
+/** Number of entries of a condensed matrix over `n` points: n(n−1)/2. */
+export function condensedSize(n: number): number {
+  return (n * (n - 1)) / 2;
+}
+
+/** Index of pair (i, j), i < j, in scipy's condensed order. */
+export function condensedIndex(n: number, i: number, j: number): number {
+  return n * i - (i * (i + 1)) / 2 + (j - i - 1);
+}
+
+/** Options for {@link condensedCosineDistances}. */
+export interface CondensedOptions {
+  /** GEMM used for the blocks [JS_GEMM]. */
+  gemm?: GemmProvider;
+  /** Rows per block [512]: the scratch product is `blockRows²` floats. */
+  blockRows?: number;
+  /** Write into this array (length n(n−1)/2) instead of allocating. */
+  out?: Float32Array;
+}
+
+/**
+ * Builds the condensed cosine-distance matrix (scipy `pdist` order, float32) of L2-normalised rows,
+ * block by block (only the upper block triangle is multiplied), so peak extra memory is one block.
+ * O(n² · dim) flops.
+ *
+ * @param vectors row-major n × dim, unit rows
+ * @param dim row length
+ * @param options GEMM provider, block size, output buffer
+ * @returns Float32Array of length n(n−1)/2
+ * @throws {RangeError} when `out` has the wrong length
+ */
+export function condensedCosineDistances(
+  vectors: Float32Array,
+  dim: number,
+  options: CondensedOptions = {},
+): Float32Array {
+  const n = dim === 0 ? 0 : vectors.length / dim;
+  const out = allocCondensed(n, options.out);
+  const gemm = options.gemm ?? JS_GEMM;
+  const bs = options.blockRows ?? 512;
+  const scratch = new Float32Array(bs * bs);
+  for (let i0 = 0; i0 < n; i0 += bs) {
+    const ni = Math.min(bs, n - i0);
+    const a = vectors.subarray(i0 * dim, (i0 + ni) * dim);
+    for (let j0 = i0; j0 < n; j0 += bs) {
+      const nj = Math.min(bs, n - j0);
+      gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch);
+      scatterBlock(out, n, i0, ni, j0, nj, scratch);
+    }
+  }
+  return out;
+}
+
+/**
+ * Asynchronous {@link condensedCosineDistances} for an {@link AsyncGemmProvider} (onnxruntime).
+ * Same result, same memory bound.
+ */
+export async function condensedCosineDistancesAsync(
+  vectors: Float32Array,
+  dim: number,
+  options: { gemm: AsyncGemmProvider; blockRows?: number; out?: Float32Array },
+): Promise<Float32Array> {
+  const n = dim === 0 ? 0 : vectors.length / dim;
+  const out = allocCondensed(n, options.out);
+  const bs = options.blockRows ?? 2048;
+  const scratch = new Float32Array(bs * bs);
+  for (let i0 = 0; i0 < n; i0 += bs) {
+    const ni = Math.min(bs, n - i0);
+    const a = vectors.subarray(i0 * dim, (i0 + ni) * dim);
+    for (let j0 = i0; j0 < n; j0 += bs) {
+      const nj = Math.min(bs, n - j0);
+      await options.gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch);
+      scatterBlock(out, n, i0, ni, j0, nj, scratch);
+    }
+  }
+  return out;
+}
+
+function allocCondensed(n: number, out?: Float32Array): Float32Array {
+  const size = n < 2 ? 0 : condensedSize(n);
+  if (out && out.length !== size) {
+    throw new RangeError(`condensed output has length ${out.length}, expected ${size} for n = ${n}`);
+  }
+  return out ?? new Float32Array(size);
+}
+
+/** Writes `1 − sim` of block (i0.., j0..) into the condensed matrix (upper triangle only). */
+function scatterBlock(
+  out: Float32Array,
+  n: number,
+  i0: number,
+  ni: number,
+  j0: number,
+  nj: number,
+  sim: Float32Array,
+): void {
+  for (let r = 0; r < ni; r++) {
+    const i = i0 + r;
+    const jStart = Math.max(j0, i + 1);
+    if (jStart >= j0 + nj) continue;
+    const base = n * i - (i * (i + 1)) / 2 - i - 1; // index of (i, j) is base + j
+    const srow = r * nj - j0;
+    for (let j = jStart; j < j0 + nj; j++) {
+      const d = 1 - sim[srow + j]!;
+      out[base + j] = d < 0 ? 0 : d > 2 ? 2 : d;
+    }
+  }
+}
+
+/**
+ * All pairs (i < j) with cosine distance ≤ `threshold`, found block by block: the sparse threshold graph.
+ * Memory is the edge list plus one block. O(n² · dim) flops.
+ *
+ * @param vectors row-major n × dim, unit rows
+ * @param dim row length
+ * @param threshold keep pairs with distance ≤ threshold
+ * @param options GEMM and block size
+ * @returns edges as parallel arrays `i`, `j` (i < j) and float32 `d`
+ */
+export function thresholdEdges(
+  vectors: Float32Array,
+  dim: number,
+  threshold: number,
+  options: { gemm?: GemmProvider; blockRows?: number } = {},
+): ThresholdEdges {
+  const n = dim === 0 ? 0 : vectors.length / dim;
+  const gemm = options.gemm ?? JS_GEMM;
+  const bs = options.blockRows ?? 512;
+  const scratch = new Float32Array(bs * bs);
+  const acc = new EdgeAccumulator();
+  for (let i0 = 0; i0 < n; i0 += bs) {
+    const ni = Math.min(bs, n - i0);
+    const a = vectors.subarray(i0 * dim, (i0 + ni) * dim);
+    for (let j0 = i0; j0 < n; j0 += bs) {
+      const nj = Math.min(bs, n - j0);
+      gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch);
+      acc.addBlock(i0, ni, j0, nj, scratch, threshold);
+    }
+  }
+  return acc.finish();
+}
+
+/** Asynchronous {@link thresholdEdges} for an {@link AsyncGemmProvider}. */
+export async function thresholdEdgesAsync(
+  vectors: Float32Array,
+  dim: number,
+  threshold: number,
+  options: { gemm: AsyncGemmProvider; blockRows?: number },
+): Promise<ThresholdEdges> {
+  const n = dim === 0 ? 0 : vectors.length / dim;
+  const bs = options.blockRows ?? 2048;
+  const scratch = new Float32Array(bs * bs);
+  const acc = new EdgeAccumulator();
+  for (let i0 = 0; i0 < n; i0 += bs) {
+    const ni = Math.min(bs, n - i0);
+    const a = vectors.subarray(i0 * dim, (i0 + ni) * dim);
+    for (let j0 = i0; j0 < n; j0 += bs) {
+      const nj = Math.min(bs, n - j0);
+      await options.gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch);
+      acc.addBlock(i0, ni, j0, nj, scratch, threshold);
+    }
+  }
+  return acc.finish();
+}
+
+/** The threshold graph: edge k joins `i[k] < j[k]` at distance `d[k]`. */
+export interface ThresholdEdges {
+  i: Int32Array;
+  j: Int32Array;
+  d: Float32Array;
+}
+
+class EdgeAccumulator {
+  #i = new Int32Array(1024);
+  #j = new Int32Array(1024);
+  #d = new Float32Array(1024);
+  #m = 0;
+
+  addBlock(i0: number, ni: number, j0: number, nj: number, sim: Float32Array, threshold: number): void {
+    const minSim = 1 - threshold;
+    for (let r = 0; r < ni; r++) {
+      const i = i0 + r;
+      const srow = r * nj - j0;
+      for (let j = Math.max(j0, i + 1); j < j0 + nj; j++) {
+        const s = sim[srow + j]!;
+        if (s >= minSim - 1e-6) {
+          // Same float32 rounding as the condensed matrix, so dense and sparse modes agree exactly.
+          const d = Math.fround(s > 1 ? 0 : 1 - s);
+          if (d <= threshold) this.#push(i, j, d);
+        }
+      }
+    }
+  }
+
+  #push(i: number, j: number, d: number): void {
+    if (this.#m === this.#i.length) {
+      const cap = this.#m * 2;
+      const ni = new Int32Array(cap), nj = new Int32Array(cap), nd = new Float32Array(cap);
+      ni.set(this.#i);
+      nj.set(this.#j);
+      nd.set(this.#d);
+      this.#i = ni;
+      this.#j = nj;
+      this.#d = nd;
+    }
+    this.#i[this.#m] = i;
+    this.#j[this.#m] = j;
+    this.#d[this.#m] = d;
+    this.#m++;
+  }
+
+  finish(): ThresholdEdges {
+    return { i: this.#i.slice(0, this.#m), j: this.#j.slice(0, this.#m), d: this.#d.slice(0, this.#m) };
+  }
+}

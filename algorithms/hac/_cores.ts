@@ -1,0 +1,305 @@
+/**
+ * The two merge loops behind `hac()`: nearest-neighbour chains for Lance–Williams linkages
+ * (SciPy's `nn_chain`, same tie rules) and the generic priority-queue algorithm (Müllner 2011,
+ * fastcluster's `generic_linkage`) for pair-based linkages, which tolerates inversions.
+ *
+ * Raw merges are rows `[slotA, slotB, height, 0]` where the slot keeps the merged cluster at the
+ * larger slot index, so each slot index is also a member point of its cluster.
+ * @module
+ */
+import type { LanceWilliamsUpdate, PairContext, PairLinkage } from "./linkage.ts";
+
+/** Raw output of a merge loop. */
+export interface CoreResult {
+  raw: Float64Array;
+  m: number;
+  inversions: number;
+  seconds: Float64Array;
+  pairDistances: Float64Array;
+}
+
+function rowBases(n: number): Float64Array {
+  const rb = new Float64Array(n);
+  for (let i = 0; i < n; i++) rb[i] = n * i - (i * (i + 1)) / 2 - i - 1;
+  return rb;
+}
+
+function lowerBound(a: Int32Array, count: number, v: number): number {
+  let lo = 0, hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * NN-chain HAC on a condensed matrix (modified in place). Exact for reducible linkages. Ties follow
+ * SciPy: the previous chain element wins a tie, otherwise the lowest slot index. With a finite
+ * `threshold`, a reciprocal pair farther than it is retired (for reducible linkages neither side can
+ * ever merge below the threshold), so only merges ≤ threshold are made.
+ * O(n²) time and no memory beyond the matrix and O(n) arrays.
+ */
+export function nnChainCore(
+  d: Float32Array,
+  n: number,
+  update: LanceWilliamsUpdate,
+  threshold: number,
+  clock: (() => number) | undefined,
+): CoreResult {
+  const rowBase = rowBases(n);
+  const act = new Int32Array(n);
+  for (let i = 0; i < n; i++) act[i] = i;
+  let count = n;
+  const size = new Float64Array(n).fill(1);
+  const chain = new Int32Array(n);
+  let chainLen = 0;
+  const raw = new Float64Array(Math.max(0, n - 1) * 4);
+  const seconds = new Float64Array(Math.max(0, n - 1));
+  const reads = new Float64Array(Math.max(0, n - 1));
+  let m = 0, readsNow = 0;
+  let last = clock ? clock() : 0;
+  const remove = (s: number) => {
+    const p = lowerBound(act, count, s);
+    act.copyWithin(p, p + 1, count);
+    count--;
+  };
+  while (count > 1) {
+    if (chainLen === 0) chain[chainLen++] = act[0]!;
+    let x = 0, y = -1, cur = Infinity;
+    for (;;) {
+      x = chain[chainLen - 1]!;
+      if (chainLen > 1) {
+        y = chain[chainLen - 2]!;
+        cur = x < y ? d[rowBase[x]! + y]! : d[rowBase[y]! + x]!;
+      } else {
+        y = -1;
+        cur = Infinity;
+      }
+      const px = lowerBound(act, count, x);
+      for (let p = 0; p < px; p++) {
+        const i = act[p]!;
+        const v = d[rowBase[i]! + x]!;
+        if (v < cur) {
+          cur = v;
+          y = i;
+        }
+      }
+      const bx = rowBase[x]!;
+      for (let p = px + 1; p < count; p++) {
+        const i = act[p]!;
+        const v = d[bx + i]!;
+        if (v < cur) {
+          cur = v;
+          y = i;
+        }
+      }
+      readsNow += count - 1;
+      if (chainLen > 1 && y === chain[chainLen - 2]) break;
+      chain[chainLen++] = y;
+    }
+    chainLen -= 2;
+    if (x > y) {
+      const t = x;
+      x = y;
+      y = t;
+    }
+    if (cur > threshold) {
+      // Both are farther than the threshold from everything, for good: retire them.
+      remove(x);
+      remove(y);
+      continue;
+    }
+    const nx = size[x]!, ny = size[y]!;
+    raw[m * 4] = x;
+    raw[m * 4 + 1] = y;
+    raw[m * 4 + 2] = cur;
+    size[x] = 0;
+    size[y] = nx + ny;
+    readsNow += update(d, rowBase, act, count, x, y, nx, ny);
+    remove(x);
+    reads[m] = readsNow;
+    readsNow = 0;
+    if (clock) {
+      const now = clock();
+      seconds[m] = (now - last) / 1000;
+      last = now;
+    }
+    m++;
+  }
+  return { raw, m, inversions: 0, seconds: seconds.subarray(0, m), pairDistances: reads.subarray(0, m) };
+}
+
+/** A binary min-heap over slot indices keyed by (key, index), with decrease/increase/remove. */
+class IndexedHeap {
+  readonly key: Float64Array;
+  readonly heap: Int32Array;
+  readonly pos: Int32Array;
+  size = 0;
+  constructor(n: number) {
+    this.key = new Float64Array(n);
+    this.heap = new Int32Array(n);
+    this.pos = new Int32Array(n).fill(-1);
+  }
+  #less(a: number, b: number): boolean {
+    const ka = this.key[a]!, kb = this.key[b]!;
+    return ka < kb || (ka === kb && a < b);
+  }
+  #swap(p: number, q: number): void {
+    const a = this.heap[p]!, b = this.heap[q]!;
+    this.heap[p] = b;
+    this.heap[q] = a;
+    this.pos[b] = p;
+    this.pos[a] = q;
+  }
+  #up(p: number): void {
+    while (p > 0) {
+      const q = (p - 1) >> 1;
+      if (!this.#less(this.heap[p]!, this.heap[q]!)) break;
+      this.#swap(p, q);
+      p = q;
+    }
+  }
+  #down(p: number): void {
+    for (;;) {
+      const l = 2 * p + 1, r = l + 1;
+      let s = p;
+      if (l < this.size && this.#less(this.heap[l]!, this.heap[s]!)) s = l;
+      if (r < this.size && this.#less(this.heap[r]!, this.heap[s]!)) s = r;
+      if (s === p) return;
+      this.#swap(p, s);
+      p = s;
+    }
+  }
+  set(i: number, k: number): void {
+    const p = this.pos[i]!;
+    if (p < 0) {
+      this.key[i] = k;
+      this.heap[this.size] = i;
+      this.pos[i] = this.size;
+      this.#up(this.size++);
+      return;
+    }
+    const old = this.key[i]!;
+    this.key[i] = k;
+    if (k < old) this.#up(p);
+    else this.#down(p);
+  }
+  remove(i: number): void {
+    const p = this.pos[i]!;
+    if (p < 0) return;
+    const lastIdx = --this.size;
+    if (p !== lastIdx) {
+      this.#swap(p, lastIdx);
+      this.pos[i] = -1;
+      this.#up(p);
+      this.#down(p);
+    } else this.pos[i] = -1;
+  }
+  top(): number {
+    return this.size > 0 ? this.heap[0]! : -1;
+  }
+}
+
+function mergeSorted(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length);
+  let i = 0, j = 0, k = 0;
+  while (i < a.length && j < b.length) out[k++] = a[i]! < b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
+
+/**
+ * Generic HAC (Müllner 2011, "Modern hierarchical, agglomerative clustering algorithms", generic
+ * algorithm): a cluster-distance matrix `dc` over slots (initialised from the point distances, then
+ * overwritten), a lower-bound nearest neighbour per slot among larger slots, and a heap. Every merge
+ * recomputes the linkage of the new cluster to every active cluster from member pairs. Always merges
+ * the globally closest pair (ties: smallest first slot, then smallest second slot), so it is exact for
+ * any linkage and stops as soon as the closest pair is farther than `threshold`. A merge lower than
+ * the previous one is counted as an inversion.
+ */
+export function genericCore(
+  ctx: PairContext,
+  dc: Float32Array,
+  linkage: PairLinkage,
+  threshold: number,
+  clock: (() => number) | undefined,
+): CoreResult {
+  const n = ctx.src.n;
+  const rowBase = ctx.src.rowBase;
+  const active = new Uint8Array(n).fill(1);
+  const members: Int32Array[] = Array.from({ length: n }, (_, i) => Int32Array.of(i));
+  const nn = new Int32Array(n).fill(-1);
+  const heap = new IndexedHeap(n);
+  const D = (i: number, j: number) => (i < j ? dc[rowBase[i]! + j]! : dc[rowBase[j]! + i]!);
+  const recompute = (i: number) => {
+    let best = Infinity, arg = -1;
+    const b = rowBase[i]!;
+    for (let j = i + 1; j < n; j++) {
+      if (!active[j]) continue;
+      const v = dc[b + j]!;
+      if (v < best) {
+        best = v;
+        arg = j;
+      }
+    }
+    nn[i] = arg;
+    if (arg < 0) heap.remove(i);
+    else heap.set(i, best);
+  };
+  for (let i = 0; i < n - 1; i++) recompute(i);
+  const raw = new Float64Array(Math.max(0, n - 1) * 4);
+  const seconds = new Float64Array(Math.max(0, n - 1));
+  const reads = new Float64Array(Math.max(0, n - 1));
+  let m = 0, inversions = 0, prevH = -Infinity;
+  let last = clock ? clock() : 0;
+  let readsBefore = ctx.reads;
+  while (heap.size > 0) {
+    let i = heap.top();
+    // Lazy validation: the heap key is a lower bound; recompute until the top is exact.
+    while (i >= 0 && (nn[i]! < 0 || !active[nn[i]!] || D(i, nn[i]!) !== heap.key[i])) {
+      recompute(i);
+      ctx.reads += n - i - 1;
+      i = heap.top();
+    }
+    if (i < 0) break;
+    const j = nn[i]!;
+    const h = heap.key[i]!;
+    if (h > threshold) break;
+    if (h < prevH) inversions++;
+    prevH = h;
+    raw[m * 4] = i;
+    raw[m * 4 + 1] = j;
+    raw[m * 4 + 2] = h;
+    // Slot j keeps the merged cluster; slot i retires.
+    active[i] = 0;
+    heap.remove(i);
+    const merged = mergeSorted(members[i]!, members[j]!);
+    members[j] = merged;
+    members[i] = new Int32Array(0);
+    for (let k = 0; k < n; k++) {
+      if (!active[k] || k === j) continue;
+      const v = linkage(ctx, merged, members[k]!);
+      if (k < j) {
+        dc[rowBase[k]! + j] = v;
+        const vf = dc[rowBase[k]! + j]!;
+        if (vf < heap.key[k]! || heap.pos[k]! < 0) {
+          nn[k] = j;
+          heap.set(k, vf);
+        } else if (nn[k] === i) nn[k] = j;
+      } else dc[rowBase[j]! + k] = v;
+    }
+    if (j < n - 1) recompute(j);
+    reads[m] = ctx.reads - readsBefore;
+    readsBefore = ctx.reads;
+    if (clock) {
+      const now = clock();
+      seconds[m] = (now - last) / 1000;
+      last = now;
+    }
+    m++;
+  }
+  return { raw, m, inversions, seconds: seconds.subarray(0, m), pairDistances: reads.subarray(0, m) };
+}

@@ -1,0 +1,343 @@
+/**
+ * Hierarchical agglomerative clustering of L2-normalised vectors under cosine distance, with every
+ * linkage of the article's comparison, exact, instrumented per merge.
+ *
+ * @module
+ */
+import {
+  condensedCosineDistances,
+  type GemmProvider,
+  type ThresholdEdges,
+  thresholdEdges,
+} from "../distance/cosine.ts";
+import { type CoreResult, genericCore, nnChainCore } from "./_cores.ts";
+import { canonicalLabels, toScipyLinkage } from "./dendrogram.ts";
+import { getLinkage, type Linkage, type LinkageStrategy, type PairContext, pairSource } from "./linkage.ts";
+
+/** Above this many points, `mode: "auto"` with a threshold uses the sparse (component) mode. */
+export const DENSE_LIMIT = 30_000;
+
+/** Options of {@link hac}. */
+export interface HacOptions {
+  /** Linkage id (see `LINKAGES`). */
+  linkage: Linkage;
+  /** Stop merging above this distance; undefined builds the full dendrogram [undefined]. */
+  threshold?: number;
+  /** S for `median-sampled`: pairs drawn when |A|·|B| > S [64]. */
+  samplePairs?: number;
+  /** Seed of `median-sampled` [0]. */
+  seed?: number;
+  /**
+   * `dense`: one condensed float32 matrix (two for the median linkages, which must keep the original
+   * distances); `sparse`: threshold graph → connected components → each clustered densely and exactly
+   * (needs a threshold); `auto`: sparse when a threshold is given and n > {@link DENSE_LIMIT} [auto].
+   */
+  mode?: "auto" | "dense" | "sparse";
+  /** Millisecond clock (e.g. `performance.now`) for the per-merge timings; none → times are 0 [none]. */
+  clock?: () => number;
+  /** GEMM for building distances [JS_GEMM]. */
+  gemm?: GemmProvider;
+  /**
+   * Precomputed condensed distances (scipy order, float32, e.g. from an onnxruntime GEMM). Consumed:
+   * the Lance–Williams linkages overwrite it in place (that is how dense mode stays at one matrix).
+   */
+  distances?: Float32Array;
+  /** Precomputed threshold graph for sparse mode (all pairs with distance ≤ threshold). */
+  edges?: ThresholdEdges;
+  /** Gather buffer for exact medians, in floats; larger pair sets use a streaming radix select [4,194,304]. */
+  scratchPairs?: number;
+}
+
+/** Output of {@link hac}. */
+export interface HacResult {
+  /** Flat clusters at the threshold (0..k−1 by first appearance); all 0 for a full dendrogram. */
+  labels: Int32Array;
+  /** m × 4 rows `[a, b, height, size]` in SciPy's linkage format (m = n − 1 when full). */
+  merges: Float64Array;
+  /** Merges lower than the merge before them (only `median-sampled` can have any). */
+  inversions: number;
+  /** Per merge (iteration): wall seconds since the previous merge, and pair distances read. */
+  iterations: { seconds: Float64Array; pairDistances: Float64Array };
+  /** The mode that ran. */
+  mode: "dense" | "sparse";
+  /** Connected components of the threshold graph (sparse mode; 1 in dense mode). */
+  components: number;
+}
+
+/**
+ * Clusters n unit vectors by HAC with cosine distance.
+ *
+ * Tie rule (documented for comparisons with SciPy): NN-chain linkages (single, complete, average)
+ * follow SciPy's `nn_chain` exactly (previous chain element wins a tie, then the lowest index), then
+ * merges are stable-sorted by height and relabelled like SciPy. The median linkages run the generic
+ * algorithm, which merges the globally closest pair, ties to the smallest (first, second) slot.
+ *
+ * Complexity: dense NN-chain O(n²) time, n(n−1)/2 floats; median O(Σ|A∪B|·n) distance reads, two
+ * condensed matrices; sparse mode O(n²·d) flops for the graph plus the dense cost of each component.
+ *
+ * @param vectors row-major n × dim, L2-normalised rows
+ * @param dim row length
+ * @param options linkage, threshold and the rest of {@link HacOptions}
+ * @returns labels, SciPy-format merges, inversions, per-iteration instrumentation
+ * @throws {TypeError} when the shapes do not match
+ * @throws {RangeError} for NaN/Inf or non-unit rows, a negative threshold, an unknown linkage, or a
+ *   dense problem too large to hold
+ * @example
+ * ```ts
+ * import { hac } from "./hac.ts";
+ * const v = new Float32Array([1, 0, 0.99, 0.14107, 0, 1]);
+ * const r = hac(v, 2, { linkage: "average", threshold: 0.1 });
+ * if (r.labels.join() !== "0,0,1") throw new Error();
+ * ```
+ */
+export function hac(vectors: Float32Array, dim: number, options: HacOptions): HacResult {
+  const strategy = getLinkage(options.linkage);
+  const n = validateVectors(vectors, dim);
+  const threshold = options.threshold;
+  if (threshold !== undefined && !(threshold >= 0)) {
+    throw new RangeError(`threshold must be ≥ 0, got ${threshold}`);
+  }
+  const samplePairs = options.samplePairs ?? 64;
+  if (!Number.isInteger(samplePairs) || samplePairs < 1) {
+    throw new RangeError(`samplePairs must be a positive integer, got ${samplePairs}`);
+  }
+  const mode = options.mode ?? "auto";
+  const sparse = mode === "sparse" || (mode === "auto" && (options.edges !== undefined ||
+    (threshold !== undefined && n > DENSE_LIMIT)));
+  if (sparse && threshold === undefined) throw new RangeError("sparse mode needs a threshold");
+  const t = threshold ?? Infinity;
+  const cfg: CoreConfig = {
+    strategy,
+    threshold: t,
+    samplePairs,
+    seed: options.seed ?? 0,
+    clock: options.clock,
+    gemm: options.gemm,
+    scratchPairs: options.scratchPairs ?? 1 << 22,
+  };
+  let raw: Float64Array, m: number, inversions: number, seconds: Float64Array, reads: Float64Array;
+  let components = 1;
+  if (!sparse) {
+    const r = denseRun(vectors, dim, n, cfg, options.distances);
+    ({ raw, m, inversions, seconds, pairDistances: reads } = r);
+    const merges = toScipyLinkage(raw, m, n, strategy.lanceWilliams !== null);
+    return {
+      labels: labelsFromRaw(raw, m, n),
+      merges,
+      inversions,
+      iterations: { seconds, pairDistances: reads },
+      mode: "dense",
+      components,
+    };
+  }
+  const edges = options.edges ?? thresholdEdges(vectors, dim, t, { gemm: options.gemm });
+  const comp = connectedComponents(n, edges, t);
+  components = comp.count;
+  const sr = sparseRun(vectors, dim, cfg, comp);
+  return {
+    labels: labelsFromRaw(sr.raw, sr.m, n),
+    merges: toScipyLinkage(sr.raw, sr.m, n, false),
+    inversions: sr.inversions,
+    iterations: { seconds: sr.seconds, pairDistances: sr.pairDistances },
+    mode: "sparse",
+    components,
+  };
+}
+
+interface CoreConfig {
+  strategy: LinkageStrategy;
+  threshold: number;
+  samplePairs: number;
+  seed: number;
+  clock: (() => number) | undefined;
+  gemm: GemmProvider | undefined;
+  scratchPairs: number;
+}
+
+function validateVectors(vectors: Float32Array, dim: number): number {
+  if (!(vectors instanceof Float32Array)) throw new TypeError("vectors must be a Float32Array");
+  if (!Number.isInteger(dim) || dim < 1) throw new TypeError(`dim must be a positive integer, got ${dim}`);
+  if (vectors.length % dim !== 0) {
+    throw new TypeError(`vectors has ${vectors.length} values, not a multiple of dim ${dim}`);
+  }
+  const n = vectors.length / dim;
+  for (let r = 0; r < n; r++) {
+    let s = 0;
+    for (let k = r * dim; k < (r + 1) * dim; k++) {
+      const v = vectors[k]!;
+      if (!Number.isFinite(v)) throw new RangeError(`row ${r} contains ${Number.isNaN(v) ? "NaN" : "Inf"}`);
+      s += v * v;
+    }
+    if (Math.abs(Math.sqrt(s) - 1) > 1e-3) {
+      throw new RangeError(`row ${r} is not L2-normalised (norm ${Math.sqrt(s).toFixed(4)})`);
+    }
+  }
+  return n;
+}
+
+function denseRun(
+  vectors: Float32Array,
+  dim: number,
+  n: number,
+  cfg: CoreConfig,
+  distances: Float32Array | undefined,
+): CoreResult {
+  if (n < 2) return emptyCore();
+  const entries = (n * (n - 1)) / 2;
+  if (entries > 2 ** 32 - 1) {
+    throw new RangeError(`${n} points need ${entries} pair distances: too many for dense mode, give a threshold`);
+  }
+  if (distances && distances.length !== entries) {
+    throw new TypeError(`distances has length ${distances.length}, expected ${entries} for ${n} points`);
+  }
+  const d = distances ?? condensedCosineDistances(vectors, dim, { gemm: cfg.gemm });
+  const lw = cfg.strategy.lanceWilliams;
+  if (lw) return nnChainCore(d, n, lw, cfg.threshold, cfg.clock);
+  const ctx: PairContext = {
+    src: pairSource(d, n),
+    scratch: new Float32Array(Math.max(cfg.scratchPairs, cfg.samplePairs)),
+    samplePairs: cfg.samplePairs,
+    seed: cfg.seed,
+    reads: 0,
+    hist: new Int32Array(65536),
+  };
+  return genericCore(ctx, d.slice(), cfg.strategy.pairs, cfg.threshold, cfg.clock);
+}
+
+function emptyCore(): CoreResult {
+  return {
+    raw: new Float64Array(0),
+    m: 0,
+    inversions: 0,
+    seconds: new Float64Array(0),
+    pairDistances: new Float64Array(0),
+  };
+}
+
+/** Flat labels from raw merges (slot ids are member points). */
+function labelsFromRaw(raw: Float64Array, m: number, n: number): Int32Array {
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]!]!;
+      x = parent[x]!;
+    }
+    return x;
+  };
+  for (let k = 0; k < m; k++) {
+    const a = find(raw[k * 4]!), b = find(raw[k * 4 + 1]!);
+    if (a !== b) parent[a] = b;
+  }
+  const roots = new Int32Array(n);
+  for (let i = 0; i < n; i++) roots[i] = find(i);
+  return canonicalLabels(roots);
+}
+
+/** Components of the threshold graph: `order` lists points grouped by component, ascending inside. */
+export interface Components {
+  count: number;
+  /** Component of each point, numbered by smallest member. */
+  of: Int32Array;
+  /** CSR: members of component c are `order[start[c]..start[c+1])`, ascending. */
+  start: Int32Array;
+  order: Int32Array;
+}
+
+/**
+ * Connected components of the graph {(i, j): d(i, j) ≤ threshold}. Points in different components are
+ * never merged at or below the threshold by single, complete, average or (sampled) median linkage,
+ * because every pair between them is farther than the threshold.
+ *
+ * @param n number of points
+ * @param edges threshold graph (edges above `threshold` are ignored)
+ * @param threshold edge cut-off
+ * @returns the components, numbered by their smallest member
+ */
+export function connectedComponents(n: number, edges: ThresholdEdges, threshold: number): Components {
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]!]!;
+      x = parent[x]!;
+    }
+    return x;
+  };
+  for (let e = 0; e < edges.i.length; e++) {
+    if (!(edges.d[e]! <= threshold)) continue;
+    const a = find(edges.i[e]!), b = find(edges.j[e]!);
+    if (a !== b) {
+      if (a < b) parent[b] = a;
+      else parent[a] = b;
+    }
+  }
+  const of = new Int32Array(n);
+  const id = new Int32Array(n).fill(-1);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const r = find(i);
+    if (id[r] === -1) id[r] = count++;
+    of[i] = id[r]!;
+  }
+  const start = new Int32Array(count + 1);
+  for (let i = 0; i < n; i++) start[of[i]! + 1]!++;
+  for (let c = 0; c < count; c++) start[c + 1]! += start[c]!;
+  const fill = start.slice(0, count);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[fill[of[i]!]!++] = i;
+  return { count, of, start, order };
+}
+
+function sparseRun(vectors: Float32Array, dim: number, cfg: CoreConfig, comp: Components): CoreResult {
+  const rows: { h: number; key: number; comp: number; a: number; b: number }[] = [];
+  const secs: number[] = [], reads: number[] = [];
+  let inversions = 0;
+  for (let c = 0; c < comp.count; c++) {
+    const s = comp.start[c]!, e = comp.start[c + 1]!;
+    const size = e - s;
+    if (size < 2) continue;
+    if (size > DENSE_LIMIT * 2) {
+      throw new RangeError(`a connected component of ${size} points at threshold ${cfg.threshold} is too large`);
+    }
+    const members = comp.order.subarray(s, e);
+    const local = new Float32Array(size * dim);
+    for (let k = 0; k < size; k++) local.set(vectors.subarray(members[k]! * dim, (members[k]! + 1) * dim), k * dim);
+    const r = denseRun(local, dim, size, cfg, undefined);
+    inversions += r.inversions;
+    // Each component's own order, keyed by its running maximum height, interleaves like a global
+    // greedy run (a merge waits behind a higher one of its component).
+    const localRows = cfg.strategy.lanceWilliams ? sortedOrder(r.raw, r.m) : identityOrder(r.m);
+    let runMax = -Infinity;
+    for (const k of localRows) {
+      const h = r.raw[k * 4 + 2]!;
+      runMax = Math.max(runMax, h);
+      rows.push({ h, key: runMax, comp: c, a: members[r.raw[k * 4]!]!, b: members[r.raw[k * 4 + 1]!]! });
+      secs.push(r.seconds[k]!);
+      reads.push(r.pairDistances[k]!);
+    }
+  }
+  const idx = rows.map((_, i) => i);
+  idx.sort((p, q) => rows[p]!.key - rows[q]!.key || rows[p]!.comp - rows[q]!.comp || p - q);
+  const m = rows.length;
+  const raw = new Float64Array(m * 4);
+  const seconds = new Float64Array(m), pairDistances = new Float64Array(m);
+  idx.forEach((p, k) => {
+    const r = rows[p]!;
+    raw[k * 4] = r.a;
+    raw[k * 4 + 1] = r.b;
+    raw[k * 4 + 2] = r.h;
+    seconds[k] = secs[p]!;
+    pairDistances[k] = reads[p]!;
+  });
+  return { raw, m, inversions, seconds, pairDistances };
+}
+
+function sortedOrder(raw: Float64Array, m: number): number[] {
+  const idx = Array.from({ length: m }, (_, i) => i);
+  return idx.sort((p, q) => raw[p * 4 + 2]! - raw[q * 4 + 2]!);
+}
+
+function identityOrder(m: number): number[] {
+  return Array.from({ length: m }, (_, i) => i);
+}

@@ -1,0 +1,296 @@
+/**
+ * Linkage strategies and their registry. Two families share one signature each:
+ * - Lance–Williams (`single`, `complete`, `average`): a merge updates the cluster-distance row in place
+ *   from the two old rows; run by nearest-neighbour chains (reducible, exact).
+ * - Pair-based (`median`, `median-sampled`, and pair forms of the others): the linkage of two clusters
+ *   is computed from the original point distances of their member pairs; run by the generic
+ *   priority-queue algorithm, which tolerates inversions and counts them.
+ *
+ * @module
+ */
+import { Rng } from "../random/rng.ts";
+import { quickselect as quickselectLocal0 } from "./select.ts";
+
+/** Linkage ids, as the CLI and the harness spell them. */
+export type Linkage = "single" | "complete" | "average" | "median" | "median-sampled";
+
+/** Original point distances in scipy's condensed order with O(1) pair access. */
+export interface PairSource {
+  n: number;
+  /** Condensed float32 distances (values in [0, 2]). */
+  d: Float32Array;
+  /** Bit view of `d` (non-negative floats order like their bits). */
+  bits: Uint32Array;
+  /** `rowBase[i] + j` is the index of pair (i, j), i < j. */
+  rowBase: Float64Array;
+}
+
+/** Creates a {@link PairSource} over a condensed matrix of n points. */
+export function pairSource(d: Float32Array, n: number): PairSource {
+  const rowBase = new Float64Array(n);
+  for (let i = 0; i < n; i++) rowBase[i] = n * i - (i * (i + 1)) / 2 - i - 1;
+  return { n, d, bits: new Uint32Array(d.buffer, d.byteOffset, d.length), rowBase };
+}
+
+/** Working state handed to pair linkages. */
+export interface PairContext {
+  src: PairSource;
+  /** Gather buffer; sets larger than it are selected by streaming radix select. */
+  scratch: Float32Array;
+  /** S: the sampled median draws S pairs when |A|·|B| > S. */
+  samplePairs: number;
+  /** Seed of the sampled median (combined with the two clusters' identities). */
+  seed: number;
+  /** Running count of pair distances read (instrumentation). */
+  reads: number;
+  /** 65,536-bin histogram for the radix select. */
+  hist: Int32Array;
+}
+
+/** Pair-based linkage: distance between clusters with sorted member lists `a` and `b`. */
+export type PairLinkage = (ctx: PairContext, a: Int32Array, b: Int32Array) => number;
+
+/**
+ * Lance–Williams row update after merging slot x into slot y (x < y by slot, y keeps the cluster):
+ * for every active slot i ≠ x, y set D(i, y) = f(D(i, x), D(i, y)). Returns the number of entries read.
+ */
+export type LanceWilliamsUpdate = (
+  d: Float32Array,
+  rowBase: Float64Array,
+  active: Int32Array,
+  count: number,
+  x: number,
+  y: number,
+  nx: number,
+  ny: number,
+) => number;
+
+/** One registered linkage. */
+export interface LinkageStrategy {
+  readonly id: Linkage;
+  /** Reducible (NN-chain exact, monotone heights). */
+  readonly reducible: boolean;
+  /** In-place update for NN-chain, when the linkage has one. */
+  readonly lanceWilliams: LanceWilliamsUpdate | null;
+  /** Linkage from member pairs (always available: used by the generic algorithm and the tests). */
+  readonly pairs: PairLinkage;
+  /** One-line description for `pb variants`. */
+  readonly description: string;
+}
+
+function pairDist(src: PairSource, a: number, b: number): number {
+  return a < b ? src.d[src.rowBase[a]! + b]! : src.d[src.rowBase[b]! + a]!;
+}
+
+function lwLoop(kind: 0 | 1 | 2): LanceWilliamsUpdate {
+  // One specialised loop per rule keeps the inner loop monomorphic.
+  return (d, rowBase, active, count, x, y, nx, ny) => {
+    const wx = nx / (nx + ny), wy = ny / (nx + ny);
+    for (let p = 0; p < count; p++) {
+      const i = active[p]!;
+      if (i === x || i === y) continue;
+      const ix = i < x ? rowBase[i]! + x : rowBase[x]! + i;
+      const iy = i < y ? rowBase[i]! + y : rowBase[y]! + i;
+      const dx = d[ix]!, dy = d[iy]!;
+      d[iy] = kind === 0 ? (dx < dy ? dx : dy) : kind === 1 ? (dx > dy ? dx : dy) : wx * dx + wy * dy;
+    }
+    return 2 * count;
+  };
+}
+
+const pairMin: PairLinkage = (ctx, a, b) => {
+  let m = Infinity;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = 0; j < b.length; j++) {
+      const v = pairDist(ctx.src, a[i]!, b[j]!);
+      if (v < m) m = v;
+    }
+  }
+  ctx.reads += a.length * b.length;
+  return m;
+};
+
+const pairMax: PairLinkage = (ctx, a, b) => {
+  let m = -Infinity;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = 0; j < b.length; j++) {
+      const v = pairDist(ctx.src, a[i]!, b[j]!);
+      if (v > m) m = v;
+    }
+  }
+  ctx.reads += a.length * b.length;
+  return m;
+};
+
+const pairMean: PairLinkage = (ctx, a, b) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) for (let j = 0; j < b.length; j++) s += pairDist(ctx.src, a[i]!, b[j]!);
+  ctx.reads += a.length * b.length;
+  return s / (a.length * b.length);
+};
+
+/** Exact median of all |a|·|b| member-pair distances (even count: mean of the two middle values). */
+export const pairMedian: PairLinkage = (ctx, a, b) => {
+  const count = a.length * b.length;
+  ctx.reads += count;
+  if (count <= ctx.scratch.length) {
+    const buf = ctx.scratch;
+    const { d, rowBase } = ctx.src;
+    let k = 0;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!;
+      const bx = rowBase[x]!;
+      for (let j = 0; j < b.length; j++) {
+        const y = b[j]!;
+        buf[k++] = x < y ? d[bx + y]! : d[rowBase[y]! + x]!;
+      }
+    }
+    return medianOf(buf, count);
+  }
+  ctx.reads += count * (count & 1 ? 1 : 3);
+  const lo = radixSelect(ctx, a, b, (count - 1) >> 1);
+  return count & 1 ? lo : (lo + radixSelect(ctx, a, b, count >> 1)) / 2;
+};
+
+function medianOf(buf: Float32Array, len: number): number {
+  const k = (len - 1) >> 1;
+  const lower = quickselectLocal(buf, len, k);
+  if (len & 1) return lower;
+  let upper = Infinity;
+  for (let i = k + 1; i < len; i++) if (buf[i]! < upper) upper = buf[i]!;
+  return (lower + upper) / 2;
+}
+
+/** Rank-k value of the pair distances of a × b without gathering them: two 16-bit histogram passes. */
+function radixSelect(ctx: PairContext, a: Int32Array, b: Int32Array, rank: number): number {
+  const { bits, rowBase } = ctx.src;
+  const hist = ctx.hist;
+  hist.fill(0);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    for (let j = 0; j < b.length; j++) {
+      const y = b[j]!;
+      hist[(x < y ? bits[rowBase[x]! + y]! : bits[rowBase[y]! + x]!) >>> 16]!++;
+    }
+  }
+  let high = 0, seen = 0;
+  while (seen + hist[high]! <= rank) seen += hist[high++]!;
+  const r2 = rank - seen;
+  hist.fill(0);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    for (let j = 0; j < b.length; j++) {
+      const y = b[j]!;
+      const v = x < y ? bits[rowBase[x]! + y]! : bits[rowBase[y]! + x]!;
+      if (v >>> 16 === high) hist[v & 0xffff]!++;
+    }
+  }
+  let low = 0;
+  seen = 0;
+  while (seen + hist[low]! <= r2) seen += hist[low++]!;
+  const out = new Uint32Array([((high << 16) | low) >>> 0]);
+  return new Float32Array(out.buffer)[0]!;
+}
+
+function quickselectLocal(buf: Float32Array, len: number, k: number): number {
+  return quickselectLocal0(buf, 0, len - 1, k);
+}
+
+/** Mixes the seed with the two clusters' identities (smallest member, size), order-independent. */
+function pairSeed(seed: number, a: Int32Array, b: Int32Array): number {
+  let p = a, q = b;
+  if (q[0]! < p[0]!) {
+    p = b;
+    q = a;
+  }
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b);
+  for (const v of [p[0]!, p.length, q[0]!, q.length]) {
+    h = Math.imul(h ^ v, 0xcc9e2d51);
+    h = (h << 15) | (h >>> 17);
+    h = Math.imul(h, 0x1b873593);
+  }
+  return h >>> 0;
+}
+
+/**
+ * The article's sampled median: exact while |a|·|b| ≤ S, else the median of S pairs drawn uniformly
+ * with replacement by an Rng seeded from (seed, both clusters' smallest member and size) — so the value
+ * is a deterministic function of the two clusters, whatever the merge order or component split.
+ */
+export const pairMedianSampled: PairLinkage = (ctx, a, b) => {
+  const count = a.length * b.length;
+  const s = ctx.samplePairs;
+  if (count <= s) return pairMedian(ctx, a, b);
+  if (b[0]! < a[0]!) [a, b] = [b, a]; // draws must not depend on the argument order
+  const rng = new Rng(pairSeed(ctx.seed, a, b));
+  const buf = ctx.scratch;
+  const { d, rowBase } = ctx.src;
+  for (let k = 0; k < s; k++) {
+    const x = a[rng.int(a.length)]!, y = b[rng.int(b.length)]!;
+    buf[k] = x === y ? 0 : x < y ? d[rowBase[x]! + y]! : d[rowBase[y]! + x]!;
+  }
+  ctx.reads += s;
+  return medianOf(buf, s);
+};
+
+/** The registry of linkage strategies, keyed by id; {@link registerLinkage} refuses duplicates. */
+export const LINKAGES: Map<Linkage, LinkageStrategy> = new Map();
+
+/**
+ * Adds a strategy to {@link LINKAGES}.
+ * @param strategy the strategy
+ * @throws {Error} when its id is already registered
+ */
+export function registerLinkage(strategy: LinkageStrategy): void {
+  if (LINKAGES.has(strategy.id)) throw new Error(`linkage "${strategy.id}" is already registered`);
+  LINKAGES.set(strategy.id, strategy);
+}
+
+registerLinkage({
+  id: "single",
+  reducible: true,
+  lanceWilliams: lwLoop(0),
+  pairs: pairMin,
+  description: "minimum pair distance (NN-chain, exact)",
+});
+registerLinkage({
+  id: "complete",
+  reducible: true,
+  lanceWilliams: lwLoop(1),
+  pairs: pairMax,
+  description: "maximum pair distance (NN-chain, exact)",
+});
+registerLinkage({
+  id: "average",
+  reducible: true,
+  lanceWilliams: lwLoop(2),
+  pairs: pairMean,
+  description: "mean pair distance, UPGMA (NN-chain, exact)",
+});
+registerLinkage({
+  id: "median",
+  reducible: true,
+  lanceWilliams: null,
+  pairs: pairMedian,
+  description: "exact median of all member-pair distances (reducible; re-reads |A∪B|·N distances per merge)",
+});
+registerLinkage({
+  id: "median-sampled",
+  reducible: false,
+  lanceWilliams: null,
+  pairs: pairMedianSampled,
+  description:
+    "median of S seeded random member pairs when |A|·|B| > S, else exact (not reducible: inversions counted)",
+});
+
+/**
+ * Looks up a linkage strategy.
+ * @param id linkage id
+ * @returns the strategy
+ * @throws {RangeError} for an unknown id, listing the known ones
+ */
+export function getLinkage(id: string): LinkageStrategy {
+  const s = LINKAGES.get(id as Linkage);
+  if (!s) throw new RangeError(`unknown linkage "${id}" (known: ${[...LINKAGES.keys()].join(", ")})`);
+  return s;
+}

@@ -1,0 +1,16 @@
+/** Hierarchical agglomerative clustering: linkages, NN-chain and generic cores, dendrogram cuts. @module */
+export { type Components, connectedComponents, DENSE_LIMIT, hac, type HacOptions, type HacResult } from "./hac.ts";
+export { canonicalLabels, countClusters, cutDendrogram, toScipyLinkage } from "./dendrogram.ts";
+export {
+  getLinkage,
+  type LanceWilliamsUpdate,
+  type Linkage,
+  LINKAGES,
+  type LinkageStrategy,
+  type PairContext,
+  type PairLinkage,
+  type PairSource,
+  pairSource,
+  registerLinkage,
+} from "./linkage.ts";
+export { medianInPlace, quickselect } from "./select.ts";
