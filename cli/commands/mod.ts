@@ -3,6 +3,8 @@
  * @module
  */
 import type { Command } from "../command.ts";
+import { backendsCommand } from "./backends.ts";
+import { embedCommand } from "./embed.ts";
 import { generateCommand } from "./generate.ts";
 import { metricsCommand } from "./metrics.ts";
 import { reportCommand } from "./report.ts";
@@ -11,5 +13,7 @@ import { reportCommand } from "./report.ts";
 export const COMMANDS: Command[] = [
   generateCommand,
   metricsCommand,
+  embedCommand,
+  backendsCommand,
   reportCommand,
 ];

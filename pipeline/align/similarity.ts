@@ -1,0 +1,220 @@
+/**
+ * Face alignment: a least-squares 2-D similarity transform from 5 detected landmarks to the ArcFace
+ * 112×112 template (Umeyama 1991, without reflection), and affine warping with bilinear sampling
+ * (supersampled when shrinking, so large faces do not alias).
+ * @module
+ */
+import type { RgbImage } from "../image/decode.ts";
+
+/** The ArcFace 5-point template for 112×112 crops: left eye, right eye, nose, mouth left, mouth right. */
+export const ARCFACE_TEMPLATE: Float32Array = Float32Array.from([
+  38.2946,
+  51.6963,
+  73.5318,
+  51.5014,
+  56.0252,
+  71.7366,
+  41.5493,
+  92.3655,
+  70.7299,
+  92.2041,
+]);
+
+/**
+ * A 2×3 affine matrix `[a, b, tx, c, d, ty]` mapping (x, y) to (a·x + b·y + tx, c·x + d·y + ty).
+ */
+export type Affine = Float64Array;
+
+/**
+ * Least-squares similarity transform (rotation, uniform scale, translation) taking `src` points onto
+ * `dst` points: minimises Σ‖dst_i − (s·R·src_i + t)‖². O(n).
+ * @param src points x0 y0 x1 y1 … (n ≥ 2)
+ * @param dst points in the same order and count
+ * @returns the affine matrix of the transform
+ * @throws {RangeError} when the point counts differ, are below 2, or the source points coincide
+ */
+export function estimateSimilarity(src: ArrayLike<number>, dst: ArrayLike<number>): Affine {
+  if (src.length !== dst.length || src.length < 4 || src.length % 2 !== 0) {
+    throw new RangeError(
+      `Cannot estimate a similarity: need ≥ 2 matching points, got ${src.length / 2} and ${dst.length / 2}`,
+    );
+  }
+  const n = src.length / 2;
+  let sx = 0, sy = 0, dx = 0, dy = 0;
+  for (let i = 0; i < n; i++) {
+    sx += src[2 * i]!;
+    sy += src[2 * i + 1]!;
+    dx += dst[2 * i]!;
+    dy += dst[2 * i + 1]!;
+  }
+  sx /= n, sy /= n, dx /= n, dy /= n;
+  let a = 0, b = 0, v = 0;
+  for (let i = 0; i < n; i++) {
+    const px = src[2 * i]! - sx, py = src[2 * i + 1]! - sy;
+    const qx = dst[2 * i]! - dx, qy = dst[2 * i + 1]! - dy;
+    a += px * qx + py * qy;
+    b += px * qy - py * qx;
+    v += px * px + py * py;
+  }
+  if (!(v > 1e-12)) throw new RangeError("Cannot estimate a similarity: the source points coincide");
+  const c = a / v, s = b / v; // c = scale·cos θ, s = scale·sin θ
+  return Float64Array.from([c, -s, dx - (c * sx - s * sy), s, c, dy - (s * sx + c * sy)]);
+}
+
+/**
+ * Inverts an affine matrix.
+ * @param m affine matrix
+ * @returns its inverse
+ * @throws {RangeError} when singular
+ */
+export function invertAffine(m: Affine): Affine {
+  const [a, b, tx, c, d, ty] = m as unknown as [number, number, number, number, number, number];
+  const det = a * d - b * c;
+  if (Math.abs(det) < 1e-18) throw new RangeError("Cannot invert a singular affine transform");
+  const ia = d / det, ib = -b / det, ic = -c / det, id = a / det;
+  return Float64Array.from([ia, ib, -(ia * tx + ib * ty), ic, id, -(ic * tx + id * ty)]);
+}
+
+/**
+ * Box-filters (area-averages) a region of an image by an integer factor.
+ * @param image source RGB
+ * @param x0 region left (pixels)
+ * @param y0 region top
+ * @param w region width, a multiple of nothing in particular (the last cell is partial)
+ * @param h region height
+ * @param f factor (≥ 1)
+ * @returns the reduced image, ceil(w/f) × ceil(h/f)
+ */
+export function boxReduce(image: RgbImage, x0: number, y0: number, w: number, h: number, f: number): RgbImage {
+  const ow = Math.ceil(w / f), oh = Math.ceil(h / f);
+  const acc = new Float64Array(ow * 3);
+  const cnt = new Float64Array(ow);
+  const out = new Uint8Array(ow * oh * 3);
+  const src = image.data, W = image.width;
+  for (let oy = 0; oy < oh; oy++) {
+    acc.fill(0);
+    cnt.fill(0);
+    const yEnd = Math.min(y0 + h, y0 + (oy + 1) * f);
+    for (let y = y0 + oy * f; y < yEnd; y++) {
+      let p = (y * W + x0) * 3;
+      for (let x = 0; x < w; x++, p += 3) {
+        const o = (x / f) | 0;
+        acc[o * 3] = acc[o * 3]! + src[p]!;
+        acc[o * 3 + 1] = acc[o * 3 + 1]! + src[p + 1]!;
+        acc[o * 3 + 2] = acc[o * 3 + 2]! + src[p + 2]!;
+        cnt[o] = cnt[o]! + 1;
+      }
+    }
+    const row = oy * ow * 3;
+    for (let o = 0; o < ow; o++) {
+      const inv = 1 / cnt[o]!;
+      out[row + o * 3] = Math.round(acc[o * 3]! * inv);
+      out[row + o * 3 + 1] = Math.round(acc[o * 3 + 1]! * inv);
+      out[row + o * 3 + 2] = Math.round(acc[o * 3 + 2]! * inv);
+    }
+  }
+  return { data: out, width: ow, height: oh };
+}
+
+/**
+ * Warps an image: output pixel (u, v) takes the source at `m⁻¹(u, v)` (pixel centres at integer
+ * coordinates, as OpenCV's warpAffine), bilinear, black outside. When the transform shrinks by 2× or
+ * more, the source region is first area-averaged by the integer factor, so large faces and bodies do
+ * not alias (and the cost stays proportional to the region, not to the factor squared).
+ * @param image source RGB
+ * @param m affine from source to output coordinates
+ * @param width output width
+ * @param height output height
+ * @returns the warped RGB image
+ */
+export function warpAffine(image: RgbImage, m: Affine, width: number, height: number): RgbImage {
+  let inv = invertAffine(m);
+  let src = image;
+  const shrink = Math.sqrt(Math.abs(inv[0]! * inv[4]! - inv[1]! * inv[3]!)); // source pixels per output pixel
+  const f = Math.min(32, Math.floor(shrink));
+  if (f >= 2) {
+    // Source region covered by the output (corners mapped back), clipped to the image.
+    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    for (const [u, v] of [[-1, -1], [width, -1], [-1, height], [width, height]] as const) {
+      const x = inv[0]! * u + inv[1]! * v + inv[2]!, y = inv[3]! * u + inv[4]! * v + inv[5]!;
+      minX = Math.min(minX, x), maxX = Math.max(maxX, x), minY = Math.min(minY, y), maxY = Math.max(maxY, y);
+    }
+    const x0 = Math.max(0, Math.floor(minX)), y0 = Math.max(0, Math.floor(minY));
+    const x1 = Math.min(image.width, Math.ceil(maxX) + 1), y1 = Math.min(image.height, Math.ceil(maxY) + 1);
+    if (x1 > x0 && y1 > y0) {
+      src = boxReduce(image, x0, y0, x1 - x0, y1 - y0, f);
+      // Reduced pixel i is centred on source x0 + i·f + (f − 1)/2.
+      const c = (f - 1) / 2;
+      inv = Float64Array.from([
+        inv[0]! / f,
+        inv[1]! / f,
+        (inv[2]! - x0 - c) / f,
+        inv[3]! / f,
+        inv[4]! / f,
+        (inv[5]! - y0 - c) / f,
+      ]);
+    }
+  }
+  return sampleBilinear(src, inv, width, height);
+}
+
+function sampleBilinear(image: RgbImage, inv: Affine, width: number, height: number): RgbImage {
+  const a = inv[0]!, b = inv[1]!, tx = inv[2]!, c = inv[3]!, d = inv[4]!, ty = inv[5]!;
+  const out = new Uint8Array(width * height * 3);
+  const src = image.data, W = image.width, H = image.height;
+  for (let v = 0; v < height; v++) {
+    for (let u = 0; u < width; u++) {
+      const x = a * u + b * v + tx, y = c * u + d * v + ty;
+      const x0 = Math.floor(x), y0 = Math.floor(y);
+      const fx = x - x0, fy = y - y0;
+      let r = 0, g = 0, bl = 0;
+      for (let q = 0; q < 4; q++) {
+        const xx = x0 + (q & 1), yy = y0 + (q >> 1);
+        if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
+        const w = ((q & 1) ? fx : 1 - fx) * ((q >> 1) ? fy : 1 - fy);
+        const p = (yy * W + xx) * 3;
+        r += w * src[p]!;
+        g += w * src[p + 1]!;
+        bl += w * src[p + 2]!;
+      }
+      const o = (v * width + u) * 3;
+      out[o] = Math.round(r);
+      out[o + 1] = Math.round(g);
+      out[o + 2] = Math.round(bl);
+    }
+  }
+  return { data: out, width, height };
+}
+
+/**
+ * Aligns a face to the ArcFace template.
+ * @param image source RGB
+ * @param landmarks 5 points x0 y0 … x4 y4 in the image's pixels
+ * @param size output side (the template is scaled from 112) [112]
+ * @returns the aligned crop and the transform used
+ */
+export function alignFace(image: RgbImage, landmarks: ArrayLike<number>, size = 112): { crop: RgbImage; m: Affine } {
+  const dst = size === 112 ? ARCFACE_TEMPLATE : ARCFACE_TEMPLATE.map((v) => (v * size) / 112);
+  const m = estimateSimilarity(landmarks, dst);
+  return { crop: warpAffine(image, m, size, size), m };
+}
+
+/**
+ * Crops an axis-aligned box and resizes it to width × height (aspect not kept), bilinear.
+ * @param image source RGB
+ * @param box x1 y1 x2 y2 in the image's pixels
+ * @param width output width
+ * @param height output height
+ * @returns the crop
+ */
+export function cropResize(
+  image: RgbImage,
+  box: { x1: number; y1: number; x2: number; y2: number },
+  width: number,
+  height: number,
+): RgbImage {
+  const sx = width / Math.max(1e-6, box.x2 - box.x1), sy = height / Math.max(1e-6, box.y2 - box.y1);
+  // Map pixel centres: u + 0.5 = (x + 0.5 − x1)·sx.
+  const m = Float64Array.from([sx, 0, (0.5 - box.x1) * sx - 0.5, 0, sy, (0.5 - box.y1) * sy - 0.5]);
+  return warpAffine(image, m, width, height);
+}
