@@ -24,7 +24,8 @@ export function sharedDir(): string {
 
 /**
  * Expands `${NAME}` in a path: `SHARED` (the shared data folder), `REPO` (repository root), `CACHE`
- * (harness cache) and environment variables.
+ * (harness cache), `DATA_CACHE` (`$PB_DATA_CACHE` or `<repo>/../data-cache`, where `pb embed` outputs of the
+ * shared photos are kept) and environment variables.
  * @throws {UsageError} for an unset variable
  */
 export function expandPath(path: string, cacheDir = defaultCacheDir()): string {
@@ -32,6 +33,7 @@ export function expandPath(path: string, cacheDir = defaultCacheDir()): string {
     if (name === "SHARED") return sharedDir();
     if (name === "REPO") return REPO_ROOT.replace(/\/$/, "");
     if (name === "CACHE") return cacheDir;
+    if (name === "DATA_CACHE") return Deno.env.get("PB_DATA_CACHE") ?? resolve(REPO_ROOT, "..", "data-cache");
     const v = Deno.env.get(name);
     if (v === undefined) throw new UsageError(`dataset path ${path}: environment variable ${name} is not set`);
     return v;

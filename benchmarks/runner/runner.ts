@@ -61,16 +61,8 @@ export interface SweepResult {
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 
-/** Permission flags of the child: the same as `deno task pb`. */
-export const CHILD_FLAGS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys",
-  "--allow-ffi",
-  "--allow-run",
-  "--allow-net=127.0.0.1",
-];
+/** Permission flags of the child: the same as `deno task pb` (-A: model runtimes and probes read /proc). */
+export const CHILD_FLAGS = ["--allow-all"];
 
 interface Prepared {
   plan: RunPlan;

@@ -65,6 +65,9 @@ function attributeGroups(dataset: Dataset): { name: string; codes: Int32Array; v
     .filter((a) => a.values.length >= 2);
 }
 
+/** Breakdown by observation kind (`body_only`, `profile`, …): subgroup rows without fairness summaries. */
+const KIND = "kind";
+
 function boot(
   groups: IdentityGroups,
   scores: Float64Array[],
@@ -122,7 +125,9 @@ export function evaluateClustering(
     put(e, "bcubed.f1.ci_high", ci.high, "none");
   }
   if (!settings.fairness) return;
-  for (const attr of attributeGroups(dataset)) {
+  const kind = dataset.observations.kind;
+  const breakdowns = [...attributeGroups(dataset), { name: KIND, codes: kind.codes, values: kind.values }];
+  for (const attr of breakdowns) {
     const perMetric: Record<string, Map<string, number>> = {
       "bcubed.f1": new Map(),
       "bcubed.precision": new Map(),
@@ -156,6 +161,7 @@ export function evaluateClustering(
         perMetric[metric]!.set(group, value);
       }
     });
+    if (attr.name === KIND) continue;
     for (const [metric, groups] of Object.entries(perMetric)) summarise(e, attr.name, metric, groups);
   }
 }

@@ -4,10 +4,15 @@
  */
 import type { Command } from "../command.ts";
 import { backendsCommand } from "./backends.ts";
+import { demoCommand } from "./demo.ts";
 import { embedCommand } from "./embed.ts";
+import { gateCommand } from "./gate.ts";
 import { generateCommand } from "./generate.ts";
 import { metricsCommand } from "./metrics.ts";
 import { reportCommand } from "./report.ts";
+import { resultsCommand } from "./results.ts";
+import { runCommand } from "./run.ts";
+import { variantsCommand } from "./variants.ts";
 
 /** Every `pb` command, in the order `pb --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -16,4 +21,9 @@ export const COMMANDS: Command[] = [
   embedCommand,
   backendsCommand,
   reportCommand,
+  runCommand,
+  variantsCommand,
+  resultsCommand,
+  gateCommand,
+  demoCommand,
 ];

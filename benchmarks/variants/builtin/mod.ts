@@ -3,9 +3,13 @@
  * @module
  */
 import type { Variant } from "../types.ts";
+import { greedyVariant, hacVariant, twoPassVariant } from "./cluster.ts";
 import { referenceVariant } from "./reference.ts";
 
 /** Every built-in variant. */
 export const BUILTIN_VARIANTS: Variant[] = [
+  hacVariant as unknown as Variant,
+  twoPassVariant as unknown as Variant,
+  greedyVariant as unknown as Variant,
   referenceVariant as unknown as Variant,
 ];

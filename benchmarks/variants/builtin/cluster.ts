@@ -1,0 +1,218 @@
+/**
+ * Clustering variants wrapping `algorithms/clustering` and `algorithms/hac`: `hac` (HAC on every face),
+ * `two-pass` (the article's greedy first pass on fused face+body distances, then face HAC over its clusters)
+ * and `greedy` (the first pass alone).
+ *
+ * Outputs: labels, per-merge samples (`merge_seconds`, `merge_pair_distances`), counters, and optionally
+ * precision / recall / F against threshold curves (the full dendrogram is then built and cut at each
+ * threshold, which costs more time: use curves in accuracy experiments, not latency ones).
+ * @module
+ */
+import { clusteringMetrics } from "../../../algorithms/metrics/mod.ts";
+import { greedyFirstPass } from "../../../algorithms/clustering/greedy.ts";
+import { twoPassCluster, type TwoPassResult } from "../../../algorithms/clustering/two_pass.ts";
+import { cutDendrogram } from "../../../algorithms/hac/dendrogram.ts";
+import type { Linkage } from "../../../algorithms/hac/linkage.ts";
+import { clusterInputFromDataset } from "../../../datasets/cluster_input.ts";
+import type { Curve } from "../../results/schema.ts";
+import type { ParamSpec, StageInput, Variant, VariantOutput } from "../types.ts";
+
+/** Linkages accepted by the HAC variants. */
+export const LINKAGE_IDS = ["single", "complete", "average", "median", "median-sampled"] as const;
+
+const HAC_PARAMS = {
+  linkage: { kind: "enum", values: LINKAGE_IDS, default: "average", help: "HAC linkage [average]" },
+  threshold: { kind: "float", min: 0, max: 2, default: 0.5, help: "stop merging above this cosine distance [0.5]" },
+  sample_pairs: {
+    kind: "int",
+    min: 1,
+    max: 1e7,
+    default: 64,
+    help: "S: pairs sampled per linkage by median-sampled when |A|·|B| > S [64]",
+  },
+  curve_points: {
+    kind: "int",
+    min: 0,
+    max: 200,
+    default: 0,
+    help: "thresholds in the P/R/F-vs-threshold curves; >0 builds the full dendrogram [0]",
+  },
+  curve_min: { kind: "float", min: 0, max: 2, default: 0.1, help: "lowest curve threshold [0.1]" },
+  curve_max: { kind: "float", min: 0, max: 2, default: 1.0, help: "highest curve threshold [1.0]" },
+} as const satisfies Record<string, ParamSpec>;
+
+type HacParams = {
+  linkage: string;
+  threshold: number;
+  sample_pairs: number;
+  curve_points: number;
+  curve_min: number;
+  curve_max: number;
+};
+
+/** Maps cut labels of the HAC items back to observations (face-less units become −1 = singletons). */
+function observationLabels(r: TwoPassResult, cut: Int32Array, n: number): Int32Array {
+  const units = r.firstPass ? r.firstPass.clusters : n;
+  const unitLabel = new Int32Array(units).fill(-1);
+  for (let q = 0; q < r.hacItems.length; q++) unitLabel[r.hacItems[q]!] = cut[q]!;
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) labels[i] = unitLabel[r.firstPassLabels[i]!]!;
+  if (r.firstPass) {
+    // Face-less first-pass clusters stay clusters: give them fresh ids instead of −1.
+    let next = 0;
+    for (const l of unitLabel) next = Math.max(next, l + 1);
+    const fresh = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      if (labels[i]! >= 0) continue;
+      const u = r.firstPassLabels[i]!;
+      let l = fresh.get(u);
+      if (l === undefined) fresh.set(u, l = next++);
+      labels[i] = l;
+    }
+  }
+  return labels;
+}
+
+function hacOutput(r: TwoPassResult, p: HacParams, input: StageInput): VariantOutput {
+  const n = input.dataset.observations.n;
+  const it = r.hac.iterations;
+  const out: VariantOutput = {
+    samples: {
+      merge_seconds: Array.from(it.seconds, (ms) => ms / 1000),
+      merge_pair_distances: Array.from(it.pairDistances),
+    },
+    counters: {
+      hac_points: r.hacItems.length,
+      merges: it.seconds.length,
+      pair_distances: it.pairDistances.reduce((s, v) => s + v, 0),
+      inversions: r.hac.inversions,
+      components: r.hac.components,
+      ...(r.firstPass
+        ? { first_pass_clusters: r.firstPass.clusters, first_pass_comparisons: r.firstPass.comparisons }
+        : {}),
+    },
+  };
+  if (p.curve_points > 0) {
+    // Full dendrogram: labels at the run's threshold come from the same cut as the curve points.
+    const m = r.hacItems.length;
+    out.labels = observationLabels(r, cutDendrogram(r.hac.merges, m, p.threshold), n);
+    const truth = input.dataset.observations.identity.codes;
+    const xs: number[] = [], prec: number[] = [], rec: number[] = [], f: number[] = [], pf: number[] = [];
+    for (let k = 0; k < p.curve_points; k++) {
+      const t = p.curve_points === 1
+        ? p.curve_min
+        : p.curve_min + ((p.curve_max - p.curve_min) * k) / (p.curve_points - 1);
+      const met = clusteringMetrics(observationLabels(r, cutDendrogram(r.hac.merges, m, t), n), truth);
+      xs.push(t);
+      prec.push(met.bcubed.precision);
+      rec.push(met.bcubed.recall);
+      f.push(met.bcubed.f1);
+      pf.push(met.pairwise.f1);
+    }
+    const curve = (y: number[], label: string): Curve => ({
+      x: xs,
+      y,
+      x_label: "threshold (cosine distance)",
+      y_label: label,
+    });
+    out.curves = {
+      "threshold.bcubed.precision": curve(prec, "BCubed precision"),
+      "threshold.bcubed.recall": curve(rec, "BCubed recall"),
+      "threshold.bcubed.f1": curve(f, "BCubed F1"),
+      "threshold.pairwise.f1": curve(pf, "pairwise F1"),
+    };
+  } else {
+    out.labels = r.labels;
+  }
+  return out;
+}
+
+function hacOptions(p: HacParams, seed: number) {
+  return {
+    linkage: p.linkage as Linkage,
+    threshold: p.curve_points > 0 ? undefined : p.threshold,
+    samplePairs: p.sample_pairs,
+    seed,
+    clock: () => performance.now(),
+  };
+}
+
+/** `hac`: HAC directly on every observation's face (no first pass); face-less observations stay singletons. */
+export const hacVariant: Variant<HacParams> = {
+  id: "hac",
+  stage: "cluster",
+  summary: "HAC on all faces (single | complete | average | median | median-sampled), cut at a threshold",
+  params: HAC_PARAMS,
+  prepare: (input) => clusterInputFromDataset(input.dataset),
+  run(input, p, ctx, state) {
+    const r = twoPassCluster(state as ReturnType<typeof clusterInputFromDataset>, {
+      firstPass: null,
+      hac: hacOptions(p, ctx.seed),
+    });
+    return hacOutput(r, p, input);
+  },
+};
+
+type TwoPassParams = HacParams & {
+  distance: string;
+  first_pass: boolean;
+  t1: number;
+  alpha: number;
+  beta: number;
+  gate_by_moment: boolean;
+};
+
+const FIRST_PASS_PARAMS = {
+  distance: {
+    kind: "enum",
+    values: ["face", "face+body"],
+    default: "face+body",
+    help: "first-pass distance: face only (β = 0) or fused D = min(F, αF + βT) [face+body]",
+  },
+  t1: { kind: "float", min: 0, max: 2, default: 0.3, help: "first-pass threshold t1 [0.3]" },
+  alpha: { kind: "float", min: 0, max: 10, default: 0.6, help: "α of the fused distance [0.6]" },
+  beta: { kind: "float", min: 0, max: 10, default: 0.4, help: "β of the fused distance (face+body) [0.4]" },
+  gate_by_moment: { kind: "bool", default: true, help: "count body distance only within a moment [true]" },
+} as const satisfies Record<string, ParamSpec>;
+
+function fusion(p: { distance: string; alpha: number; beta: number; gate_by_moment: boolean }) {
+  return { alpha: p.alpha, beta: p.distance === "face" ? 0 : p.beta, gateByMoment: p.gate_by_moment };
+}
+
+/** `two-pass`: the article's pipeline — greedy first pass (optional) then face HAC over its clusters. */
+export const twoPassVariant: Variant<TwoPassParams> = {
+  id: "two-pass",
+  stage: "cluster",
+  summary: "greedy first pass on D = min(F, αF + βT), then face HAC over first-pass clusters",
+  params: {
+    ...FIRST_PASS_PARAMS,
+    first_pass: { kind: "bool", default: true, help: "run the greedy first pass (off: HAC on observations) [true]" },
+    ...HAC_PARAMS,
+  },
+  prepare: (input) => clusterInputFromDataset(input.dataset),
+  run(input, p, ctx, state) {
+    const r = twoPassCluster(state as ReturnType<typeof clusterInputFromDataset>, {
+      firstPass: p.first_pass ? { threshold: p.t1, fusion: fusion(p) } : null,
+      hac: hacOptions(p, ctx.seed),
+    });
+    return hacOutput(r, p, input);
+  },
+};
+
+type GreedyParams = { distance: string; t1: number; alpha: number; beta: number; gate_by_moment: boolean };
+
+/** `greedy`: the conservative first pass alone. */
+export const greedyVariant: Variant<GreedyParams> = {
+  id: "greedy",
+  stage: "cluster",
+  summary: "greedy first pass alone (time order, running cluster means)",
+  params: FIRST_PASS_PARAMS,
+  prepare: (input) => clusterInputFromDataset(input.dataset),
+  run(_input, p, _ctx, state) {
+    const r = greedyFirstPass(state as ReturnType<typeof clusterInputFromDataset>, {
+      threshold: p.t1,
+      fusion: fusion(p),
+    });
+    return { labels: r.labels, counters: { comparisons: r.comparisons, first_pass_clusters: r.clusters } };
+  },
+};
