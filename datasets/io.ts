@@ -287,6 +287,19 @@ function formatBox(box: readonly number[] | ArrayLike<number> | null): string {
   return `${+box[0]!.toFixed(2)} ${+box[1]!.toFixed(2)} ${+box[2]!.toFixed(2)} ${+box[3]!.toFixed(2)}`;
 }
 
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** One CSV record as csv-stringify writes it (quotes only where needed), ~3× faster per row. */
+function csvLine(cells: readonly string[]): string {
+  let line = "";
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i]!;
+    if (i > 0) line += ",";
+    line += NEEDS_QUOTES.test(c) ? `"${c.replaceAll('"', '""')}"` : c;
+  }
+  return line + "\n";
+}
+
 /** Options for {@link DatasetWriter.open}. */
 export interface DatasetWriterOptions {
   name: string;
@@ -382,7 +395,7 @@ export class DatasetWriter {
       formatBox(o.bodyBox),
       o.kind,
     ];
-    const line = stringify([row]);
+    const line = csvLine(row);
     this.#pending.push(line);
     this.#pendingChars += line.length;
     if (this.#pendingChars > 1 << 20) await this.#flush();

@@ -55,8 +55,25 @@ function pickCumulative(cum: Float64Array, n: number, u: number): number {
   return lo;
 }
 
+const U32_TO_SIGNED = 1 / 2147483648;
+
+/**
+ * Fills `out` with standard normal deviates (Marsaglia's polar method on 32-bit uniforms). About 5×
+ * faster here than Rng.normal's Box–Muller, whose sin/cos dominate: a million observations draw ~2·10⁸.
+ */
 function gaussianInto(rng: Rng, out: Float64Array): void {
-  for (let j = 0; j < out.length; j++) out[j] = rng.normal();
+  const n = out.length;
+  for (let j = 0; j < n; j += 2) {
+    let x: number, y: number, q: number;
+    do {
+      x = rng.u32() * U32_TO_SIGNED - 1;
+      y = rng.u32() * U32_TO_SIGNED - 1;
+      q = x * x + y * y;
+    } while (q >= 1 || q === 0);
+    const f = Math.sqrt((-2 * Math.log(q)) / q);
+    out[j] = x * f;
+    if (j + 1 < n) out[j + 1] = y * f;
+  }
 }
 
 function normalize64(v: Float64Array): void {
@@ -266,6 +283,7 @@ export class LibrarySimulator {
     let records: ObservationRecord[] = [];
     let produced = 0, photoIndex = 0, lastStart = 0;
     const v = new Float64Array(fd), centre = new Float64Array(fd), bv = new Float64Array(bd);
+    const noiseF = new Float64Array(fd), noiseB = new Float64Array(bd);
     const faceSd = 1 / Math.sqrt(fd), bodySd = 1 / Math.sqrt(bd);
     const meanGap = this.#spanMs / this.plannedMoments;
     const emptyAttrs: Record<string, string> = Object.fromEntries(this.attributeNames.map((a) => [a, ""]));
@@ -405,7 +423,8 @@ export class LibrarySimulator {
             } else for (let j = 0; j < fd; j++) centre[j] = this.#centres[o + j]!;
             const sd = c.faceNoise * this.#noiseMult[p]! * mult * faceSd;
             const shift = masked ? c.maskStrength : 0;
-            for (let j = 0; j < fd; j++) v[j] = centre[j]! + sd * r.normal() + shift * this.#maskDir[j]!;
+            gaussianInto(r, noiseF);
+            for (let j = 0; j < fd; j++) v[j] = centre[j]! + sd * noiseF[j]! + shift * this.#maskDir[j]!;
             growFaces();
             storeUnit(v, faces, faceCount * fd);
             faceRow = firstFace + faceCount++;
@@ -415,7 +434,8 @@ export class LibrarySimulator {
           if (c.body && !faceOnly) {
             const sd = c.bodyNoise * (1 + blur) * bodySd;
             const o = ci * bd;
-            for (let j = 0; j < bd; j++) bv[j] = outfit[o + j]! + sd * r.normal();
+            gaussianInto(r, noiseB);
+            for (let j = 0; j < bd; j++) bv[j] = outfit[o + j]! + sd * noiseB[j]!;
             growBodies();
             storeUnit(bv, bodies!, bodyCount * bd);
             bodyRow = firstBody + bodyCount++;
@@ -452,7 +472,8 @@ export class LibrarySimulator {
           // A false detection: near the shared junk direction, or a random vector; small box, low quality.
           if (r.bernoulli(c.junkShare)) {
             const sd = c.junkNoise * faceSd;
-            for (let j = 0; j < fd; j++) v[j] = this.#junkDir[j]! + sd * r.normal();
+            gaussianInto(r, noiseF);
+            for (let j = 0; j < fd; j++) v[j] = this.#junkDir[j]! + sd * noiseF[j]!;
           } else gaussianInto(r, v);
           growFaces();
           storeUnit(v, faces, faceCount * fd);
