@@ -85,8 +85,9 @@ export function unclearScore(cues: FaceCues, calibration: UnclearCalibration = D
   ];
   let logSum = 0, wSum = 0;
   for (const [c, w] of parts) {
-    if (Number.isNaN(c)) continue;
-    logSum += w * Math.log(Math.max(c, 1e-6));
+    if (Number.isNaN(c) || w <= 0) continue;
+    if (c <= 0) return 1; // one cue at its worst makes the face unclear
+    logSum += w * Math.log(c);
     wSum += w;
   }
   if (wSum === 0) return NaN;

@@ -203,7 +203,8 @@ export function countOps(model: Uint8Array): Map<string, number> {
   return counts;
 }
 
-function valueInfo(name: string, dims: number[]): Uint8Array {
+/** Encodes a float `ValueInfoProto` with a fixed shape. */
+export function encodeValueInfo(name: string, dims: number[]): Uint8Array {
   const shape = concatBytes(dims.map((d) => lenField(1, varintField(1, d))));
   const tensorType = concatBytes([varintField(1, FLOAT), lenField(2, shape)]);
   return concatBytes([lenField(1, name), lenField(2, lenField(1, tensorType))]);
@@ -219,8 +220,8 @@ export function probeModel(n = 4): Uint8Array {
   const graph = concatBytes([
     lenField(GRAPH.node, encodeNode("Relu", ["x"], ["y"], "relu")),
     lenField(2, "probe"),
-    lenField(GRAPH.input, valueInfo("x", [n])),
-    lenField(GRAPH.output, valueInfo("y", [n])),
+    lenField(GRAPH.input, encodeValueInfo("x", [n])),
+    lenField(GRAPH.output, encodeValueInfo("y", [n])),
   ]);
   return concatBytes([
     varintField(1, 7), // ir_version

@@ -1,0 +1,128 @@
+import fc from "fast-check";
+import { assert, assertAlmostEquals, assertThrows } from "../_assert.ts";
+import {
+  alignFace,
+  ARCFACE_TEMPLATE,
+  boxReduce,
+  cropResize,
+  estimateSimilarity,
+  invertAffine,
+  warpAffine,
+} from "../../pipeline/align/similarity.ts";
+import type { RgbImage } from "../../pipeline/image/decode.ts";
+
+function apply(m: Float64Array, x: number, y: number): [number, number] {
+  return [m[0]! * x + m[1]! * y + m[2]!, m[3]! * x + m[4]! * y + m[5]!];
+}
+
+Deno.test("estimateSimilarity() recovers a known rotation, scale and translation exactly", () => {
+  fc.assert(
+    fc.property(
+      fc.double({ min: -Math.PI, max: Math.PI, noNaN: true }),
+      fc.double({ min: 0.05, max: 20, noNaN: true }),
+      fc.double({ min: -500, max: 500, noNaN: true }),
+      fc.double({ min: -500, max: 500, noNaN: true }),
+      (theta, scale, tx, ty) => {
+        const truth = Float64Array.from([
+          scale * Math.cos(theta),
+          -scale * Math.sin(theta),
+          tx,
+          scale * Math.sin(theta),
+          scale * Math.cos(theta),
+          ty,
+        ]);
+        const dst: number[] = [];
+        for (let k = 0; k < 5; k++) dst.push(...apply(truth, ARCFACE_TEMPLATE[2 * k]!, ARCFACE_TEMPLATE[2 * k + 1]!));
+        const m = estimateSimilarity(ARCFACE_TEMPLATE, dst);
+        for (let i = 0; i < 6; i++) {
+          assertAlmostEquals(m[i]!, truth[i]!, 1e-6 * (1 + Math.abs(truth[i]!)), `entry ${i}`);
+        }
+      },
+    ),
+    { seed: 42, numRuns: 200 },
+  );
+});
+
+Deno.test("estimateSimilarity() is the least-squares fit: perturbing it never lowers the error", () => {
+  const src = [10, 10, 50, 12, 30, 30, 15, 50, 48, 52];
+  const dst = [40, 50, 72, 49, 57, 70, 43, 93, 70, 91];
+  const m = estimateSimilarity(src, dst);
+  const err = (a: number, b: number, tx: number, ty: number) => {
+    let e = 0;
+    for (let k = 0; k < 5; k++) {
+      const x = src[2 * k]!, y = src[2 * k + 1]!;
+      e += (a * x - b * y + tx - dst[2 * k]!) ** 2 + (b * x + a * y + ty - dst[2 * k + 1]!) ** 2;
+    }
+    return e;
+  };
+  const best = err(m[0]!, m[3]!, m[2]!, m[5]!);
+  for (const [da, db, dx, dy] of [[1e-3, 0, 0, 0], [0, 1e-3, 0, 0], [0, 0, 0.1, 0], [0, 0, 0, 0.1], [-1e-3, 0, 0, 0]]) {
+    assert(err(m[0]! + da!, m[3]! + db!, m[2]! + dx!, m[5]! + dy!) >= best);
+  }
+});
+
+Deno.test("estimateSimilarity() rejects coincident or mismatched points", () => {
+  assertThrows(() => estimateSimilarity([1, 1, 1, 1], [0, 0, 5, 5]), RangeError, "coincide");
+  assertThrows(() => estimateSimilarity([1, 1, 2, 2], [0, 0]), RangeError);
+});
+
+Deno.test("invertAffine() composes to the identity", () => {
+  const m = Float64Array.from([1.2, -0.4, 10, 0.4, 1.2, -3]);
+  const inv = invertAffine(m);
+  const [x, y] = apply(inv, ...apply(m, 7, -2));
+  assertAlmostEquals(x, 7, 1e-9);
+  assertAlmostEquals(y, -2, 1e-9);
+});
+
+function gradient(w: number, h: number): RgbImage {
+  const data = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const o = (y * w + x) * 3;
+      data[o] = x % 256;
+      data[o + 1] = y % 256;
+      data[o + 2] = (x + y) % 256;
+    }
+  }
+  return { data, width: w, height: h };
+}
+
+Deno.test("warpAffine() with the identity copies pixels; with a translation shifts them", () => {
+  const img = gradient(20, 10);
+  const same = warpAffine(img, Float64Array.from([1, 0, 0, 0, 1, 0]), 20, 10);
+  assert(same.data.every((v, i) => v === img.data[i]));
+  const shifted = warpAffine(img, Float64Array.from([1, 0, -3, 0, 1, -2]), 5, 5);
+  // output (0,0) reads source (3,2)
+  assert(shifted.data[0] === 3 && shifted.data[1] === 2 && shifted.data[2] === 5);
+});
+
+Deno.test("warpAffine() area-averages when shrinking (a fine checkerboard becomes flat grey)", () => {
+  const w = 256, data = new Uint8Array(w * w * 3);
+  for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) data.fill((x + y) % 2 ? 255 : 0, (y * w + x) * 3, (y * w + x) * 3 + 3);
+  const out = cropResize({ data, width: w, height: w }, { x1: 0, y1: 0, x2: w, y2: w }, 32, 32);
+  for (let i = 0; i < out.data.length; i++) assert(Math.abs(out.data[i]! - 127.5) <= 2, `pixel ${i} = ${out.data[i]}`);
+});
+
+Deno.test("boxReduce() averages integer blocks and keeps partial edge cells", () => {
+  const img = gradient(5, 3);
+  const r = boxReduce(img, 0, 0, 5, 3, 2);
+  assert(r.width === 3 && r.height === 2);
+  assert(r.data[0] === 1); // mean of x = 0,1,0,1 → 0.5 → rounds to 1 (banker's not used)
+  assert(r.data[(0 * 3 + 2) * 3] === 4); // partial cell x = 4 only
+});
+
+Deno.test("alignFace() on landmarks already at the template returns the image region unchanged", () => {
+  const img = gradient(112, 112);
+  const { crop, m } = alignFace(img, ARCFACE_TEMPLATE);
+  assertAlmostEquals(m[0]!, 1, 1e-9);
+  assertAlmostEquals(m[2]!, 0, 1e-6);
+  assert(crop.data.every((v, i) => Math.abs(v - img.data[i]!) <= 1));
+});
+
+Deno.test("cropResize() maps the box onto the whole output", () => {
+  const img = gradient(100, 100);
+  const c = cropResize(img, { x1: 10, y1: 20, x2: 30, y2: 60 }, 20, 40);
+  assert(c.data[0] === 10 && c.data[1] === 20);
+  const last = (39 * 20 + 19) * 3;
+  assert(c.data[last] === 29 && c.data[last + 1] === 59);
+});
