@@ -78,7 +78,8 @@ export async function renderHtml(page: ReportPage): Promise<string> {
   const plotly = await plotlyJs();
   const figs = page.figures.filter((f) => f.kind === "figure");
   const payload = JSON.stringify(
-    figs.map((f) => ({ id: f.id, data: f.data, layout: f.layout })),
+    // Fixed trace uids: plotly otherwise draws random ones into the SVG's class names.
+    figs.map((f) => ({ id: f.id, data: f.data.map((t, i) => ({ uid: `${f.id}-${i}`, ...t })), layout: f.layout })),
   ).replaceAll("<", "\\u003c");
   const nav = page.figures.map((f) =>
     `<li><a href="#figure-${f.id}">Figure ${f.number}. ${escapeHtml(f.title)}</a> ` +

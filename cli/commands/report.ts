@@ -15,8 +15,10 @@ export const reportCommand: Command = {
   positionals: true,
   description: [
     "RESULTS is a results folder written by `pb run`; only its stored records are read.",
-    `Figures (--only takes an id or its number, comma-separated): ${FIGURE_IDS.map((f, i) => `${i + 1} ${f}`).join(", ")}.`,
-    "A figure the results hold no data for becomes a \"no data\" panel saying what it needs; failed runs are listed.",
+    `Figures (--only takes an id or its number, comma-separated): ${
+      FIGURE_IDS.map((f, i) => `${i + 1} ${f}`).join(", ")
+    }.`,
+    'A figure the results hold no data for becomes a "no data" panel saying what it needs; failed runs are listed.',
     "Static formats are rendered by headless Chromium (/usr/bin/chromium, or $PB_CHROMIUM); nothing is fetched.",
     "Writes DIR/report.html, DIR/report.md, DIR/figures/figure-<n>-<id>.<ext>, DIR/tables/*.csv.",
   ].join("\n"),
