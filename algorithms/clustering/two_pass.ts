@@ -27,9 +27,82 @@ export interface TwoPassResult {
   hacItems: Int32Array;
 }
 
+/** The second pass's input: one unit face vector per HAC item. */
+export interface SecondPassInput {
+  /** items × dim unit rows. */
+  vectors: Float32Array;
+  dim: number;
+  /** First-pass cluster id (or observation id without a first pass) of each HAC item. */
+  items: Int32Array;
+  /** First-pass label of each observation (identity without a first pass). */
+  firstPassLabels: Int32Array;
+  /** Number of first-pass units (clusters, or observations). */
+  units: number;
+}
+
 /**
- * Clusters observations in two passes. Face-less first-pass clusters (body-only) take no part in the
- * face HAC and stay clusters of their own; without a first pass, face-less observations are singletons.
+ * Builds the second pass's vectors: the mean faces of first-pass clusters that have a face, or the
+ * faces of the observations when `first` is null. Face-less units take no part in the face HAC.
+ *
+ * @param input observations
+ * @param first the first-pass result, or null
+ * @returns vectors, their items and the first-pass labels
+ */
+export function secondPassInput(input: ClusterInput, first: GreedyResult | null): SecondPassInput {
+  const n = input.n, dim = input.faceDim;
+  const withFace: number[] = [];
+  if (first) {
+    for (let c = 0; c < first.clusters; c++) if (first.faceCount[c]! > 0) withFace.push(c);
+  } else {
+    validateInput(input, input.order ?? Int32Array.from({ length: n }, (_, i) => i));
+    for (let i = 0; i < n; i++) if (input.faceRow[i]! >= 0) withFace.push(i);
+  }
+  const items = Int32Array.from(withFace);
+  const vectors = new Float32Array(items.length * dim);
+  for (let q = 0; q < items.length; q++) {
+    const src = first ? first.faceMeans : input.face;
+    const r = first ? items[q]! : input.faceRow[items[q]!]!;
+    vectors.set(src.subarray(r * dim, (r + 1) * dim), q * dim);
+  }
+  return {
+    vectors,
+    dim,
+    items,
+    firstPassLabels: first ? first.labels : Int32Array.from({ length: n }, (_, i) => i),
+    units: first ? first.clusters : n,
+  };
+}
+
+/**
+ * Maps HAC labels of the second-pass items back to observations. Face-less units each get a cluster
+ * of their own. Labels are renumbered 0..k−1 by first appearance over observation ids.
+ *
+ * @param sp the second-pass input
+ * @param hacLabels a label per item (from `hac()` or a dendrogram cut)
+ * @returns a label per observation
+ */
+export function observationLabels(sp: SecondPassInput, hacLabels: Int32Array): Int32Array {
+  const unitLabel = new Int32Array(sp.units).fill(-1);
+  let next = 0;
+  for (let q = 0; q < sp.items.length; q++) {
+    unitLabel[sp.items[q]!] = hacLabels[q]!;
+    next = Math.max(next, hacLabels[q]! + 1);
+  }
+  for (let u = 0; u < sp.units; u++) if (unitLabel[u]! < 0) unitLabel[u] = next++;
+  const n = sp.firstPassLabels.length;
+  const map = new Map<number, number>();
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const raw = unitLabel[sp.firstPassLabels[i]!]!;
+    let l = map.get(raw);
+    if (l === undefined) map.set(raw, l = map.size);
+    labels[i] = l;
+  }
+  return labels;
+}
+
+/**
+ * Clusters observations in two passes (greedy first pass, then HAC on faces over its clusters).
  *
  * @param input observations (see {@link ClusterInput})
  * @param options first-pass and HAC options
@@ -37,54 +110,15 @@ export interface TwoPassResult {
  * @throws {RangeError} on invalid options or rows (see {@link greedyFirstPass} and {@link hac})
  */
 export function twoPassCluster(input: ClusterInput, options: TwoPassOptions): TwoPassResult {
-  const n = input.n;
   const fp = options.firstPass === undefined ? {} : options.firstPass;
-  let first: GreedyResult | null = null;
-  let firstLabels: Int32Array;
-  let items: Int32Array;
-  let vectors: Float32Array;
-  const dim = input.faceDim;
-  if (fp !== null) {
-    first = greedyFirstPass(input, fp);
-    firstLabels = first.labels;
-    const withFace: number[] = [];
-    for (let c = 0; c < first.clusters; c++) if (first.faceCount[c]! > 0) withFace.push(c);
-    items = Int32Array.from(withFace);
-    vectors = new Float32Array(items.length * dim);
-    for (let q = 0; q < items.length; q++) {
-      vectors.set(first.faceMeans.subarray(items[q]! * dim, (items[q]! + 1) * dim), q * dim);
-    }
-  } else {
-    validateInput(input, input.order ?? Int32Array.from({ length: n }, (_, i) => i));
-    firstLabels = Int32Array.from({ length: n }, (_, i) => i);
-    const withFace: number[] = [];
-    for (let i = 0; i < n; i++) if (input.faceRow[i]! >= 0) withFace.push(i);
-    items = Int32Array.from(withFace);
-    vectors = new Float32Array(items.length * dim);
-    for (let q = 0; q < items.length; q++) {
-      const r = input.faceRow[items[q]!]!;
-      vectors.set(input.face.subarray(r * dim, (r + 1) * dim), q * dim);
-    }
-  }
-  const h = hac(vectors, dim, options.hac);
-  // Map: first-pass cluster (or observation) → final label; face-less ones get fresh labels.
-  const units = first ? first.clusters : n;
-  const unitLabel = new Int32Array(units).fill(-1);
-  let next = 0;
-  for (let q = 0; q < items.length; q++) {
-    unitLabel[items[q]!] = h.labels[q]!;
-    next = Math.max(next, h.labels[q]! + 1);
-  }
-  for (let u = 0; u < units; u++) if (unitLabel[u]! < 0) unitLabel[u] = next++;
-  const raw = new Int32Array(n);
-  for (let i = 0; i < n; i++) raw[i] = unitLabel[firstLabels[i]!]!;
-  // Renumber by first appearance over observation ids.
-  const map = new Map<number, number>();
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let l = map.get(raw[i]!);
-    if (l === undefined) map.set(raw[i]!, l = map.size);
-    labels[i] = l;
-  }
-  return { labels, firstPassLabels: firstLabels, firstPass: first, hac: h, hacItems: items };
+  const first = fp === null ? null : greedyFirstPass(input, fp);
+  const sp = secondPassInput(input, first);
+  const h = hac(sp.vectors, sp.dim, options.hac);
+  return {
+    labels: observationLabels(sp, h.labels),
+    firstPassLabels: sp.firstPassLabels,
+    firstPass: first,
+    hac: h,
+    hacItems: sp.items,
+  };
 }

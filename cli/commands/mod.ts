@@ -4,6 +4,7 @@
  */
 import type { Command } from "../command.ts";
 import { backendsCommand } from "./backends.ts";
+import { clusterCommand } from "./cluster.ts";
 import { demoCommand } from "./demo.ts";
 import { embedCommand } from "./embed.ts";
 import { gateCommand } from "./gate.ts";
@@ -19,6 +20,7 @@ export const COMMANDS: Command[] = [
   generateCommand,
   metricsCommand,
   embedCommand,
+  clusterCommand,
   backendsCommand,
   reportCommand,
   runCommand,

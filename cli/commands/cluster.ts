@@ -1,0 +1,185 @@
+/**
+ * `pb cluster`: two-pass clustering of a dataset (greedy first pass on fused face + body distances,
+ * then face HAC) or HAC of a bare embedding matrix, with labels, merges and per-merge timings written out.
+ * @module
+ */
+import { observationLabels, secondPassInput } from "../../algorithms/clustering/two_pass.ts";
+import { type ClusterInput, greedyFirstPass } from "../../algorithms/clustering/greedy.ts";
+import {
+  condensedCosineDistancesAsync,
+  DEFAULT_FUSION,
+  type ThresholdEdges,
+  thresholdEdgesAsync,
+} from "../../algorithms/distance/mod.ts";
+import { DENSE_LIMIT, hac, type Linkage, LINKAGES } from "../../algorithms/hac/mod.ts";
+import { clusteringMetrics } from "../../algorithms/metrics/mod.ts";
+import { peakRssMb } from "../../benchmarks/runner/env.ts";
+import { clusterInputFromDataset, readEmbeddingMatrix } from "../../datasets/cluster_input.ts";
+import { UsageError } from "../../datasets/errors.ts";
+import { readDataset } from "../../datasets/io.ts";
+import { writeLabels } from "../../datasets/labels.ts";
+import { writeFileAtomic, writeNpy } from "../../datasets/npy.ts";
+import { createOrtGemm } from "../../pipeline/backends/ort_gemm.ts";
+import { choice, type Command, flag, num, optNum, optStr } from "../command.ts";
+
+/** The `pb cluster` command. */
+export const clusterCommand: Command = {
+  name: "cluster",
+  summary: "cluster observations: greedy first pass on face+body, then HAC with any linkage",
+  usage: "(--data DIR | --embeddings FILE.npy) --linkage L [--threshold T] [--first-pass greedy|none] " +
+    "[--first-threshold T1 --alpha A --beta B] [--sample-pairs S] [--seed N] [--out labels.csv] " +
+    "[--merges merges.npy] [--iterations iterations.csv] [--json]",
+  description: [
+    "Linkages: " + [...LINKAGES.values()].map((s) => `${s.id} (${s.description})`).join("; ") + ".",
+    "Without --threshold the full dendrogram is built (--merges gets n − 1 rows) and every item ends in one",
+    "cluster; with it, merging stops above T. Distances are cosine (1 − cos) on L2-normalised rows; rows of a",
+    "bare .npy that are not unit length are normalised (the count is reported). The first pass needs a",
+    "dataset for bodies and moments; on a bare .npy it runs on faces in row order.",
+    `Mode auto uses the sparse threshold-graph mode above ${DENSE_LIMIT} items when a threshold is given.`,
+  ].join("\n"),
+  options: {
+    data: { type: "string", value: "DIR", help: "dataset folder (format v1)" },
+    embeddings: { type: "string", value: "FILE", help: "bare n × d .npy of embeddings (float32/float64)" },
+    linkage: { type: "string", value: "L", help: `HAC linkage: ${[...LINKAGES.keys()].join(", ")}` },
+    threshold: { type: "string", value: "T", help: "stop merging above this distance [none: full dendrogram]" },
+    "first-pass": { type: "string", value: "P", help: "greedy or none [none]" },
+    "first-threshold": { type: "string", value: "T1", help: "greedy first-pass join threshold [0.3]" },
+    alpha: { type: "string", value: "A", help: `face weight in the fused term [${DEFAULT_FUSION.alpha}]` },
+    beta: {
+      type: "string",
+      value: "B",
+      help: `body weight in the fused term; 0 = faces only [${DEFAULT_FUSION.beta}]`,
+    },
+    "no-moment-gate": { type: "boolean", help: "compare bodies across moments too [off]" },
+    "sample-pairs": { type: "string", value: "S", help: "pairs drawn by median-sampled when |A|·|B| > S [64]" },
+    seed: { type: "string", value: "N", help: "seed of median-sampled [0]" },
+    mode: { type: "string", value: "M", help: "auto, dense or sparse [auto]" },
+    gemm: { type: "string", value: "G", help: "distance kernel: onnxruntime or js [onnxruntime]" },
+    out: { type: "string", value: "FILE", help: "write labels (id,cluster CSV, or .npy)" },
+    merges: { type: "string", value: "FILE", help: "write merges as float64 m × 4 .npy (scipy linkage format)" },
+    iterations: { type: "string", value: "FILE", help: "write per-merge timings CSV (iteration,seconds,...)" },
+    json: { type: "boolean", help: "print {clusters, seconds, peak_rss_mb, inversions, metrics, ...} as JSON" },
+  },
+  async run(args) {
+    const dataDir = optStr(args, "data"), npy = optStr(args, "embeddings");
+    if ((dataDir === undefined) === (npy === undefined)) {
+      throw new UsageError("give exactly one of --data DIR or --embeddings FILE.npy");
+    }
+    const linkage = choice(args, "linkage", [...LINKAGES.keys()] as Linkage[]);
+    const threshold = optNum(args, "threshold", { min: 0 });
+    const firstPass = choice(args, "first-pass", ["greedy", "none"] as const, "none");
+    const t1 = num(args, "first-threshold", 0.3, { min: 0 });
+    const alpha = num(args, "alpha", DEFAULT_FUSION.alpha, { min: 0 });
+    const beta = num(args, "beta", DEFAULT_FUSION.beta, { min: 0 });
+    const samplePairs = num(args, "sample-pairs", 64, { min: 1, integer: true });
+    const seed = num(args, "seed", 0, { integer: true });
+    const mode = choice(args, "mode", ["auto", "dense", "sparse"] as const, "auto");
+    const gemmName = choice(args, "gemm", ["onnxruntime", "js"] as const, "onnxruntime");
+    if (mode === "sparse" && threshold === undefined) throw new UsageError("--mode sparse needs --threshold");
+
+    let input: ClusterInput;
+    let truth: Int32Array | null = null;
+    let normalizedRows = 0;
+    if (dataDir !== undefined) {
+      const ds = await readDataset(dataDir);
+      input = clusterInputFromDataset(ds);
+      const codes = ds.observations.identity.codes;
+      if (codes.some((c) => c >= 0)) truth = codes;
+    } else {
+      const m = await readEmbeddingMatrix(npy!);
+      normalizedRows = m.normalizedRows;
+      input = {
+        n: m.n,
+        face: m.vectors,
+        faceDim: m.dim,
+        faceRow: Int32Array.from({ length: m.n }, (_, i) => i),
+        body: null,
+        bodyDim: 0,
+        bodyRow: new Int32Array(m.n).fill(-1),
+        moment: new Int32Array(m.n),
+      };
+    }
+
+    const t0 = performance.now();
+    const first = firstPass === "greedy"
+      ? greedyFirstPass(input, {
+        threshold: t1,
+        fusion: { alpha, beta, gateByMoment: !flag(args, "no-moment-gate") },
+      })
+      : null;
+    const sp = secondPassInput(input, first);
+    const items = sp.items.length;
+    const sparse = mode === "sparse" || (mode === "auto" && threshold !== undefined && items > DENSE_LIMIT);
+    let distances: Float32Array | undefined, edges: ThresholdEdges | undefined;
+    if (gemmName === "onnxruntime" && items > 1) {
+      const gemm = await createOrtGemm({ threads: 1 });
+      if (sparse) edges = await thresholdEdgesAsync(sp.vectors, sp.dim, threshold!, { gemm });
+      else distances = await condensedCosineDistancesAsync(sp.vectors, sp.dim, { gemm });
+    }
+    const h = hac(sp.vectors, sp.dim, {
+      linkage,
+      threshold,
+      samplePairs,
+      seed,
+      mode: sparse ? "sparse" : "dense",
+      clock: () => performance.now(),
+      distances,
+      edges,
+    });
+    const labels = observationLabels(sp, h.labels);
+    const seconds = (performance.now() - t0) / 1000;
+
+    const outPath = optStr(args, "out"), mergesPath = optStr(args, "merges"), itPath = optStr(args, "iterations");
+    if (outPath) await writeLabels(outPath, labels);
+    if (mergesPath) await writeNpy(mergesPath, { dtype: "float64", shape: [h.merges.length / 4, 4], data: h.merges });
+    if (itPath) {
+      const lines = ["iteration,seconds,pair_distances,height,size"];
+      for (let k = 0; k < h.iterations.seconds.length; k++) {
+        lines.push(
+          `${k},${h.iterations.seconds[k]},${h.iterations.pairDistances[k]},${h.merges[k * 4 + 2]},${
+            h.merges[k * 4 + 3]
+          }`,
+        );
+      }
+      await writeFileAtomic(itPath, lines.join("\n") + "\n");
+    }
+    const clusters = new Set(labels).size;
+    const metrics = truth ? clusteringMetrics(labels, truth) : null;
+    const summary = {
+      clusters,
+      seconds: Math.round(seconds * 1000) / 1000,
+      peak_rss_mb: Math.round(peakRssMb() * 10) / 10,
+      inversions: h.inversions,
+      metrics,
+      n: input.n,
+      linkage,
+      threshold: threshold ?? null,
+      first_pass: firstPass,
+      first_pass_clusters: first ? first.clusters : null,
+      hac_items: items,
+      merges: h.merges.length / 4,
+      mode: h.mode,
+      components: h.components,
+      gemm: gemmName,
+      normalized_rows: normalizedRows,
+    };
+    if (flag(args, "json")) {
+      console.log(JSON.stringify(summary));
+      return 0;
+    }
+    console.log(
+      `${input.n} observations → ${clusters} clusters (${linkage}, threshold ${threshold ?? "none"}, ` +
+        `${h.mode} mode, ${first ? `first pass ${first.clusters} clusters, ` : ""}${h.inversions} inversions) ` +
+        `in ${summary.seconds} s, peak RSS ${summary.peak_rss_mb} MB`,
+    );
+    if (normalizedRows > 0) console.log(`note: ${normalizedRows} rows were not unit length and were L2-normalised`);
+    if (metrics) {
+      const f = (x: number) => x.toFixed(4);
+      console.log(
+        `pairwise P/R/F ${f(metrics.pairwise.precision)} ${f(metrics.pairwise.recall)} ${f(metrics.pairwise.f1)}; ` +
+          `BCubed P/R/F ${f(metrics.bcubed.precision)} ${f(metrics.bcubed.recall)} ${f(metrics.bcubed.f1)}`,
+      );
+    }
+    return 0;
+  },
+};

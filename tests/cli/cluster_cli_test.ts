@@ -1,0 +1,161 @@
+import { assert, assertEquals } from "../_assert.ts";
+import { main } from "../../cli/main.ts";
+import { readLabels } from "../../datasets/labels.ts";
+import { readNpy, writeNpy } from "../../datasets/npy.ts";
+import { DatasetWriter } from "../../datasets/io.ts";
+import { Rng } from "../../algorithms/random/rng.ts";
+import { tempDir } from "../_shared.ts";
+
+async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [], err: string[] = [];
+  const log = console.log, error = console.error;
+  console.log = (...a: unknown[]) => out.push(a.join(" "));
+  console.error = (...a: unknown[]) => err.push(a.join(" "));
+  try {
+    return { code: await fn(), out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+function unit(rng: Rng, centre: Float32Array, noise: number): Float32Array {
+  const v = new Float32Array(centre.length);
+  let s = 0;
+  for (let k = 0; k < v.length; k++) (v[k] = centre[k]! + noise * rng.normal(), s += v[k]! ** 2);
+  return v.map((x) => x / Math.sqrt(s));
+}
+
+/** A small hand-made dataset: 4 people × 12 observations, faces and bodies, 3 moments, some body-only. */
+async function smallDataset(dir: string): Promise<void> {
+  const rng = new Rng(5), dim = 8;
+  const centres = Array.from({ length: 4 }, () => unit(rng, new Float32Array(dim), 1));
+  const w = await DatasetWriter.open(dir, {
+    name: "hand-made",
+    source: { test: true },
+    seed: 5,
+    face: { dim, model: "test" },
+    body: { dim, model: "test" },
+    attributes: [],
+  });
+  for (let i = 0; i < 48; i++) {
+    const p = i % 4, moment = i % 3;
+    const bodyOnly = i % 11 === 0;
+    const faceRow = bodyOnly ? -1 : await w.addFace(unit(rng, centres[p]!, 0.15));
+    const bodyRow = await w.addBody(unit(rng, centres[(p + moment) % 4]!, 0.1));
+    await w.addObservation({
+      asset: `img${i}.jpg`,
+      moment,
+      time: Date.UTC(2024, 0, 1) + i * 60_000,
+      lat: NaN,
+      lon: NaN,
+      identity: `person${p}`,
+      attributes: {},
+      faceRow,
+      bodyRow,
+      faceQuality: 0.9,
+      faceBox: null,
+      bodyBox: null,
+      kind: bodyOnly ? "body_only" : "clear",
+    });
+  }
+  await w.close();
+}
+
+Deno.test("pb cluster clusters a dataset (two-pass) and writes labels, merges and iterations", async () => {
+  const dir = await tempDir();
+  await smallDataset(`${dir}/ds`);
+  const r = await capture(() =>
+    main([
+      "cluster",
+      "--data",
+      `${dir}/ds`,
+      "--linkage",
+      "median",
+      "--threshold",
+      "0.3",
+      "--first-pass",
+      "greedy",
+      "--first-threshold",
+      "0.2",
+      "--out",
+      `${dir}/labels.csv`,
+      "--merges",
+      `${dir}/merges.npy`,
+      "--iterations",
+      `${dir}/it.csv`,
+      "--json",
+    ])
+  );
+  assertEquals(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  for (const k of ["clusters", "seconds", "peak_rss_mb", "inversions", "metrics"]) assert(k in s, k);
+  assert(s.metrics.bcubed.f1 > 0.8, `BCubed F ${s.metrics.bcubed.f1}`);
+  const labels = await readLabels(`${dir}/labels.csv`);
+  assertEquals(labels.length, 48);
+  assertEquals(new Set(labels).size, s.clusters);
+  const merges = await readNpy(`${dir}/merges.npy`);
+  assertEquals(merges.dtype, "float64");
+  assertEquals(merges.shape[1], 4);
+  const lines = (await Deno.readTextFile(`${dir}/it.csv`)).trim().split("\n");
+  assertEquals(lines.length, merges.shape[0]! + 1);
+});
+
+Deno.test("pb cluster on a bare .npy builds the full dendrogram without a threshold", async () => {
+  const dir = await tempDir();
+  const rng = new Rng(1);
+  const x = new Float32Array(30 * 4).map(() => rng.normal() * 3); // not unit: normalised and reported
+  await writeNpy(`${dir}/e.npy`, { dtype: "float32", shape: [30, 4], data: x });
+  for (const gemm of ["js", "onnxruntime"]) {
+    const r = await capture(() =>
+      main([
+        "cluster",
+        "--embeddings",
+        `${dir}/e.npy`,
+        "--linkage",
+        "average",
+        "--merges",
+        `${dir}/m.npy`,
+        "--gemm",
+        gemm,
+        "--json",
+      ])
+    );
+    assertEquals(r.code, 0, r.err);
+    const s = JSON.parse(r.out);
+    assertEquals(s.clusters, 1);
+    assertEquals(s.normalized_rows, 30);
+    assertEquals(s.metrics, null);
+    assertEquals((await readNpy(`${dir}/m.npy`)).shape, [29, 4]);
+  }
+});
+
+Deno.test("pb cluster: bad input gives one clear line and exit 1 or 2", async () => {
+  const dir = await tempDir();
+  const nan = Float32Array.of(1, 0, NaN, 0);
+  await writeNpy(`${dir}/nan.npy`, { dtype: "float32", shape: [2, 2], data: nan });
+  await writeNpy(`${dir}/flat.npy`, { dtype: "float32", shape: [4], data: Float32Array.of(1, 0, 0, 1) });
+  await writeNpy(`${dir}/ok.npy`, { dtype: "float32", shape: [2, 2], data: Float32Array.of(1, 0, 0, 1) });
+  await smallDataset(`${dir}/ds`);
+  // Dimension mismatch: face.npy rows no longer match dataset.json.
+  const face = await readNpy(`${dir}/ds/face.npy`);
+  await writeNpy(`${dir}/ds/face.npy`, {
+    dtype: "float32",
+    shape: [face.shape[0]!, 4],
+    data: (face.data as Float32Array).subarray(0, face.shape[0]! * 4),
+  });
+  const cases: [string[], number, string][] = [
+    [["cluster", "--embeddings", `${dir}/nan.npy`, "--linkage", "average"], 1, "row 1 contains NaN"],
+    [["cluster", "--embeddings", `${dir}/flat.npy`, "--linkage", "average"], 1, "2-D"],
+    [["cluster", "--data", `${dir}/ds`, "--linkage", "average", "--threshold", "0.5"], 1, "face.npy"],
+    [["cluster", "--embeddings", `${dir}/ok.npy`, "--linkage", "average", "--threshold", "-1"], 2, "--threshold"],
+    [["cluster", "--embeddings", `${dir}/ok.npy`, "--linkage", "ward"], 2, "--linkage must be one of"],
+    [["cluster", "--linkage", "average"], 2, "--data"],
+  ];
+  for (const [argv, code, text] of cases) {
+    const r = await capture(() => main(argv));
+    assertEquals(r.code, code, argv.join(" ") + ": " + r.err);
+    assertEquals(r.err.split("\n").length, 1, r.err);
+    assert(r.err.includes(text), `${argv.join(" ")}: "${r.err}" lacks "${text}"`);
+  }
+});
