@@ -393,3 +393,18 @@ Deno.test("pb generate writes a dataset; bad values exit 2 with one line", async
   }
   assertNotEquals(out.length, 0);
 });
+
+Deno.test("dataset.json source.parameters regenerates the same library", async () => {
+  const dir = await tempDir(), again = await tempDir();
+  await generateLibrary(resolveConfig({ observations: 400, identities: 20, seed: 9, profileRate: 0.3 }), dir);
+  const m = JSON.parse(await Deno.readTextFile(`${dir}/dataset.json`));
+  await generateLibrary(resolveConfig(m.source.parameters), again);
+  for (const f of FILES) assert(await sameBytes(`${dir}/${f}`, `${again}/${f}`), f);
+});
+
+Deno.test("datasets/synthetic/README.md documents every knob", async () => {
+  const readme = await Deno.readTextFile(new URL("../../datasets/synthetic/README.md", import.meta.url));
+  for (const key of Object.keys(DEFAULT_CONFIG)) {
+    assert(readme.includes(`| \`${key}`), `knob ${key} is not in the table`);
+  }
+});
