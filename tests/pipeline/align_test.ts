@@ -98,7 +98,9 @@ Deno.test("warpAffine() with the identity copies pixels; with a translation shif
 
 Deno.test("warpAffine() area-averages when shrinking (a fine checkerboard becomes flat grey)", () => {
   const w = 256, data = new Uint8Array(w * w * 3);
-  for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) data.fill((x + y) % 2 ? 255 : 0, (y * w + x) * 3, (y * w + x) * 3 + 3);
+  for (let y = 0; y < w; y++) {
+    for (let x = 0; x < w; x++) data.fill((x + y) % 2 ? 255 : 0, (y * w + x) * 3, (y * w + x) * 3 + 3);
+  }
   const out = cropResize({ data, width: w, height: w }, { x1: 0, y1: 0, x2: w, y2: w }, 32, 32);
   for (let i = 0; i < out.data.length; i++) assert(Math.abs(out.data[i]! - 127.5) <= 2, `pixel ${i} = ${out.data[i]}`);
 });

@@ -1,12 +1,6 @@
 import fc from "fast-check";
 import { assert, assertEquals } from "../_assert.ts";
-import {
-  associateFaces,
-  associationScore,
-  bodyFromFace,
-  hungarian,
-  upperBody,
-} from "../../pipeline/associate.ts";
+import { associateFaces, associationScore, bodyFromFace, hungarian, upperBody } from "../../pipeline/associate.ts";
 import { labelledFace } from "../../pipeline/embed_images.ts";
 
 function bruteForce(cost: number[], n: number, m: number): number {
@@ -33,7 +27,11 @@ Deno.test("hungarian() finds the minimum-cost assignment (matches brute force)",
     fc.property(
       fc.integer({ min: 1, max: 5 }).chain((n) =>
         fc.integer({ min: n, max: 6 }).chain((m) =>
-          fc.tuple(fc.constant(n), fc.constant(m), fc.array(fc.integer({ min: -20, max: 20 }), { minLength: n * m, maxLength: n * m }))
+          fc.tuple(
+            fc.constant(n),
+            fc.constant(m),
+            fc.array(fc.integer({ min: -20, max: 20 }), { minLength: n * m, maxLength: n * m }),
+          )
         )
       ),
       ([n, m, cost]) => {
@@ -85,6 +83,11 @@ Deno.test("bodyFromFace() grows below the face and clips to the image", () => {
 Deno.test("labelledFace() picks the largest face, the most central among near-ties, −1 for none", () => {
   assertEquals(labelledFace([], 100, 100), -1);
   assertEquals(labelledFace([{ x1: 0, y1: 0, x2: 10, y2: 10 }, { x1: 50, y1: 50, x2: 80, y2: 80 }], 100, 100), 1);
-  const tie = [{ x1: 0, y1: 0, x2: 30, y2: 30 }, { x1: 35, y1: 35, x2: 65, y2: 65 }, { x1: 70, y1: 70, x2: 100, y2: 100 }];
+  const tie = [{ x1: 0, y1: 0, x2: 30, y2: 30 }, { x1: 35, y1: 35, x2: 65, y2: 65 }, {
+    x1: 70,
+    y1: 70,
+    x2: 100,
+    y2: 100,
+  }];
   assertEquals(labelledFace(tie, 100, 100), 1);
 });

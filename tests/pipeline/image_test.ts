@@ -24,7 +24,10 @@ Deno.test("decodeImage() converts CMYK, 16-bit, grey and alpha inputs to 8-bit R
   assertEquals(grey.data.length, 64 * 48 * 3);
   assert(grey.data[0] === grey.data[1] && grey.data[1] === grey.data[2]);
   const alpha = await decodeImage(
-    bytes(await sharp({ create: { width: 4, height: 4, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer()),
+    bytes(
+      await sharp({ create: { width: 4, height: 4, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png()
+        .toBuffer(),
+    ),
   );
   assert(alpha.conversions.includes("alpha"));
   assertEquals(Array.from(alpha.data.subarray(0, 3)), [255, 255, 255]); // flattened on white
@@ -47,7 +50,11 @@ Deno.test("decodeImage() downscales large images and reports the scale back to o
 
 Deno.test("decodeImage() names the file and the problem for empty, non-image and truncated files", async () => {
   await assertRejects(() => decodeImage(new Uint8Array(), {}, "zero.jpg"), DataFileError, "zero.jpg: empty file");
-  await assertRejects(() => decodeImage(new TextEncoder().encode("hello"), {}, "t.jpg"), DataFileError, "not a supported image");
+  await assertRejects(
+    () => decodeImage(new TextEncoder().encode("hello"), {}, "t.jpg"),
+    DataFileError,
+    "not a supported image",
+  );
   const jpg = bytes(await base().jpeg().toBuffer());
   await assertRejects(() => decodeImage(jpg.subarray(0, jpg.length >> 1), {}, "cut.jpg"), DataFileError, "truncated");
 });
@@ -76,7 +83,12 @@ Deno.test("readCaptureInfo() reads EXIF time and GPS; the file time is used only
     await base().jpeg().withExif({
       IFD0: { Make: "pb" },
       IFD2: { DateTimeOriginal: "2021:05:06 07:08:09", OffsetTimeOriginal: "+02:00" },
-      IFD3: { GPSLatitudeRef: "S", GPSLatitude: "33/1 51/1 3540/100", GPSLongitudeRef: "E", GPSLongitude: "151/1 12/1 3000/100" },
+      IFD3: {
+        GPSLatitudeRef: "S",
+        GPSLatitude: "33/1 51/1 3540/100",
+        GPSLongitudeRef: "E",
+        GPSLongitude: "151/1 12/1 3000/100",
+      },
     } as never).toBuffer(),
   );
   const info = await readCaptureInfo(withExif);

@@ -54,7 +54,11 @@ function preluModel(slope: Float32Array, slopeAsInput = false): Uint8Array {
     ...(slopeAsInput ? [lenField(11, encodeValueInfo("slope", [c, 1, 1]))] : []),
     lenField(12, encodeValueInfo("y", [1, c, 3, 3])),
   ]);
-  return concatBytes([varintField(1, 7), lenField(7, graph), lenField(8, concatBytes([lenField(1, ""), varintField(2, 13)]))]);
+  return concatBytes([
+    varintField(1, 7),
+    lenField(7, graph),
+    lenField(8, concatBytes([lenField(1, ""), varintField(2, 13)])),
+  ]);
 }
 
 async function run(bytes: Uint8Array, x: Float32Array, c: number): Promise<Float32Array> {
@@ -112,32 +116,39 @@ Deno.test("probeBackends() covers every provider; cpu is usable; unusable ones s
 });
 
 Deno.test("loadModel() names a missing file and says where models come from", async () => {
-  await assertRejects(() => loadModel("/nonexistent/mobilefacenet.onnx", { backend: "cpu" }), Error, "/nonexistent/mobilefacenet.onnx");
+  await assertRejects(
+    () => loadModel("/nonexistent/mobilefacenet.onnx", { backend: "cpu" }),
+    Error,
+    "/nonexistent/mobilefacenet.onnx",
+  );
 });
 
-sharedTest("arcface-r-512 with PReLU rewritten gives the same embeddings (max abs diff ≤ 1e-4 on real crops)", async () => {
-  const path = sharedPath("models", "arcface-r-512.onnx");
-  const plain = await loadModel(path, { backend: "cpu", rewritePrelu: false, threads: 1 });
-  const fast = await loadModel(path, { backend: "cpu", rewritePrelu: true, threads: 1 });
-  assert(fast.prelu!.prelu > 0, "the model has PReLU nodes to rewrite");
-  const { decodeImage } = await import("../../pipeline/image/decode.ts");
-  const { packChw } = await import("../../pipeline/image/tensor.ts");
-  const norm = { order: "rgb", mean: [127, 127, 127], std: [128, 128, 128] } as const;
-  let worst = 0;
-  const files: string[] = [];
-  for (const who of ["barack-obama", "drew-barrymore", "gwyneth-paltrow"]) {
-    const names = [...Deno.readDirSync(sharedPath("data", "celeb24", "images", who))].map((e) => e.name).sort();
-    files.push(...names.slice(0, 2).map((n) => sharedPath("data", "celeb24", "images", who, n)));
-  }
-  for (const f of files) {
-    const img = await decodeImage(f);
-    const x = new Float32Array(3 * 112 * 112);
-    packChw(img, x, 0, 112, 112, norm);
-    const a = (await runModel(plain, x, [1, 3, 112, 112])).output!.data;
-    const b = (await runModel(fast, x, [1, 3, 112, 112])).output!.data;
-    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-  }
-  assert(worst <= 1e-4, `max abs diff ${worst}`);
-});
+sharedTest(
+  "arcface-r-512 with PReLU rewritten gives the same embeddings (max abs diff ≤ 1e-4 on real crops)",
+  async () => {
+    const path = sharedPath("models", "arcface-r-512.onnx");
+    const plain = await loadModel(path, { backend: "cpu", rewritePrelu: false, threads: 1 });
+    const fast = await loadModel(path, { backend: "cpu", rewritePrelu: true, threads: 1 });
+    assert(fast.prelu!.prelu > 0, "the model has PReLU nodes to rewrite");
+    const { decodeImage } = await import("../../pipeline/image/decode.ts");
+    const { packChw } = await import("../../pipeline/image/tensor.ts");
+    const norm = { order: "rgb", mean: [127, 127, 127], std: [128, 128, 128] } as const;
+    let worst = 0;
+    const files: string[] = [];
+    for (const who of ["barack-obama", "drew-barrymore", "gwyneth-paltrow"]) {
+      const names = [...Deno.readDirSync(sharedPath("data", "celeb24", "images", who))].map((e) => e.name).sort();
+      files.push(...names.slice(0, 2).map((n) => sharedPath("data", "celeb24", "images", who, n)));
+    }
+    for (const f of files) {
+      const img = await decodeImage(f);
+      const x = new Float32Array(3 * 112 * 112);
+      packChw(img, x, 0, 112, 112, norm);
+      const a = (await runModel(plain, x, [1, 3, 112, 112])).output!.data;
+      const b = (await runModel(fast, x, [1, 3, 112, 112])).output!.data;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+    }
+    assert(worst <= 1e-4, `max abs diff ${worst}`);
+  },
+);
 
 if (!HAS_SHARED) console.warn("onnx_test: real-model checks skipped");

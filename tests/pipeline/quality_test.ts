@@ -16,7 +16,10 @@ Deno.test("laplacianVariance() is 0 on a flat image and larger on sharp edges th
       soft.fill(128 + 60 * Math.sin(x / 5) * Math.sin(y / 5), (y * n + x) * 3, (y * n + x) * 3 + 3);
     }
   }
-  assert(laplacianVariance({ data: sharp, width: n, height: n }) > 10 * laplacianVariance({ data: soft, width: n, height: n }));
+  assert(
+    laplacianVariance({ data: sharp, width: n, height: n }) >
+      10 * laplacianVariance({ data: soft, width: n, height: n }),
+  );
 });
 
 Deno.test("unclearScore() is in [0, 1], 0 for a clear face, and grows as any cue worsens", () => {
@@ -29,7 +32,9 @@ Deno.test("unclearScore() is in [0, 1], 0 for a clear face, and grows as any cue
   }
   assertEquals(unclearScore({ ...clear, detectorScore: 0.3 }), 1);
   assert(unclearScore({ ...clear, yaw: 0.5 }) > unclearScore({ ...clear, yaw: 0.3 }));
-  assert(Number.isNaN(unclearScore({ detectorScore: NaN, faceSize: NaN, sharpness: NaN, yaw: NaN, embeddingNorm: NaN })));
+  assert(
+    Number.isNaN(unclearScore({ detectorScore: NaN, faceSize: NaN, sharpness: NaN, yaw: NaN, embeddingNorm: NaN })),
+  );
 });
 
 Deno.test("yawProxy() is ~0 on the frontal template and large when the nose sits over one eye", () => {
