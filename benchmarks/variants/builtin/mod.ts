@@ -3,6 +3,7 @@
  * @module
  */
 import type { Variant } from "../types.ts";
+import { assignVariant } from "./assign.ts";
 import { greedyVariant, hacVariant, twoPassVariant } from "./cluster.ts";
 import { referenceVariant } from "./reference.ts";
 
@@ -11,5 +12,6 @@ export const BUILTIN_VARIANTS: Variant[] = [
   hacVariant as unknown as Variant,
   twoPassVariant as unknown as Variant,
   greedyVariant as unknown as Variant,
+  assignVariant as unknown as Variant,
   referenceVariant as unknown as Variant,
 ];
