@@ -217,3 +217,35 @@ export function captionTail(records: readonly ResultRecord[]): string {
 export function experimentsOf(records: readonly ResultRecord[]): string[] {
   return uniqueSorted(records.map((r) => r.experiment));
 }
+
+/**
+ * The records of the one experiment that best shows a comparison: the experiment with the most distinct
+ * values of `key` (e.g. linkages), ties to more records, then to the experiment name. Records whose key is
+ * null are dropped. Keeps a figure about one comparison from mixing in runs of other experiments.
+ * @param records candidate records
+ * @param key the compared value of a record, or null when it has none
+ * @returns the chosen experiment's records (empty when none has a key) and its name
+ */
+export function focusExperiment(
+  records: readonly ResultRecord[],
+  key: (r: ResultRecord) => string | null,
+): { experiment: string | null; records: ResultRecord[] } {
+  const by = new Map<string, { keys: Set<string>; records: ResultRecord[] }>();
+  for (const r of records) {
+    const k = key(r);
+    if (k === null) continue;
+    const e = by.get(r.experiment) ?? { keys: new Set(), records: [] };
+    e.keys.add(k);
+    e.records.push(r);
+    by.set(r.experiment, e);
+  }
+  let best: string | null = null;
+  for (const name of [...by.keys()].sort()) {
+    const e = by.get(name)!;
+    const b = best === null ? undefined : by.get(best)!;
+    if (!b || e.keys.size > b.keys.size || (e.keys.size === b.keys.size && e.records.length > b.records.length)) {
+      best = name;
+    }
+  }
+  return { experiment: best, records: best === null ? [] : by.get(best)!.records };
+}

@@ -10,6 +10,7 @@ import {
   captionTail,
   exemplarsOf,
   experimentsOf,
+  focusExperiment,
   groupConfigs,
   groupLabels,
   methodOf,
@@ -24,7 +25,11 @@ export function assignmentFigure(records: readonly ResultRecord[]): FigureOutcom
   const base = { id: "assignment-exemplars", number: 4, title: "Assignment accuracy by exemplars per person" };
   const ok = records.filter((r) => r.status === "ok" && methodOf(r) !== null && exemplarsOf(r) !== null);
   const metric = pickMetric(ok, METRICS);
-  const usable = metric === null ? [] : ok.filter((r) => metric in r.metrics);
+  const focus = focusExperiment(
+    metric === null ? [] : ok.filter((r) => metric in r.metrics),
+    (r) => `${methodOf(r)}|${exemplarsOf(r)}`,
+  );
+  const usable = focus.records;
   if (metric === null || usable.length === 0) {
     return {
       kind: "missing",
@@ -75,7 +80,8 @@ export function assignmentFigure(records: readonly ResultRecord[]): FigureOutcom
     kind: "figure",
     ...base,
     caption: `Top-1 identity accuracy (${metric}) of each assignment method against the number of exemplars per ` +
-      `person in the gallery; mean over seeds and repeats, bars: 95% percentile bootstrap over runs. ` +
+      `person in the gallery, experiment ${focus.experiment}; mean over seeds and repeats, bars: 95% percentile ` +
+      `bootstrap over runs. ` +
       captionTail(usable),
     experiments: experimentsOf(usable),
     data,

@@ -6,7 +6,7 @@
  */
 import type { ResultRecord } from "../../benchmarks/results/schema.ts";
 import { baseLayout, colour, FIGURE_HEIGHT, FIGURE_WIDTH, type FigureOutcome, type PlotlyJson } from "../figure.ts";
-import { captionTail, distanceModeOf, experimentsOf, groupLabels, preferredOrder } from "../select.ts";
+import { captionTail, distanceModeOf, experimentsOf, focusExperiment, groupLabels, preferredOrder } from "../select.ts";
 import { bootstrapMeanCi, mean, uniqueSorted } from "../stats.ts";
 
 /** Observation kinds this figure is about (any kind containing "body" or "profile"). */
@@ -42,7 +42,11 @@ export function kindMetrics(r: ResultRecord): KindValue[] {
 /** Builds figure 5 from result records. */
 export function faceBodyFigure(records: readonly ResultRecord[]): FigureOutcome {
   const base = { id: "face-body", number: 5, title: "Face-only vs face+body on body-only and profile observations" };
-  const usable = records.filter((r) => r.status === "ok" && distanceModeOf(r) !== null && kindMetrics(r).length > 0);
+  const focus = focusExperiment(
+    records.filter((r) => r.status === "ok" && kindMetrics(r).length > 0),
+    distanceModeOf,
+  );
+  const usable = focus.records;
   const families = preferredOrder(usable.flatMap((r) => kindMetrics(r).map((k) => k.family)), FAMILIES);
   const family = families[0];
   if (family === undefined) {
@@ -105,7 +109,8 @@ export function faceBodyFigure(records: readonly ResultRecord[]): FigureOutcome 
     kind: "figure",
     ...base,
     caption: `${family ? family + " " : ""}recall and precision restricted to body-only and profile observations, ` +
-      `face-only distance against the fused face+body distance D = min(F, αF + βT); mean over runs, bars: 95% ` +
+      `face-only distance against the fused face+body distance D = min(F, αF + βT), experiment ${focus.experiment}; ` +
+      `mean over runs, bars: 95% ` +
       `bootstrap over runs. ` + captionTail(used),
     experiments: experimentsOf(used),
     data,

@@ -17,6 +17,9 @@ import {
 import { captionTail, experimentsOf, groupConfigs, groupLabels } from "../select.ts";
 import { bootstrapMeanCi, mean, uniqueSorted } from "../stats.ts";
 
+const WORST = "#C0392B";
+const BEST = "#1E8449";
+
 /** Metrics preferred for the fairness figure, in order. */
 const METRICS = ["top1", "accuracy", "bcubed.f1", "bcubed.recall", "pairwise.f1", "pairwise.recall"];
 
@@ -58,7 +61,6 @@ export function fairnessFigure(records: readonly ResultRecord[]): FigureOutcome 
   );
   const data: PlotlyJson[] = [];
   const rows: (string | number | null)[][] = [];
-  const annotations: PlotlyJson[] = [];
   attrs.forEach((attr, ai) => {
     const groupNames = uniqueSorted(
       g.records.flatMap((r) => subs(r).filter((s) => s.metric === metric && s.attribute === attr).map((s) => s.group)),
@@ -77,24 +79,20 @@ export function fairnessFigure(records: readonly ResultRecord[]): FigureOutcome 
     });
     const worst = vals.reduce((a, b, i) => (b.v < vals[a]!.v ? i : a), 0);
     const bestI = vals.reduce((a, b, i) => (b.v > vals[a]!.v ? i : a), 0);
-    const x = vals.map((v) => `${attr}: ${v.gn}`);
+    const marked = (i: number) => vals.length > 1 && (i === worst || i === bestI);
     const c = colour(ai);
     data.push({
       type: "bar",
-      x,
+      // Two-level categories: subgroups grouped under their attribute, as in the article's Figure 7.
+      x: [vals.map(() => attr), vals.map((v) => v.gn)],
       y: vals.map((v) => v.v),
       name: attr,
       marker: {
-        color: vals.map((
-          _,
-          i,
-        ) => (i === worst && vals.length > 1
-          ? "#C0392B"
-          : i === bestI && vals.length > 1
-          ? "#1E8449"
-          : withAlpha(c, 0.75))
-        ),
-        line: { color: "#333", width: 1 },
+        color: withAlpha(c, 0.8),
+        line: {
+          color: vals.map((_, i) => (!marked(i) ? "#333" : i === worst ? WORST : BEST)),
+          width: vals.map((_, i) => (marked(i) ? 4 : 1)),
+        },
       },
       error_y: {
         type: "data",
@@ -105,28 +103,14 @@ export function fairnessFigure(records: readonly ResultRecord[]): FigureOutcome 
         thickness: 1.2,
         width: 5,
       },
-      text: vals.map((v) => `n=${v.n}`),
+      text: vals.map((_, i) => (!marked(i) ? "" : i === worst ? "<b>worst</b>" : "<b>best</b>")),
       textposition: "inside",
-      insidetextanchor: "start",
+      insidetextanchor: "end",
+      textangle: 0,
+      textfont: { color: "#fff" },
+      customdata: vals.map((v) => v.n),
+      hovertemplate: `%{x}<br>${metric} %{y:.4f}<br>n=%{customdata}<extra></extra>`,
     });
-    if (vals.length > 1) {
-      annotations.push({
-        x: x[worst],
-        y: vals[worst]!.hi,
-        text: "worst",
-        showarrow: false,
-        yshift: 12,
-        font: { color: "#C0392B" },
-      });
-      annotations.push({
-        x: x[bestI],
-        y: vals[bestI]!.hi,
-        text: "best",
-        showarrow: false,
-        yshift: 12,
-        font: { color: "#1E8449" },
-      });
-    }
     vals.forEach((v, i) =>
       rows.push([
         attr,
@@ -160,15 +144,16 @@ export function fairnessFigure(records: readonly ResultRecord[]): FigureOutcome 
     ...base,
     caption: `${metric} per subgroup of each attribute for ${labels[best]} (the configuration with the most ` +
       `subgroup values); bars: 95% bootstrap intervals (over identities, from the harness, or over runs when ` +
-      `absent); worst subgroup red, best green; dashed: overall ${metric}. ` + captionTail(g.records),
+      `absent); worst subgroup of each attribute outlined red, best green; dashed: overall ${metric}. ` +
+      captionTail(g.records),
     experiments: experimentsOf(g.records),
     data,
     layout: baseLayout("subgroup", metric, {
       yaxis: { range: [lo, 1.04] },
-      annotations,
       shapes,
       bargap: 0.35,
-      showlegend: attrs.length > 1,
+      showlegend: false,
+      margin: { l: 70, r: 20, t: 20, b: 90 },
     }),
     table: { columns: ["attribute", "group", metric, "ci_low", "ci_high", "n", "mark", "interval_over"], rows },
     width: FIGURE_WIDTH,

@@ -13,8 +13,8 @@ import {
   type PlotlyJson,
   withAlpha,
 } from "../figure.ts";
-import { captionTail, experimentsOf, groupConfigs, groupLabels, linkageOf } from "../select.ts";
-import { median, quantile } from "../stats.ts";
+import { captionTail, experimentsOf, focusExperiment, groupConfigs, groupLabels, linkageOf } from "../select.ts";
+import { median } from "../stats.ts";
 
 /** Linkages in the article's order; each keeps its colour in every figure. */
 export const LINKAGE_ORDER: readonly string[] = ["average", "median", "median-sampled", "single", "complete"];
@@ -25,17 +25,34 @@ export function linkageColour(linkage: string | null, fallback: number): string 
   return colour(i >= 0 ? i : LINKAGE_ORDER.length + fallback);
 }
 
-/** Plotted points per line at most; longer runs are summarised in equal-width bins of iterations. */
-const MAX_POINTS = 500;
-/** Floor for log-axis plotting of a zero-duration sample (below any clock's resolution). */
-const FLOOR_S = 1e-7;
+/** Bins of iterations at most per line: each bin's value is the mean time per merge over the merges in it. */
+const MAX_BINS = 200;
+/** Floor for log-axis plotting of a zero-duration bin (below any clock's resolution). */
+const FLOOR_S = 1e-9;
+
+/**
+ * Mean time per merge in `bins` equal-width bins of merge indices. A bin mean (total time / merges) stays
+ * right when single merges are shorter than the clock's resolution and read as 0.
+ */
+function binnedMeans(samples: readonly number[], bins: number): number[] {
+  const out: number[] = [];
+  for (let b = 0; b < bins; b++) {
+    const start = Math.floor((b * samples.length) / bins);
+    const end = Math.floor(((b + 1) * samples.length) / bins);
+    let sum = 0;
+    for (let i = start; i < end; i++) sum += samples[i]!;
+    out.push(end > start ? sum / (end - start) : NaN);
+  }
+  return out;
+}
 
 /** Builds figure 1 from result records. */
 export function iterationTimeFigure(records: readonly ResultRecord[]): FigureOutcome {
   const base = { id: "iteration-time", number: 1, title: "Processing time per merge iteration" };
-  const usable = records.filter((r) =>
+  const candidates = records.filter((r) =>
     r.status === "ok" && (r.timings.samples["merge_seconds"]?.length ?? 0) > 0 && linkageOf(r) !== null
   );
+  const { experiment, records: usable } = focusExperiment(candidates, linkageOf);
   if (usable.length === 0) {
     return {
       kind: "missing",
@@ -48,33 +65,36 @@ export function iterationTimeFigure(records: readonly ResultRecord[]): FigureOut
   const labels = groupLabels(groups, ["linkage"]);
   const data: PlotlyJson[] = [];
   const rows: (string | number)[][] = [];
+  const seen = new Map<string, number>();
+  let binned = false;
   groups.forEach((g, gi) => {
     const series = g.records.map((r) => r.timings.samples["merge_seconds"]!);
+    // Runs of one configuration have the same number of merges unless a threshold stops them differently:
+    // bin over the longest, and let shorter runs contribute to the bins they reach.
     const len = Math.max(...series.map((s) => s.length));
-    const mid: number[] = [];
-    const lo: number[] = [];
-    const hi: number[] = [];
-    for (let i = 0; i < len; i++) {
-      const at = series.filter((s) => i < s.length).map((s) => Math.max(s[i]!, FLOOR_S));
-      mid.push(median(at));
-      lo.push(Math.min(...at));
-      hi.push(Math.max(...at));
-    }
-    const bins = Math.min(len, MAX_POINTS);
+    const bins = Math.min(len, MAX_BINS);
+    if (bins < len) binned = true;
+    const perRun = series.map((s) => binnedMeans(s.concat(new Array(len - s.length).fill(NaN)), bins));
     const x: number[] = [];
     const ym: number[] = [];
     const yl: number[] = [];
     const yh: number[] = [];
     for (let b = 0; b < bins; b++) {
+      const at = perRun.map((v) => v[b]!).filter((v) => Number.isFinite(v)).map((v) => Math.max(v, FLOOR_S));
+      if (at.length === 0) continue;
       const start = Math.floor((b * len) / bins);
       const end = Math.floor(((b + 1) * len) / bins);
       x.push(start + 1 + (end - start - 1) / 2);
-      ym.push(median(mid.slice(start, end)));
-      yl.push(quantile(lo.slice(start, end), 0.5));
-      yh.push(quantile(hi.slice(start, end), 0.5));
-      rows.push([labels[gi]!, x[x.length - 1]!, ym[ym.length - 1]!, yl[yl.length - 1]!, yh[yh.length - 1]!]);
+      ym.push(median(at));
+      yl.push(Math.min(...at));
+      yh.push(Math.max(...at));
+      rows.push([labels[gi]!, x[x.length - 1]!, ym[ym.length - 1]!, yl[yl.length - 1]!, yh[yh.length - 1]!, at.length]);
     }
+    const linkage = g.dims["linkage"] ?? "";
+    const k = seen.get(linkage) ?? 0;
+    seen.set(linkage, k + 1);
     const c = linkageColour(g.dims["linkage"] ?? null, gi);
+    const dash = ["solid", "dash", "dot", "dashdot"][k % 4];
     const group = `g${gi}`;
     if (series.length > 1) {
       data.push({
@@ -109,25 +129,23 @@ export function iterationTimeFigure(records: readonly ResultRecord[]): FigureOut
       y: ym,
       name: `${labels[gi]} (${series.length} run${series.length === 1 ? "" : "s"})`,
       legendgroup: group,
-      line: { width: 2, color: c },
+      line: { width: 2, color: c, dash },
     });
   });
-  const binned = groups.some((g) =>
-    Math.max(...g.records.map((r) => r.timings.samples["merge_seconds"]!.length)) > MAX_POINTS
-  );
   return {
     kind: "figure",
     ...base,
-    caption: "Wall time of each merge of hierarchical clustering against the merge's index, log scale. " +
-      "Line: median over repeats and seeds of the same configuration; band: lowest to highest repeat" +
-      (binned ? `; long runs summarised as medians over ${MAX_POINTS} equal bins of iterations` : "") +
+    caption: `Wall time per merge of hierarchical clustering against the merge's index, log scale, experiment ` +
+      `${experiment}. Line: median over repeats and seeds of the same configuration; band: lowest to highest ` +
+      `repeat` +
+      (binned ? `; each point is the mean time per merge over one of ${MAX_BINS} equal bins of iterations` : "") +
       ". Source: timings.samples.merge_seconds. " + captionTail(usable),
     experiments: experimentsOf(usable),
     data,
     layout: baseLayout("merge iteration", "time per iteration (s)", {
       yaxis: { type: "log", exponentformat: "power" },
     }),
-    table: { columns: ["series", "iteration", "median_s", "low_s", "high_s"], rows },
+    table: { columns: ["series", "iteration", "median_s", "low_s", "high_s", "runs"], rows },
     width: FIGURE_WIDTH,
     height: FIGURE_HEIGHT,
   };

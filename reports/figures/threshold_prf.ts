@@ -6,7 +6,7 @@
  */
 import type { ResultRecord } from "../../benchmarks/results/schema.ts";
 import { baseLayout, type FigureOutcome, type PlotlyJson } from "../figure.ts";
-import { captionTail, experimentsOf, groupConfigs, groupLabels, linkageOf, param } from "../select.ts";
+import { captionTail, experimentsOf, focusExperiment, groupConfigs, groupLabels, linkageOf, param } from "../select.ts";
 import { mean } from "../stats.ts";
 import { linkageColour, linkageRank } from "./iteration_time.ts";
 
@@ -51,11 +51,13 @@ export function thresholdPrfFigure(records: readonly ResultRecord[]): FigureOutc
     };
   }
   const fam = family;
-  const usable = source === "curves"
+  const usable0 = source === "curves"
     ? ok.filter((r) => PARTS.every((p) => `threshold.${fam}.${p}` in r.curves))
     : ok.filter((r) =>
       typeof param(r, ["threshold"], "cluster") === "number" && PARTS.every((p) => `${fam}.${p}` in r.metrics)
     );
+  const focus = focusExperiment(usable0, linkageOf);
+  const usable = focus.records;
   const groups = groupConfigs(usable, source === "sweep" ? ["threshold"] : [])
     .sort((a, b) => linkageRank(a.dims["linkage"]) - linkageRank(b.dims["linkage"]));
   const labels = groupLabels(groups, ["linkage"]);
@@ -125,7 +127,7 @@ export function thresholdPrfFigure(records: readonly ResultRecord[]): FigureOutc
     kind: "figure",
     ...base,
     caption: `${fam === "bcubed" ? "BCubed" : "Pairwise"} precision, recall and F1 of the clustering against the ` +
-      `distance threshold, one line per linkage, mean over repeats and seeds. Source: ` +
+      `distance threshold, one line per linkage, mean over repeats and seeds; experiment ${focus.experiment}. Source: ` +
       (source === "curves" ? `curves threshold.${fam}.*` : `runs sweeping the cluster parameter threshold`) +
       ". " + captionTail(usable),
     experiments: experimentsOf(usable),
