@@ -303,3 +303,125 @@ export function genericCore(
   }
   return { raw, m, inversions, seconds: seconds.subarray(0, m), pairDistances: reads.subarray(0, m) };
 }
+
+/**
+ * HAC for *reducible* pair-based linkages (the exact median of pairs) with lazily evaluated linkages.
+ * Reducibility gives, after merging A and B, the bound D(A∪B, C) ≥ min(D(A, C), D(B, C)); the merge
+ * stores that bound (sign bit set = "bound, not exact") in O(n), and an exact value — the expensive
+ * median over |A∪B|·|C| pairs — is computed only when a bound is the smallest candidate of a
+ * nearest-neighbour scan or the heap's top. The merges, heights and tie-breaking are exactly those of
+ * {@link genericCore} (same greedy order: smallest height, then smallest slots), at a fraction of the
+ * linkage evaluations.
+ */
+export function lazyReducibleCore(
+  ctx: PairContext,
+  dc: Float32Array,
+  linkage: PairLinkage,
+  threshold: number,
+  clock: (() => number) | undefined,
+): CoreResult {
+  const n = ctx.src.n;
+  const rowBase = ctx.src.rowBase;
+  const active = new Uint8Array(n).fill(1);
+  const members: Int32Array[] = Array.from({ length: n }, (_, i) => Int32Array.of(i));
+  const nn = new Int32Array(n).fill(-1);
+  const heap = new IndexedHeap(n);
+  const bits = new Uint32Array(dc.buffer, dc.byteOffset, dc.length);
+  let lastReads = 0;
+  /** Exact linkage of slots p < q, computed and stored when only a bound is known. */
+  const exact = (p: number, q: number): number => {
+    const idx = rowBase[p]! + q;
+    if (bits[idx]! & 0x80000000) {
+      dc[idx] = linkage(ctx, members[p]!, members[q]!);
+      return dc[idx]!;
+    }
+    return dc[idx]!;
+  };
+  const recompute = (i: number) => {
+    const b = rowBase[i]!;
+    // Pass 1: the smallest exact entry. Pass 2: evaluate the bounds that could beat (or tie it at a
+    // lower index); the result is the exact row minimum, ties to the lowest slot.
+    let best = Infinity, arg = -1;
+    for (let j = i + 1; j < n; j++) {
+      if (!active[j] || bits[b + j]! & 0x80000000) continue;
+      const v = dc[b + j]!;
+      if (v < best) {
+        best = v;
+        arg = j;
+      }
+    }
+    for (let j = i + 1; j < n; j++) {
+      if (!active[j] || !(bits[b + j]! & 0x80000000)) continue;
+      const bound = -dc[b + j]!;
+      if (bound < best || (bound === best && j < arg)) {
+        const v = exact(i, j);
+        if (v < best || (v === best && j < arg)) {
+          best = v;
+          arg = j;
+        }
+      }
+    }
+    ctx.reads += 2 * (n - i - 1);
+    nn[i] = arg;
+    if (arg < 0) heap.remove(i);
+    else heap.set(i, best);
+  };
+  for (let i = 0; i < n - 1; i++) recompute(i);
+  const raw = new Float64Array(Math.max(0, n - 1) * 4);
+  const seconds = new Float64Array(Math.max(0, n - 1));
+  const reads = new Float64Array(Math.max(0, n - 1));
+  let m = 0;
+  let last = clock ? clock() : 0;
+  lastReads = ctx.reads;
+  while (heap.size > 0) {
+    let i = heap.top();
+    for (;;) {
+      if (i < 0) break;
+      const j = nn[i]!;
+      if (j >= 0 && active[j] && exact(i, j) === heap.key[i]) break;
+      // A stale or bound-only key: find the row's exact minimum.
+      recompute(i);
+      i = heap.top();
+    }
+    if (i < 0) break;
+    const j = nn[i]!;
+    const h = heap.key[i]!;
+    if (h > threshold) break;
+    raw[m * 4] = i;
+    raw[m * 4 + 1] = j;
+    raw[m * 4 + 2] = h;
+    active[i] = 0;
+    heap.remove(i);
+    members[j] = mergeSorted(members[i]!, members[j]!);
+    members[i] = new Int32Array(0);
+    // Bounds D(k, j) ← min(D(k, i), D(k, j)), marked inexact; heap keys stay lower bounds of their rows
+    // and neighbours pointing at i now point at j (both checked lazily at the top of the heap).
+    const bi = rowBase[i]!, bj = rowBase[j]!;
+    for (let k = 0; k < n; k++) {
+      if (!active[k] || k === j) continue;
+      const ki = k < i ? rowBase[k]! + i : bi + k;
+      const kj = k < j ? rowBase[k]! + j : bj + k;
+      const a = Math.abs(dc[ki]!), c = Math.abs(dc[kj]!);
+      const lb = a < c ? a : c;
+      dc[kj] = -lb;
+      if (k < j) {
+        // D(k, i) with i < k sits in row i, outside k's bound: the new bound may undercut key[k].
+        if (lb < heap.key[k]! || heap.pos[k]! < 0) {
+          nn[k] = j;
+          heap.set(k, lb);
+        } else if (nn[k] === i) nn[k] = j;
+      }
+    }
+    ctx.reads += 2 * n;
+    if (j < n - 1) recompute(j);
+    reads[m] = ctx.reads - lastReads;
+    lastReads = ctx.reads;
+    if (clock) {
+      const now = clock();
+      seconds[m] = (now - last) / 1000;
+      last = now;
+    }
+    m++;
+  }
+  return { raw, m, inversions: 0, seconds: seconds.subarray(0, m), pairDistances: reads.subarray(0, m) };
+}

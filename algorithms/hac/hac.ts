@@ -10,7 +10,7 @@ import {
   type ThresholdEdges,
   thresholdEdges,
 } from "../distance/cosine.ts";
-import { type CoreResult, genericCore, nnChainCore } from "./_cores.ts";
+import { type CoreResult, genericCore, lazyReducibleCore, nnChainCore } from "./_cores.ts";
 import { canonicalLabels, toScipyLinkage } from "./dendrogram.ts";
 import { getLinkage, type Linkage, type LinkageStrategy, type PairContext, pairSource } from "./linkage.ts";
 
@@ -44,7 +44,7 @@ export interface HacOptions {
   distances?: Float32Array;
   /** Precomputed threshold graph for sparse mode (all pairs with distance ≤ threshold). */
   edges?: ThresholdEdges;
-  /** Gather buffer for exact medians, in floats; larger pair sets use a streaming radix select [4,194,304]. */
+  /** Gather buffer for exact medians, in floats; larger pair sets use a streaming radix select [16,777,216]. */
   scratchPairs?: number;
 }
 
@@ -72,8 +72,10 @@ export interface HacResult {
  * merges are stable-sorted by height and relabelled like SciPy. The median linkages run the generic
  * algorithm, which merges the globally closest pair, ties to the smallest (first, second) slot.
  *
- * Complexity: dense NN-chain O(n²) time, n(n−1)/2 floats; median O(Σ|A∪B|·n) distance reads, two
- * condensed matrices; sparse mode O(n²·d) flops for the graph plus the dense cost of each component.
+ * Complexity: dense NN-chain O(n²) time and n(n−1)/2 floats. Exact median: two condensed matrices
+ * (point distances must be kept: the median has no update rule), O(n) per merge for reducibility
+ * bounds plus the exact medians actually needed (|A|·|C| pair reads each). Sampled median: O(n·min(|A|·|C|, S))
+ * per merge. Sparse mode: O(n²·d) flops for the threshold graph plus the dense cost of each component.
  *
  * @param vectors row-major n × dim, L2-normalised rows
  * @param dim row length
@@ -113,7 +115,7 @@ export function hac(vectors: Float32Array, dim: number, options: HacOptions): Ha
     seed: options.seed ?? 0,
     clock: options.clock,
     gemm: options.gemm,
-    scratchPairs: options.scratchPairs ?? 1 << 22,
+    scratchPairs: options.scratchPairs ?? 1 << 24,
   };
   let raw: Float64Array, m: number, inversions: number, seconds: Float64Array, reads: Float64Array;
   let components = 1;
@@ -201,6 +203,7 @@ function denseRun(
     reads: 0,
     hist: new Int32Array(65536),
   };
+  if (cfg.strategy.reducible) return lazyReducibleCore(ctx, d.slice(), cfg.strategy.pairs, cfg.threshold, cfg.clock);
   return genericCore(ctx, d.slice(), cfg.strategy.pairs, cfg.threshold, cfg.clock);
 }
 

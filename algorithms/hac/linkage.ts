@@ -225,8 +225,11 @@ export const pairMedianSampled: PairLinkage = (ctx, a, b) => {
   const rng = new Rng(pairSeed(ctx.seed, a, b));
   const buf = ctx.scratch;
   const { d, rowBase } = ctx.src;
+  const bl = b.length;
   for (let k = 0; k < s; k++) {
-    const x = a[rng.int(a.length)]!, y = b[rng.int(b.length)]!;
+    // One draw per pair over the flattened |a|·|b| grid: uniform with replacement.
+    const r = rng.int(count);
+    const x = a[Math.floor(r / bl)]!, y = b[r % bl]!;
     buf[k] = x === y ? 0 : x < y ? d[rowBase[x]! + y]! : d[rowBase[y]! + x]!;
   }
   ctx.reads += s;

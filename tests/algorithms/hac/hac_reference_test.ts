@@ -38,7 +38,7 @@ sharedTest(
           const got = cutDendrogram(r.merges, n, Number(t));
           assertEquals(new Set(got).size, k, `${name} ${refName} clusters at ${t}`);
           assert(samePartition(got, expected), `${name} ${refName}: partition at ${t} differs from scipy`);
-        checked++;
+          checked++;
           // A thresholded run gives the same partition as cutting the full tree (small sets: keeps the test fast).
           if (n > 500) continue;
           const direct = hac(x.data as Float32Array, dim, { linkage, threshold: Number(t) });
