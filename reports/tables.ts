@@ -45,7 +45,8 @@ export function summaryTable(records: readonly ResultRecord[], options: { allMet
     ...SUMMARY_METRICS.filter((m) => present.includes(m)),
     ...present.filter((m) => !SUMMARY_METRICS.includes(m)),
   ];
-  if (!options.allMetrics) metrics = metrics.slice(0, MAX_METRIC_COLUMNS);
+  // Interval bounds belong next to their metric in the CSV, not in the short summary.
+  if (!options.allMetrics) metrics = metrics.filter((m) => !/\.ci_(low|high)$/.test(m)).slice(0, MAX_METRIC_COLUMNS);
   const columns = [
     "configuration",
     "dataset",

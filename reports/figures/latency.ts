@@ -5,7 +5,7 @@
  */
 import type { ResultRecord } from "../../benchmarks/results/schema.ts";
 import { baseLayout, colour, FIGURE_HEIGHT, FIGURE_WIDTH, type FigureOutcome, type PlotlyJson } from "../figure.ts";
-import { captionTail, experimentsOf, modelOf } from "../select.ts";
+import { captionTail, experimentsOf, methodOf, modelOf } from "../select.ts";
 import { ecdf, median, quantile, uniqueSorted } from "../stats.ts";
 
 /** Sample kinds that are not per-item latencies of a model or query (HAC merges have their own figure). */
@@ -31,7 +31,7 @@ export function latencyFigure(records: readonly ResultRecord[]): FigureOutcome {
     { backend: string; model: string; kind: string; values: number[]; records: Set<ResultRecord> }
   >();
   for (const r of usable) {
-    const model = modelOf(r) ?? mainVariantOf(r);
+    const model = modelOf(r) ?? methodOf(r) ?? mainVariantOf(r);
     for (const [k, v] of Object.entries(r.timings.samples)) {
       if (!keyOf(k) || v.length === 0) continue;
       const kind = k.replace(/_seconds$/, "");

@@ -140,3 +140,25 @@ Deno.test("groupLabels() names only what differs, primary dimension first, witho
   ], ["linkage"]);
   assertEquals(labels, ["average · sparse", "median · crc"]);
 });
+
+Deno.test("assignment-exemplars uses the harness's top1 interval when stored, else a bootstrap over runs", () => {
+  const rec = (method: string, exemplars: number, seed: number, extra: Record<string, number> = {}) =>
+    makeRecord({
+      experiment: "a",
+      stages: { assign: { variant: "gallery-assign", params: { method, exemplars } } },
+      seed,
+      metrics: { top1: 0.8 + seed / 100, ...extra },
+    });
+  const f = rendered(FIGURES["assignment-exemplars"]([
+    rec("sparse", 5, 1, { "top1.ci_low": 0.7, "top1.ci_high": 0.9 }),
+    rec("sparse", 5, 2, { "top1.ci_low": 0.72, "top1.ci_high": 0.92 }),
+    rec("crc", 5, 1),
+    rec("crc", 5, 2),
+  ]));
+  const byMethod = Object.fromEntries(f.table.rows.map((r) => [r[0], r]));
+  assertAlmostEquals(byMethod["sparse"]![3] as number, 0.71, 1e-12);
+  assertAlmostEquals(byMethod["sparse"]![4] as number, 0.91, 1e-12);
+  assertEquals(byMethod["sparse"]![6], "identities");
+  assertEquals(byMethod["crc"]![6], "runs");
+  assert((byMethod["crc"]![3] as number) >= 0.81 - 1e-12 && (byMethod["crc"]![4] as number) <= 0.82 + 1e-12);
+});
