@@ -107,8 +107,10 @@ const CASES: [string, string, string, (dir: string) => Promise<void>][] = [
 ];
 
 Deno.test("readDataset accepts the untouched dataset", async () => {
-  const d = await readDataset(await validDataset());
+  const dir = await validDataset();
+  const d = await readDataset(dir);
   assertEquals(d.observations.n, N);
+  await Deno.remove(dir, { recursive: true });
 });
 
 for (const [name, file, fragment, damage] of CASES) {
@@ -119,7 +121,7 @@ for (const [name, file, fragment, damage] of CASES) {
     assert(e.file.endsWith(file), `error names ${e.file}, expected ${file}`);
     assert(!e.message.includes("\n"), `message is not one line: ${e.message}`);
     // Through the CLI: a command that reads the dataset prints one line and exits 1.
-    const pred = `${dir}/../pred-${name.replaceAll(/\W/g, "_")}.csv`;
+    const pred = `${dir}-pred.csv`;
     await writeLabels(pred, new Int32Array(N));
     const err: string[] = [];
     const error = console.error, log = console.log;
@@ -132,6 +134,7 @@ for (const [name, file, fragment, damage] of CASES) {
       console.log = log;
       await Deno.remove(pred).catch(() => {});
     }
+    await Deno.remove(dir, { recursive: true });
     assertEquals(err.length, 1, err.join(" | "));
     assert(err[0]!.includes(file) && err[0]!.includes(fragment), err[0]);
   });

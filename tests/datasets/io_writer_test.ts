@@ -68,4 +68,5 @@ Deno.test("DatasetWriter quotes text cells so any string survives a write/read r
     }),
     { numRuns: 60 },
   );
+  await Deno.remove(dir, { recursive: true });
 });

@@ -17,6 +17,10 @@ import { tempDir } from "../_shared.ts";
 
 const FILES = ["dataset.json", "observations.csv", "face.npy", "body.npy"];
 
+async function removeAll(...dirs: string[]): Promise<void> {
+  for (const d of dirs) await Deno.remove(d, { recursive: true });
+}
+
 async function sameBytes(a: string, b: string): Promise<boolean> {
   const x = await Deno.readFile(a), y = await Deno.readFile(b);
   return x.length === y.length && x.every((v, i) => v === y[i]);
@@ -69,6 +73,7 @@ Deno.test("generateLibrary: same seed gives byte-identical files, another seed d
   const names = [];
   for await (const e of Deno.readDir(a)) names.push(e.name);
   assertEquals(names.sort(), [...FILES].sort());
+  await removeAll(a, b, c);
 });
 
 Deno.test("generateLibrary: the dataset reads back valid, matching its manifest and the in-memory variant", async () => {
@@ -99,6 +104,7 @@ Deno.test("generateLibrary: the dataset reads back valid, matching its manifest 
     assertEquals(categoricalValue(mem.observations.kind, i), categoricalValue(d.observations.kind, i));
     assertEquals(mem.observations.time[i], d.observations.time[i]);
   }
+  await removeAll(dir);
 });
 
 Deno.test("dataset.json counts give the numpy shape written in face.npy / body.npy headers", async () => {
@@ -114,6 +120,7 @@ Deno.test("dataset.json counts give the numpy shape written in face.npy / body.n
     assertEquals(h.offset % 64, 0);
   }
   assertEquals([m.face.dim, m.body.dim], [64, 32]);
+  await removeAll(dir);
 });
 
 Deno.test("synthetic library: person frequencies are heavy-tailed and photos hold several people", () => {
@@ -392,6 +399,7 @@ Deno.test("pb generate writes a dataset; bad values exit 2 with one line", async
     console.error = error;
   }
   assertNotEquals(out.length, 0);
+  await removeAll(dir);
 });
 
 Deno.test("dataset.json source.parameters regenerates the same library", async () => {
@@ -400,6 +408,7 @@ Deno.test("dataset.json source.parameters regenerates the same library", async (
   const m = JSON.parse(await Deno.readTextFile(`${dir}/dataset.json`));
   await generateLibrary(resolveConfig(m.source.parameters), again);
   for (const f of FILES) assert(await sameBytes(`${dir}/${f}`, `${again}/${f}`), f);
+  await removeAll(dir, again);
 });
 
 Deno.test("datasets/synthetic/README.md documents every knob", async () => {
