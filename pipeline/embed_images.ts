@@ -13,7 +13,7 @@ import { DatasetWriter } from "../datasets/io.ts";
 import { writeFileAtomic } from "../datasets/npy.ts";
 import { alignFace, ARCFACE_TEMPLATE, cropResize } from "./align/similarity.ts";
 import { associateFaces, bodyFromFace, type Box, upperBody } from "./associate.ts";
-import type { Detection } from "./detect/nms.ts";
+import { type Detection, scaleDetections } from "./detect/nms.ts";
 import { UltraFaceDetector } from "./detect/ultraface.ts";
 import { YoloxPersonDetector } from "./detect/yolox.ts";
 import { type FaceDetector, YuNetDetector } from "./detect/yunet.ts";
@@ -298,6 +298,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
     embeddingNorm: [...normRampFor(face.spec.name), DEFAULT_CALIBRATION.embeddingNorm[2]] as [number, number, number],
   };
   const unclearThreshold = options.unclearThreshold ?? 0.5;
+  const detectSize = options.detectSize ?? 640;
   const stage = { decode: 0, detect: 0, align: 0, embed: 0, write: 0 };
   const skipped: SkippedFile[] = [];
   const records: Pending[] = [];
@@ -418,8 +419,14 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
       made++;
     } else {
       const td2 = performance.now();
-      const dets: Detection[] = await detector!.detect(image);
-      const people = persons ? await persons.detect(image) : [];
+      // One shared downscale for both detectors (each would otherwise resize the full image).
+      const ds = Math.min(1, detectSize / Math.max(image.width, image.height));
+      const small = ds < 1
+        ? await resizeRgb(image, Math.max(1, Math.round(image.width * ds)), Math.max(1, Math.round(image.height * ds)))
+        : image;
+      const back = image.width / small.width;
+      const dets: Detection[] = scaleDetections(await detector!.detect(small), back, image.width, image.height);
+      const people = persons ? scaleDetections(await persons.detect(small), back, image.width, image.height) : [];
       stage.detect += (performance.now() - td2) / 1000;
       const ta = performance.now();
       const assignment = associateFaces(dets, people);

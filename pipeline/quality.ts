@@ -31,27 +31,30 @@ export interface UnclearCalibration {
 
 /**
  * Default ramps: detector score 0.5→0.85, face size 16→48 px, log Laplacian variance ln 15 → ln 150,
- * yaw 0.6→0.25, embedding norm by model (see {@link normRampFor}). Weights favour the cues that
- * separated real faces from false detections on the shared photos (see the pipeline benchmark).
+ * yaw 0.6→0.25, embedding norm by model (see {@link normRampFor}). Weights follow how well each cue
+ * separated real faces from false detections on the shared photos (benchmarks/unclear_cues.ts, ROC AUC):
+ * embedding norm 0.93–0.95 (weight 2), face size 0.85 and detector score (weight 1), yaw 0.61
+ * (weight 0.5), sharpness ≈ 0.5 (weight 0.25: it flags blur, not non-faces).
  */
 export const DEFAULT_CALIBRATION: UnclearCalibration = {
   detectorScore: [0.5, 0.85, 1],
   faceSize: [16, 48, 1],
-  sharpness: [Math.log(15), Math.log(150), 0.5],
+  sharpness: [Math.log(15), Math.log(150), 0.25],
   yaw: [0.6, 0.25, 0.5],
-  embeddingNorm: [NaN, NaN, 1],
+  embeddingNorm: [NaN, NaN, 2],
 };
 
 /**
- * Embedding-norm ramps measured on real crops: the raw norm is small for crops the model finds
- * face-like evidence weak in.
+ * Embedding-norm ramps measured on real photos: the raw (pre-normalisation) norm is small for crops in
+ * which the model finds little face evidence.
  * @param model face model id
  * @returns [lo, hi] or NaNs when unknown (the cue is then skipped)
  */
 export function normRampFor(model: string): [number, number] {
-  if (model === "mobilefacenet") return [4, 9];
-  if (model === "arcface-r-512") return [8, 20];
-  return [NaN, NaN];
+  // Measured by benchmarks/unclear_cues.ts on ../shared/data/photos: real faces median 12.8 (p10 9.8),
+  // weak detections median 9.0 (p90 10.5), random background patches median 8.6 (p90 9.9).
+  if (model === "mobilefacenet") return [8.5, 11.5];
+  return [NaN, NaN]; // not calibrated: the cue is left out
 }
 
 function ramp(v: number, lo: number, hi: number): number {
