@@ -112,6 +112,102 @@ export async function generatedDataset(
   return dir;
 }
 
+/** Options of a dataset made from images by the photo pipeline (`embed` entries of a spec). */
+export interface EmbedEntry {
+  /** Image folder (`${SHARED}/data/celeb24/images`). */
+  images: string;
+  layout?: "photos" | "identity-folders";
+  /** Images are aligned 112×112 face crops (no detection). */
+  aligned?: boolean;
+  /** CSV with `identity` and attribute columns (e.g. gender). */
+  attributes?: string;
+  /** CSV `file,identity` for photos of one person. */
+  labels?: string;
+  face_model?: string;
+  body_model?: "osnet" | "none";
+  /** Models folder [../shared/models]. */
+  models?: string;
+  /** identity-folders: keep only the first N files (by name) of each identity, for a quick subset. */
+  per_identity?: number;
+}
+
+async function gitTree(path: string): Promise<string> {
+  try {
+    const o = await new Deno.Command("git", {
+      args: ["rev-parse", `HEAD:${path}`],
+      cwd: REPO_ROOT,
+      stdout: "piped",
+      stderr: "null",
+    })
+      .output();
+    return o.success ? new TextDecoder().decode(o.stdout).trim() : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * Returns the folder of a dataset embedded from images by `pipeline/embedImages`, building it into the cache on
+ * first use. The cache key covers the options and the committed `pipeline/` tree, so new pipeline code re-embeds.
+ * @returns the folder, or null when the image folder does not exist
+ */
+export async function embeddedDataset(
+  name: string,
+  e: EmbedEntry,
+  cacheDir: string,
+  log: (line: string) => void = () => {},
+): Promise<string | null> {
+  const images = expandPath(e.images, cacheDir);
+  if (!(await exists(images))) return null;
+  const opt = (p?: string) => (p === undefined ? undefined : expandPath(p, cacheDir));
+  const resolved = { ...e, images, attributes: opt(e.attributes), labels: opt(e.labels), models: opt(e.models) };
+  const key = (await sha256Hex(JSON.stringify({ resolved, pipeline: await gitTree("pipeline") }))).slice(0, 10);
+  const dir = join(cacheDir, "datasets", `embed-${name}-${key}`);
+  if (await exists(join(dir, "dataset.json"))) return dir;
+  await Deno.mkdir(join(cacheDir, "datasets"), { recursive: true });
+  const tmp = await Deno.makeTempDir({ dir: join(cacheDir, "datasets"), prefix: ".tmp-" });
+  let source = images;
+  try {
+    if (e.per_identity !== undefined) {
+      // A subset: copy the first N files of each identity folder (sorted by name) into a scratch folder.
+      source = join(tmp, "images");
+      for await (const d of Deno.readDir(images)) {
+        if (!d.isDirectory) continue;
+        const files: string[] = [];
+        for await (const f of Deno.readDir(join(images, d.name))) if (f.isFile) files.push(f.name);
+        files.sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+        await Deno.mkdir(join(source, d.name), { recursive: true });
+        for (const f of files.slice(0, e.per_identity)) {
+          await Deno.copyFile(join(images, d.name, f), join(source, d.name, f));
+        }
+      }
+    }
+    log(`embedding ${source} into ${dir} (once; cached)`);
+    const { embedImages } = await import("../pipeline/embed_images.ts");
+    await embedImages({
+      images: source,
+      out: join(tmp, "dataset"),
+      layout: e.layout,
+      aligned: e.aligned,
+      attributes: resolved.attributes,
+      labels: resolved.labels,
+      faceModel: e.face_model,
+      bodyModel: e.body_model,
+      models: resolved.models,
+      backend: "cpu",
+      name,
+    });
+    try {
+      await Deno.rename(join(tmp, "dataset"), dir);
+    } catch (err) {
+      if (!(await exists(join(dir, "dataset.json")))) throw err;
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+  return dir;
+}
+
 /**
  * Resolves one dataset entry of a spec.
  * @param name dataset name in the spec
@@ -123,7 +219,7 @@ export async function generatedDataset(
  */
 export async function resolveDataset(
   name: string,
-  entry: DatasetEntry & { generator?: Record<string, unknown> },
+  entry: DatasetEntry,
   specFile: string,
   cacheDir: string,
   log?: (line: string) => void,
@@ -131,6 +227,14 @@ export async function resolveDataset(
   let dir: string;
   if (entry.preset !== undefined) {
     dir = await generatedDataset(entry.preset, entry.seed ?? 1, entry.generator ?? {}, cacheDir, log);
+  } else if (entry.embed !== undefined) {
+    const made = await embeddedDataset(name, entry.embed, cacheDir, log);
+    if (made === null) {
+      const reason = `dataset "${name}": images ${expandPath(entry.embed.images, cacheDir)} not found`;
+      if (entry.optional) return { status: "skipped", reason };
+      throw new UsageError(reason);
+    }
+    dir = made;
   } else {
     const expanded = expandPath(entry.path!, cacheDir);
     dir = isAbsolute(expanded) ? expanded : resolve(join(specFile, ".."), expanded);

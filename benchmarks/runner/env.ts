@@ -108,13 +108,14 @@ export function loadAverage(): number[] {
 }
 
 /**
- * Peak resident set size of this process in MiB: getrusage's ru_maxrss (the kernel's VmHWM; Deno refuses
- * /proc/self/status without --allow-all), falling back to /proc; 0 where unavailable.
+ * Peak resident set size of this process in MiB: VmHWM of /proc/self/status (per address space, so it starts
+ * afresh at exec; Deno allows reading it only under --allow-all, which the harness's children have), else
+ * getrusage's ru_maxrss — which on Linux also counts the parent's memory copied at fork, so it overstates a
+ * child's peak. 0 where neither is available.
  */
 export function peakRssMb(): number {
-  const maxRssKb = safe(() => process.resourceUsage().maxRSS, 0);
-  if (maxRssKb > 0) return maxRssKb / 1024;
   const status = safe(() => Deno.readTextFileSync("/proc/self/status"), "");
   const m = /^VmHWM:\s*(\d+)\s*kB/m.exec(status);
-  return m ? Number(m[1]) / 1024 : 0;
+  if (m) return Number(m[1]) / 1024;
+  return safe(() => process.resourceUsage().maxRSS, 0) / 1024;
 }

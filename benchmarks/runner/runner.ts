@@ -119,7 +119,7 @@ export async function runSweep(specPath: string, options: SweepOptions): Promise
       info: {
         name: plan.dataset,
         preset: entry.preset ?? null,
-        path: entry.path ?? null,
+        path: entry.path ?? entry.embed?.images ?? null,
         seed: entry.preset !== undefined ? (entry.seed ?? 1) : d.manifest.seed,
         manifest_hash: d.manifestHash,
         n: d.manifest.counts.observations,

@@ -61,6 +61,8 @@ export interface DatasetEntry {
   path?: string;
   /** Generator knobs overriding the preset (`{"observations": 500}`); checked by the generator. */
   generator?: Record<string, unknown>;
+  /** Build the dataset from images with the photo pipeline (cached); see `EmbedEntry` in benchmarks/datasets.ts. */
+  embed?: import("../datasets.ts").EmbedEntry;
   /** Skip (with the reason) instead of failing when the folder does not exist. */
   optional?: boolean;
   description?: string;
@@ -199,14 +201,41 @@ export function validateSpec(value: unknown, file: string): ExperimentSpec {
   for (const [dn, dv] of Object.entries(datasets)) {
     const p = `datasets.${dn}`;
     name(dn, p);
-    const d = obj(dv, p, ["preset", "seed", "generator", "path", "optional", "description"]);
-    if ((d.preset === undefined) === (d.path === undefined)) fail(p, 'must have exactly one of "preset" or "path"');
+    const d = obj(dv, p, ["preset", "seed", "generator", "path", "embed", "optional", "description"]);
+    if ([d.preset, d.path, d.embed].filter((x) => x !== undefined).length !== 1) {
+      fail(p, 'must have exactly one of "preset", "path" or "embed"');
+    }
+    if (d.embed !== undefined) {
+      const e = obj(d.embed, `${p}.embed`, [
+        "images",
+        "layout",
+        "aligned",
+        "attributes",
+        "labels",
+        "face_model",
+        "body_model",
+        "models",
+        "per_identity",
+      ]);
+      if (typeof e.images !== "string" || e.images === "") fail(`${p}.embed.images`, "must be an image folder path");
+      if (e.layout !== undefined && e.layout !== "photos" && e.layout !== "identity-folders") {
+        fail(`${p}.embed.layout`, `must be "photos" or "identity-folders", got ${JSON.stringify(e.layout)}`);
+      }
+      if (e.per_identity !== undefined) int(e.per_identity, `${p}.embed.per_identity`, 1);
+      for (const k of ["attributes", "labels", "face_model", "models"]) optStr(e[k], `${p}.embed.${k}`);
+      if (e.aligned !== undefined && typeof e.aligned !== "boolean") {
+        fail(`${p}.embed.aligned`, "must be true or false");
+      }
+      if (e.body_model !== undefined && e.body_model !== "osnet" && e.body_model !== "none") {
+        fail(`${p}.embed.body_model`, `must be "osnet" or "none"`);
+      }
+    }
     if (d.preset !== undefined) name(d.preset, `${p}.preset`);
     if (d.path !== undefined && (typeof d.path !== "string" || d.path === "")) {
       fail(`${p}.path`, "must be a non-empty string");
     }
     if (d.seed !== undefined) int(d.seed, `${p}.seed`, 0);
-    if (d.path !== undefined && d.seed !== undefined) fail(`${p}.seed`, 'only applies to "preset" datasets');
+    if (d.preset === undefined && d.seed !== undefined) fail(`${p}.seed`, 'only applies to "preset" datasets');
     if (d.generator !== undefined) {
       if (d.preset === undefined) fail(`${p}.generator`, 'only applies to "preset" datasets');
       obj(d.generator, `${p}.generator`, Object.keys(d.generator as Obj));

@@ -81,6 +81,13 @@ Deno.test({
     try {
       const full = await runSweep(spec, { out: join(dir, "full"), progress: false, cacheDir: CACHE });
       assertEquals([full.planned, full.executed, full.failed], [6, 6, 0]);
+      for (const r of full.records) {
+        // The child's own peak memory: a fresh Deno process holding a 400-observation dataset.
+        assert(r.timings.peak_rss_mb > 20 && r.timings.peak_rss_mb < 1000, `peak RSS ${r.timings.peak_rss_mb}`);
+        assert(r.timings.wall_s > 0 && r.timings.cpu_s > 0);
+      }
+      assert(full.records.some((r) => (r.timings.samples.merge_seconds?.length ?? 0) > 0), "per-merge samples kept");
+      assert(full.records.some((r) => r.curves["threshold.bcubed.f1"]?.x.length === 3), "threshold curves kept");
 
       // Kill the CLI sweep once at least two records are on disk.
       const out = join(dir, "killed");

@@ -1,0 +1,239 @@
+/**
+ * HAC benchmark: time and peak memory per linkage on random unit vectors (d = 128) at N = 2k, 5k, 10k, 20k,
+ * with ratios to our own average linkage measured in the same run; the per-merge time distribution
+ * (p50/p99) of exact vs sampled median; N = 100k at threshold 0.6 in sparse (component) mode; and the
+ * distance-kernel comparison (typed-array loop vs onnxruntime Gemm).
+ *
+ * Run: `deno run -A benchmarks/hac_bench.ts [--sizes 2000,5000,10000,20000] [--linkages average,median,...]
+ *       [--sparse-n 100000] [--sparse-threshold 0.6] [--kernels] [--timeout 900] [--json FILE]`
+ *
+ * Every cell runs in its own child process so that its peak RSS is its own. Per-merge times use the
+ * process CPU clock (immune to other processes taking the CPU on a shared machine); wall time is reported
+ * too. Targets (issue 3): average N = 20k ≤ 9 s and ≤ 900 MB; exact median ≤ 3× average; sampled-median
+ * per-merge p99 ≤ 3× its median; 100k sparse ≤ 60 s and ≤ 3 GB.
+ * @module
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import {
+  condensedCosineDistances,
+  condensedCosineDistancesAsync,
+  JS_GEMM,
+  thresholdEdgesAsync,
+} from "../algorithms/distance/mod.ts";
+import { hac, type Linkage } from "../algorithms/hac/mod.ts";
+import { Rng } from "../algorithms/random/rng.ts";
+import { writeFileAtomic } from "../datasets/npy.ts";
+import { createOrtGemm } from "../pipeline/backends/ort_gemm.ts";
+import { loadAverage, peakRssMb } from "./runner/env.ts";
+
+const DIM = 128;
+
+/** Seeded random unit vectors (Gaussian directions). */
+export function randomUnitVectors(n: number, dim: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let k = 0; k < dim; k++) {
+      const v = rng.normal();
+      out[i * dim + k] = v;
+      s += v * v;
+    }
+    const inv = 1 / Math.sqrt(s);
+    for (let k = 0; k < dim; k++) out[i * dim + k]! *= inv;
+  }
+  return out;
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** One dense cell: distances by onnxruntime, then HAC, per-merge CPU times. */
+async function denseCell(n: number, linkage: Linkage, samplePairs: number): Promise<Record<string, unknown>> {
+  const x = randomUnitVectors(n, DIM, 1);
+  const w0 = performance.now(), c0 = cpuSeconds();
+  const gemm = await createOrtGemm({ threads: 1 });
+  const distances = await condensedCosineDistancesAsync(x, DIM, { gemm });
+  const distWall = (performance.now() - w0) / 1000;
+  const r = hac(x, DIM, { linkage, samplePairs, seed: 1, distances, clock: () => cpuSeconds() * 1000 });
+  const wall = (performance.now() - w0) / 1000, cpu = cpuSeconds() - c0;
+  const per = Float64Array.from(r.iterations.seconds).sort();
+  const reads = r.iterations.pairDistances.reduce((a, b) => a + b, 0);
+  return {
+    kind: "dense",
+    n,
+    linkage,
+    wall_s: wall,
+    cpu_s: cpu,
+    distances_wall_s: distWall,
+    peak_rss_mb: peakRssMb(),
+    inversions: r.inversions,
+    merges: r.merges.length / 4,
+    merge_p50_ms: quantile(per, 0.5) * 1000,
+    merge_p99_ms: quantile(per, 0.99) * 1000,
+    merge_max_ms: quantile(per, 1) * 1000,
+    pair_distances: reads,
+    gemm: gemm.name,
+  };
+}
+
+/** The sparse cell: threshold graph by onnxruntime, components, exact HAC per component. */
+async function sparseCell(n: number, linkage: Linkage, threshold: number): Promise<Record<string, unknown>> {
+  const x = randomUnitVectors(n, DIM, 2);
+  const w0 = performance.now(), c0 = cpuSeconds();
+  const gemm = await createOrtGemm({ threads: 1 });
+  const edges = await thresholdEdgesAsync(x, DIM, threshold, { gemm });
+  const graphWall = (performance.now() - w0) / 1000;
+  const r = hac(x, DIM, { linkage, threshold, mode: "sparse", edges });
+  return {
+    kind: "sparse",
+    n,
+    linkage,
+    threshold,
+    wall_s: (performance.now() - w0) / 1000,
+    cpu_s: cpuSeconds() - c0,
+    graph_wall_s: graphWall,
+    edges: edges.i.length,
+    components: r.components,
+    clusters: new Set(r.labels).size,
+    peak_rss_mb: peakRssMb(),
+    gemm: gemm.name,
+  };
+}
+
+/** Distance-kernel comparison: full condensed matrix at n, GFLOP/s per provider. */
+async function kernelCell(n: number): Promise<Record<string, unknown>> {
+  const x = randomUnitVectors(n, DIM, 3);
+  const flops = n * n * DIM; // upper block triangle ≈ n²/2 products of 2·d flops
+  const out: Record<string, unknown> = { kind: "kernels", n };
+  const c0 = cpuSeconds();
+  const ref = condensedCosineDistances(x, DIM, { gemm: JS_GEMM });
+  out["js-blocked"] = { cpu_s: cpuSeconds() - c0, gflops: flops / (cpuSeconds() - c0) / 1e9 };
+  for (const threads of [1, 2]) {
+    const gemm = await createOrtGemm({ threads });
+    await condensedCosineDistancesAsync(x.subarray(0, 512 * DIM), DIM, { gemm }); // warm-up
+    const w = performance.now(), c = cpuSeconds();
+    const d = await condensedCosineDistancesAsync(x, DIM, { gemm });
+    const wall = (performance.now() - w) / 1000;
+    let maxDiff = 0;
+    for (let i = 0; i < d.length; i++) maxDiff = Math.max(maxDiff, Math.abs(d[i]! - ref[i]!));
+    out[gemm.name] = { wall_s: wall, cpu_s: cpuSeconds() - c, gflops_wall: flops / wall / 1e9, max_abs_diff: maxDiff };
+  }
+  return out;
+}
+
+async function child(spec: string): Promise<void> {
+  const [kind, a, b, c] = spec.split(":");
+  let result: Record<string, unknown>;
+  if (kind === "dense") result = await denseCell(Number(a), b as Linkage, Number(c));
+  else if (kind === "sparse") result = await sparseCell(Number(a), b as Linkage, Number(c));
+  else result = await kernelCell(Number(a));
+  console.log(JSON.stringify(result));
+}
+
+async function runChild(spec: string, timeoutS: number): Promise<Record<string, unknown>> {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(import.meta.url).pathname, "--cell", spec],
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const proc = cmd.spawn();
+  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutS * 1000);
+  const out = await proc.output();
+  clearTimeout(timer);
+  const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
+  if (!out.success || !text.startsWith("{")) {
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-1)[0] ?? "";
+    return { spec, error: out.signal === "SIGKILL" ? `timeout after ${timeoutS} s` : `exit ${out.code}: ${err}` };
+  }
+  return JSON.parse(text);
+}
+
+function fmt(x: unknown, digits = 2): string {
+  return typeof x === "number" && Number.isFinite(x) ? x.toFixed(digits) : "–";
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      cell: { type: "string" },
+      sizes: { type: "string", default: "2000,5000,10000,20000" },
+      linkages: { type: "string", default: "single,complete,average,median,median-sampled" },
+      "sample-pairs": { type: "string", default: "64" },
+      "sparse-n": { type: "string", default: "100000" },
+      "sparse-threshold": { type: "string", default: "0.6" },
+      kernels: { type: "string", default: "5000" },
+      timeout: { type: "string", default: "900" },
+      json: { type: "string" },
+    },
+  });
+  if (values.cell) return await child(values.cell);
+  const sizes = values.sizes!.split(",").filter(Boolean).map(Number);
+  const linkages = values.linkages!.split(",").filter(Boolean) as Linkage[];
+  // Average runs first in every size: it is the baseline of every ratio.
+  const order = ["average", ...linkages.filter((l) => l !== "average")] as Linkage[];
+  const timeout = Number(values.timeout);
+  const results: Record<string, unknown>[] = [];
+  console.log(`# HAC benchmark, d = ${DIM}, load average ${loadAverage().join(" ")}`);
+  if (Number(values.kernels) > 0) {
+    const k = await runChild(`kernels:${values.kernels}`, timeout);
+    results.push(k);
+    console.log(`\n## distance kernels, condensed matrix at n = ${values.kernels}`);
+    for (const [name, v] of Object.entries(k)) {
+      if (typeof v === "object" && v) console.log(`${name.padEnd(30)} ${JSON.stringify(v)}`);
+    }
+  }
+  console.log(
+    "\n## dense HAC (full dendrogram)\n" +
+      "| N | linkage | wall s | cpu s | × average (cpu) | peak MB | × average (mem) | merge p50 ms | p99 ms | p99/p50 | inversions |\n" +
+      "|---|---|---|---|---|---|---|---|---|---|---|",
+  );
+  for (const n of sizes) {
+    let base: Record<string, unknown> | undefined;
+    for (const linkage of order) {
+      const r = await runChild(`dense:${n}:${linkage}:${values["sample-pairs"]}`, timeout);
+      r.n = n;
+      r.linkage = linkage;
+      results.push(r);
+      if (linkage === "average") base = r;
+      const ratio = (k: string) =>
+        base && typeof r[k] === "number" && typeof base[k] === "number" ? (r[k] as number) / (base[k] as number) : NaN;
+      const p50 = r.merge_p50_ms as number, p99 = r.merge_p99_ms as number;
+      console.log(
+        r.error
+          ? `| ${n} | ${linkage} | ${r.error} |||||||||`
+          : `| ${n} | ${linkage} | ${fmt(r.wall_s)} | ${fmt(r.cpu_s)} | ${fmt(ratio("cpu_s"))} | ${
+            fmt(r.peak_rss_mb, 0)
+          } | ${fmt(ratio("peak_rss_mb"))} | ${fmt(p50, 3)} | ${fmt(p99, 3)} | ${
+            fmt(p99 / p50, 1)
+          } | ${r.inversions} |`,
+      );
+    }
+  }
+  const sparseN = Number(values["sparse-n"]);
+  if (sparseN > 0) {
+    const r = await runChild(`sparse:${sparseN}:average:${values["sparse-threshold"]}`, timeout);
+    results.push(r);
+    console.log(`\n## sparse mode, N = ${sparseN}, threshold ${values["sparse-threshold"]}, average linkage`);
+    console.log(
+      r.error
+        ? r.error
+        : `wall ${fmt(r.wall_s)} s (graph ${fmt(r.graph_wall_s)} s), cpu ${fmt(r.cpu_s)} s, peak ${
+          fmt(r.peak_rss_mb, 0)
+        } MB, ${r.edges} edges, ${r.components} components, ${r.clusters} clusters`,
+    );
+  }
+  console.log(`\nload average at the end: ${loadAverage().join(" ")}`);
+  if (values.json) await writeFileAtomic(values.json, JSON.stringify(results, null, 2) + "\n");
+}
+
+if (import.meta.main) await main();
