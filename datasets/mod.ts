@@ -4,3 +4,4 @@ export * from "./format.ts";
 export * from "./io.ts";
 export * from "./labels.ts";
 export * from "./npy.ts";
+export * from "./synthetic/mod.ts";

@@ -92,19 +92,22 @@ export function decodeNpy(bytes: Uint8Array, file = "<buffer>"): NpyArray {
   if (have > need) {
     throw new DataFileError(file, `${have - need} unexpected bytes after the data of shape (${shape.join(", ")})`);
   }
-  // Copy into an aligned buffer: the data offset need not be a multiple of the element size.
-  const raw = bytes.slice(offset, offset + need).buffer;
+  // View the payload in place when it is aligned (our own writers align it); copy otherwise, since the
+  // data offset need not be a multiple of the element size. Zero-copy halves peak memory on big files.
+  const start = bytes.byteOffset + offset;
+  const raw = start % BYTES[dtype] === 0 ? bytes.buffer : bytes.slice(offset, offset + need).buffer;
+  const at = start % BYTES[dtype] === 0 ? start : 0;
   switch (dtype) {
     case "float32":
-      return { dtype, shape, data: new Float32Array(raw) };
+      return { dtype, shape, data: new Float32Array(raw, at, count) };
     case "float64":
-      return { dtype, shape, data: new Float64Array(raw) };
+      return { dtype, shape, data: new Float64Array(raw, at, count) };
     case "int32":
-      return { dtype, shape, data: new Int32Array(raw) };
+      return { dtype, shape, data: new Int32Array(raw, at, count) };
     case "uint8":
-      return { dtype, shape, data: new Uint8Array(raw) };
+      return { dtype, shape, data: new Uint8Array(raw, at, count) };
     case "int64": {
-      const big = new BigInt64Array(raw);
+      const big = new BigInt64Array(raw, at, count);
       const out = new Int32Array(count);
       for (let i = 0; i < count; i++) {
         const v = big[i]!;
