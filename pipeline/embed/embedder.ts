@@ -78,7 +78,8 @@ export class Embedder {
    * @returns the embedder
    */
   static async load(path: string, spec: EmbedderSpec, options: LoadModelOptions = {}): Promise<Embedder> {
-    const model = await loadModel(path, options);
+    // Models exported with batch 1 (arcface-r-512) are made batch-dynamic when that is provably safe.
+    const model = await loadModel(path, { dynamicBatch: true, ...options });
     const b = model.inputShape[0];
     const maxBatch = typeof b === "number" && b > 0 ? b : Infinity;
     const one = new Float32Array(3 * spec.height * spec.width);

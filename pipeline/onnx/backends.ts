@@ -8,7 +8,13 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
-import { type PreluRewriteResult, probeModel, rewritePrelu } from "./graph.ts";
+import {
+  type BatchRewriteResult,
+  makeBatchDynamic,
+  type PreluRewriteResult,
+  probeModel,
+  rewritePrelu,
+} from "./graph.ts";
 
 /** Execution providers PeopleBench knows, in the order `auto` prefers them. */
 export const BACKENDS = ["cuda", "coreml", "webgpu", "cpu"] as const;
@@ -159,6 +165,8 @@ export interface LoadModelOptions {
   rewritePrelu?: boolean;
   /** CoreML: only use devices with the Apple Neural Engine [false]. */
   neuralEngine?: boolean;
+  /** Make a model exported with batch 1 accept any batch (see makeBatchDynamic) [false]. */
+  dynamicBatch?: boolean;
 }
 
 /** A loaded model: the session and what actually ran. */
@@ -173,6 +181,8 @@ export interface ModelSession {
   inputShape: readonly (number | string)[];
   /** What the PReLU rewrite did (null when disabled). */
   prelu: PreluRewriteResult | null;
+  /** What the batch rewrite did (null when not asked for). */
+  batch: Omit<BatchRewriteResult, "bytes"> | null;
 }
 
 /**
@@ -206,6 +216,16 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   } catch (e) {
     throw new Error(`Cannot read ONNX model ${path}: ${(e as Error).message}`);
   }
+  let batch: Omit<BatchRewriteResult, "bytes"> | null = null;
+  if (options.dynamicBatch) {
+    try {
+      const r = makeBatchDynamic(bytes);
+      bytes = r.bytes;
+      batch = { dims: r.dims, flattens: r.flattens };
+    } catch (e) {
+      throw new Error(`Cannot read ONNX model ${path}: ${(e as Error).message}`);
+    }
+  }
   const provider: ort.InferenceSession.ExecutionProviderConfig = backend === "coreml"
     ? { name: "coreml", coreMlFlags: options.neuralEngine ? 0x004 : 0 } as ort.InferenceSession.ExecutionProviderConfig
     : backend;
@@ -230,6 +250,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     inputShape: meta?.shape ?? [],
     // Keep the counts, drop the rewritten bytes (the session holds its own copy).
     prelu: prelu ? { ...prelu, bytes: new Uint8Array(0) } : null,
+    batch,
   };
 }
 

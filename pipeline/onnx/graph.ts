@@ -188,6 +188,121 @@ export function encodeFloatTensor(name: string, dims: readonly number[], values:
   ]);
 }
 
+/** What {@link makeBatchDynamic} changed. */
+export interface BatchRewriteResult {
+  bytes: Uint8Array;
+  /** Graph inputs/outputs whose leading dimension became symbolic. */
+  dims: number;
+  /** `Reshape(x, [1, -1])` nodes replaced by `Flatten(x, axis = 1)`. */
+  flattens: number;
+}
+
+function encodeIntAttribute(name: string, value: number): Uint8Array {
+  // AttributeProto: name = 1, i = 3, type = 20 (INT = 2).
+  return concatBytes([lenField(1, name), varintField(3, value), varintField(20, 2)]);
+}
+
+function int64s(t: PbField[]): number[] | null {
+  if (Number(t.find((f) => f.no === TENSOR.dataType)?.varint ?? 0n) !== 7) return null; // INT64
+  const raw = t.find((f) => f.no === TENSOR.rawData);
+  if (raw) {
+    const copy = raw.data.slice();
+    return Array.from(new BigInt64Array(copy.buffer, 0, copy.length >> 3), Number);
+  }
+  return repeatedInts(t, 7);
+}
+
+/** Rewrites a ValueInfoProto whose first dimension is the fixed value 1 to a symbolic "batch". */
+function symbolicBatch(valueInfo: Uint8Array): Uint8Array | null {
+  const vi = parseMessage(valueInfo);
+  const typeF = vi.find((f) => f.no === 2);
+  if (!typeF) return null;
+  const tp = parseMessage(typeF.data);
+  const ttF = tp.find((f) => f.no === 1);
+  if (!ttF) return null;
+  const tt = parseMessage(ttF.data);
+  const shapeF = tt.find((f) => f.no === 2);
+  if (!shapeF) return null;
+  const dims = parseMessage(shapeF.data);
+  const first = dims.find((f) => f.no === 1);
+  if (!first) return null;
+  const d = parseMessage(first.data);
+  if (Number(d.find((f) => f.no === 1)?.varint ?? -1n) !== 1 || d.some((f) => f.no === 2)) return null;
+  const newShape = concatBytes(dims.map((f) => f === first ? lenField(1, lenField(2, "batch")) : f.raw));
+  const newTt = concatBytes(tt.map((f) => f === shapeF ? lenField(2, newShape) : f.raw));
+  const newTp = concatBytes(tp.map((f) => f === ttF ? lenField(1, newTt) : f.raw));
+  return concatBytes(vi.map((f) => f === typeF ? lenField(2, newTp) : f.raw));
+}
+
+/**
+ * Makes a model exported with a fixed batch of 1 accept any batch: graph inputs and outputs with a
+ * leading dimension 1 get a symbolic one, and `Reshape(x, [1, -1])` (the usual flatten before the
+ * embedding) becomes `Flatten(x, axis = 1)`, identical for batch 1. Models with other batch-1
+ * assumptions are returned unchanged (`dims` = 0), so callers fall back to batch 1.
+ * @param model the encoded `ModelProto`
+ * @returns the new bytes and what changed
+ * @throws {SyntaxError} when the bytes are not a valid ONNX model
+ */
+export function makeBatchDynamic(model: Uint8Array): BatchRewriteResult {
+  const top = parseMessage(model);
+  const graphField = top.find((f) => f.no === MODEL.graph && f.wire === WIRE.LEN);
+  if (!graphField) throw new SyntaxError("Cannot read ONNX model: no graph");
+  const graph = parseMessage(graphField.data);
+  const consts = new Map<string, number[] | null>();
+  for (const f of graph) {
+    if (f.no !== GRAPH.initializer) continue;
+    const t = parseMessage(f.data);
+    const name = t.find((g) => g.no === TENSOR.name);
+    if (name) consts.set(fieldText(name), int64s(t));
+  }
+  const none = { bytes: model, dims: 0, flattens: 0 };
+  let dims = 0, flattens = 0;
+  const out: Uint8Array[] = [];
+  for (const f of graph) {
+    if (f.no === GRAPH.input || f.no === GRAPH.output) {
+      const name = parseMessage(f.data).find((g) => g.no === 1);
+      if (f.no === GRAPH.input && name && consts.has(fieldText(name))) {
+        out.push(f.raw); // an initializer listed as input, not a real input
+        continue;
+      }
+      const v = symbolicBatch(f.data);
+      if (v) dims++;
+      out.push(v ? lenField(f.no, v) : f.raw);
+      continue;
+    }
+    if (f.no === GRAPH.node) {
+      const node = parseMessage(f.data);
+      const op = node.find((g) => g.no === NODE.opType);
+      if (op && fieldText(op) === "Reshape") {
+        const ins = node.filter((g) => g.no === NODE.input).map(fieldText);
+        const shape = consts.get(ins[1] ?? "");
+        if (!shape) return none; // shape computed at run time: cannot tell
+        if (shape[0] === 1 && shape.length === 2 && shape[1] === -1) {
+          const outs = node.filter((g) => g.no === NODE.output).map(fieldText);
+          const nm = node.find((g) => g.no === NODE.name);
+          out.push(lenField(
+            GRAPH.node,
+            concatBytes([
+              lenField(NODE.input, ins[0]!),
+              ...outs.map((o) => lenField(NODE.output, o)),
+              lenField(NODE.name, nm ? fieldText(nm) : `${outs[0]}__flatten`),
+              lenField(NODE.opType, "Flatten"),
+              lenField(5, encodeIntAttribute("axis", 1)),
+            ]),
+          ));
+          flattens++;
+          continue;
+        }
+        if (shape[0] === 1) return none; // another batch-1 reshape
+      }
+    }
+    out.push(f.raw);
+  }
+  if (dims === 0) return none;
+  const bytes = concatBytes(top.map((f) => f === graphField ? lenField(MODEL.graph, concatBytes(out)) : f.raw));
+  return { bytes, dims, flattens };
+}
+
 /** Counts the nodes of each operator type in a model (for reports and tests). */
 export function countOps(model: Uint8Array): Map<string, number> {
   const top = parseMessage(model);

@@ -14,6 +14,7 @@ import {
   encodeFloatTensor,
   encodeNode,
   encodeValueInfo,
+  makeBatchDynamic,
   probeModel,
   rewritePrelu,
 } from "../../pipeline/onnx/graph.ts";
@@ -97,6 +98,33 @@ Deno.test("rewritePrelu() leaves a model without PReLU byte-identical", () => {
   assertEquals(r.prelu, 0);
   assert(r.bytes === m);
   assertThrows(() => rewritePrelu(Uint8Array.from([0x3a, 0x01])), SyntaxError);
+});
+
+Deno.test("makeBatchDynamic() turns a batch-1 model with Reshape(x, [1, -1]) into one that takes any batch", async () => {
+  const shape = new Uint8Array(new BigInt64Array([1n, -1n]).buffer);
+  const graph = concatBytes([
+    lenField(1, encodeNode("Reshape", ["x", "shape"], ["y"], "flatten")),
+    lenField(2, "reshape-test"),
+    lenField(5, concatBytes([varintField(1, 2), varintField(2, 7), lenField(8, "shape"), lenField(9, shape)])),
+    lenField(11, encodeValueInfo("x", [1, 2, 2, 2])),
+    lenField(12, encodeValueInfo("y", [1, 8])),
+  ]);
+  const model = concatBytes([
+    varintField(1, 7),
+    lenField(7, graph),
+    lenField(8, concatBytes([lenField(1, ""), varintField(2, 13)])),
+  ]);
+  const r = makeBatchDynamic(model);
+  assertEquals([r.dims, r.flattens], [2, 1]);
+  assertEquals(countOps(r.bytes).get("Flatten"), 1);
+  const s = await ort.InferenceSession.create(r.bytes, { executionProviders: ["cpu"], logSeverityLevel: 3 });
+  const x = Float32Array.from({ length: 24 }, (_, i) => i);
+  const out = await s.run({ x: new ort.Tensor("float32", x, [3, 2, 2, 2]) });
+  assertEquals(out.y!.dims, [3, 8]);
+  assertEquals(Array.from(out.y!.data as Float32Array), Array.from(x));
+  await s.release();
+  // A model without a batch-1 input is left alone.
+  assertEquals(makeBatchDynamic(probeModel()).dims, 0);
 });
 
 Deno.test("probeBackends() covers every provider; cpu is usable; unusable ones say why and refuse", async () => {
