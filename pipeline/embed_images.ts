@@ -235,7 +235,7 @@ export function labelledFace(faces: readonly Box[], width: number, height: numbe
  * @throws {Error} when a model is missing or cannot load, {@link DataFileError} for bad label/attribute files,
  *   `BackendUnavailableError` when the requested provider cannot run here
  * @example
- * ```ts
+ * ```ts ignore
  * const r = await embedImages({ images: "photos/", out: "out/ds", labels: "photos/labels.csv" });
  * console.log(r.faces, r.skipped.length);
  * ```

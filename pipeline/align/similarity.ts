@@ -32,6 +32,13 @@ export type Affine = Float64Array;
  * @param dst points in the same order and count
  * @returns the affine matrix of the transform
  * @throws {RangeError} when the point counts differ, are below 2, or the source points coincide
+ * @example
+ * ```ts
+ * import { estimateSimilarity } from "./similarity.ts";
+ * // dst = 2·src + (1, 1)
+ * const m = estimateSimilarity([0, 0, 1, 0, 0, 1], [1, 1, 3, 1, 1, 3]);
+ * if (Math.abs(m[0]! - 2) > 1e-9 || Math.abs(m[2]! - 1) > 1e-9) throw new Error("wrong transform");
+ * ```
  */
 export function estimateSimilarity(src: ArrayLike<number>, dst: ArrayLike<number>): Affine {
   if (src.length !== dst.length || src.length < 4 || src.length % 2 !== 0) {

@@ -56,7 +56,7 @@ function problem(e: unknown): string {
  * @returns the pixels and how they relate to the original
  * @throws {DataFileError} naming the file and the problem (empty, not an image, truncated, too large)
  * @example
- * ```ts
+ * ```ts ignore
  * const img = await decodeImage("photo.jpg", { maxSide: 2048 });
  * ```
  */

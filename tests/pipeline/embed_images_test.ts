@@ -219,3 +219,48 @@ sharedTest("celeb24 aligned crops (3 identities) embed to a valid dataset with a
   assert(correct / total >= 0.95, `LOO ${correct}/${total}`);
   await Deno.remove(dir, { recursive: true });
 });
+
+sharedTest("pb embed --backend with an unavailable provider fails with one line saying why (exit 1)", async () => {
+  const { probeBackends } = await import("../../pipeline/onnx/backends.ts");
+  const missing = (await probeBackends()).find((s) => !s.usable);
+  if (!missing) return; // every provider works here: nothing to refuse
+  const dir = await tempDir();
+  const errors: string[] = [];
+  const orig = console.error;
+  console.error = (m: string) => errors.push(String(m));
+  try {
+    const code = await main([
+      "embed",
+      "--images",
+      dir,
+      "--out",
+      join(dir, "out"),
+      "--backend",
+      missing.name,
+      "--quiet",
+    ]);
+    assertEquals(code, 1);
+  } finally {
+    console.error = orig;
+  }
+  assertEquals(errors.length, 1);
+  assert(errors[0]!.includes(`"${missing.name}" is unavailable`) && errors[0]!.includes(missing.reason), errors[0]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("pb backends --json lists every provider with a reason and the auto choice", async () => {
+  const logs: string[] = [];
+  const orig = console.log;
+  console.log = (m: string) => logs.push(String(m));
+  try {
+    assertEquals(await main(["backends", "--json"]), 0);
+  } finally {
+    console.log = orig;
+  }
+  const r = JSON.parse(logs.join("\n")) as {
+    auto: string;
+    backends: { name: string; usable: boolean; reason: string }[];
+  };
+  assertEquals(r.backends.map((b) => b.name), ["cuda", "coreml", "webgpu", "cpu"]);
+  assert(r.backends.some((b) => b.name === r.auto && b.usable));
+});
