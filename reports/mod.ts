@@ -29,6 +29,8 @@
  *    and model (`embed` param `model`/`face_model`, else the embed variant id).
  * 8. `unclear-filter` — curves `kept.bcubed.precision` (x = fraction of faces kept); or runs with metrics
  *    `kept_fraction` and `bcubed.precision`.
+ * Figures 1, 2, 4 and 5 compare within one experiment: the experiment named after the figure id when there is
+ * one (e.g. `"name": "iteration-time"` in the spec), else the experiment with the most distinct compared values.
  * A figure without its data becomes a "no data for this figure in these results: needs …" panel.
  * @module
  */

@@ -219,16 +219,20 @@ export function experimentsOf(records: readonly ResultRecord[]): string[] {
 }
 
 /**
- * The records of the one experiment that best shows a comparison: the experiment with the most distinct
- * values of `key` (e.g. linkages), ties to more records, then to the experiment name. Records whose key is
- * null are dropped. Keeps a figure about one comparison from mixing in runs of other experiments.
+ * The records of the one experiment that best shows a comparison: an experiment named `preferred` (a spec
+ * names an experiment after the figure it feeds, e.g. `iteration-time`) when it has any record with a key,
+ * else the experiment with the most distinct values of `key` (e.g. linkages), ties to more records, then to
+ * the experiment name. Records whose key is null are dropped. Keeps a figure about one comparison from
+ * mixing in runs of other experiments.
  * @param records candidate records
  * @param key the compared value of a record, or null when it has none
+ * @param preferred experiment name to use when present (the figure id)
  * @returns the chosen experiment's records (empty when none has a key) and its name
  */
 export function focusExperiment(
   records: readonly ResultRecord[],
   key: (r: ResultRecord) => string | null,
+  preferred?: string,
 ): { experiment: string | null; records: ResultRecord[] } {
   const by = new Map<string, { keys: Set<string>; records: ResultRecord[] }>();
   for (const r of records) {
@@ -238,6 +242,9 @@ export function focusExperiment(
     e.keys.add(k);
     e.records.push(r);
     by.set(r.experiment, e);
+  }
+  if (preferred !== undefined && by.has(preferred)) {
+    return { experiment: preferred, records: by.get(preferred)!.records };
   }
   let best: string | null = null;
   for (const name of [...by.keys()].sort()) {

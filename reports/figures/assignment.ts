@@ -28,6 +28,7 @@ export function assignmentFigure(records: readonly ResultRecord[]): FigureOutcom
   const focus = focusExperiment(
     metric === null ? [] : ok.filter((r) => metric in r.metrics),
     (r) => `${methodOf(r)}|${exemplarsOf(r)}`,
+    "assignment-exemplars",
   );
   const usable = focus.records;
   if (metric === null || usable.length === 0) {

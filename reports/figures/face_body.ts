@@ -45,6 +45,7 @@ export function faceBodyFigure(records: readonly ResultRecord[]): FigureOutcome 
   const focus = focusExperiment(
     records.filter((r) => r.status === "ok" && kindMetrics(r).length > 0),
     distanceModeOf,
+    "face-body",
   );
   const usable = focus.records;
   const families = preferredOrder(usable.flatMap((r) => kindMetrics(r).map((k) => k.family)), FAMILIES);

@@ -52,7 +52,7 @@ export function iterationTimeFigure(records: readonly ResultRecord[]): FigureOut
   const candidates = records.filter((r) =>
     r.status === "ok" && (r.timings.samples["merge_seconds"]?.length ?? 0) > 0 && linkageOf(r) !== null
   );
-  const { experiment, records: usable } = focusExperiment(candidates, linkageOf);
+  const { experiment, records: usable } = focusExperiment(candidates, linkageOf, "iteration-time");
   if (usable.length === 0) {
     return {
       kind: "missing",

@@ -56,7 +56,7 @@ export function thresholdPrfFigure(records: readonly ResultRecord[]): FigureOutc
     : ok.filter((r) =>
       typeof param(r, ["threshold"], "cluster") === "number" && PARTS.every((p) => `${fam}.${p}` in r.metrics)
     );
-  const focus = focusExperiment(usable0, linkageOf);
+  const focus = focusExperiment(usable0, linkageOf, "threshold-prf");
   const usable = focus.records;
   const groups = groupConfigs(usable, source === "sweep" ? ["threshold"] : [])
     .sort((a, b) => linkageRank(a.dims["linkage"]) - linkageRank(b.dims["linkage"]));
