@@ -4,9 +4,9 @@
  *
  * Two solvers share one prepared dictionary (its Gram matrix G = D·Dᵀ is computed once):
  * - `cd` (default): cyclic coordinate descent on the Gram matrix (Friedman et al., 2010, "covariance
- *   updates") with an active set — full sweeps only to find new violators, inner sweeps over the non-zero
- *   coefficients — and a duality-gap stopping rule. Per query it costs one product D·y (atoms × d) plus
- *   O(atoms) per coefficient change.
+ *   updates") over a working set that grows by the strongest KKT violators each round, an exact
+ *   feature-sign step on the settled sign pattern (Lee et al., 2007), and a duality-gap stopping rule.
+ *   Per query: one product D·y (atoms × d), O(atoms · |A|) per round, O(|A|²) per inner sweep.
  * - `fista`: accelerated proximal gradient (Beck & Teboulle, 2009) on the same Gram matrix, step 1/L with
  *   L the largest eigenvalue of G; O(atoms²) per iteration. Kept for the measurement that chose `cd`
  *   (see benchmarks/assign_bench.ts and docs/assignment.md).
@@ -24,8 +24,21 @@ export interface LassoDictionary {
   readonly d: Float64Array;
   /** G = D·Dᵀ, atoms × atoms, symmetric. */
   readonly gram: Float64Array;
-  /** Largest eigenvalue of G (power iteration), the Lipschitz constant FISTA needs. */
-  readonly lipschitz: number;
+}
+
+const LIPSCHITZ = new WeakMap<LassoDictionary, number>();
+
+/**
+ * Largest eigenvalue of G (power iteration), the Lipschitz constant FISTA needs; computed on first use and
+ * cached per dictionary (only FISTA pays for it).
+ *
+ * @param dict a prepared dictionary.
+ * @returns λ_max(D·Dᵀ) with a 1e-4 relative safety margin.
+ */
+export function lassoLipschitz(dict: LassoDictionary): number {
+  let l = LIPSCHITZ.get(dict);
+  if (l === undefined) LIPSCHITZ.set(dict, l = largestEigenvalue(dict.gram, dict.atoms));
+  return l;
 }
 
 /** Solver ids. */
@@ -88,22 +101,19 @@ export function prepareLasso(atoms: Float32Array | Float64Array, dim: number): L
   }
   const gram = new Float64Array(k * k);
   for (let i = 0; i < k; i++) {
-    const oi = i * dim;
-    for (let j = i; j < k; j++) {
-      const oj = j * dim;
-      let s = 0;
-      for (let t = 0; t < dim; t++) s += d[oi + t]! * d[oj + t]!;
-      gram[i * k + j] = s;
-      gram[j * k + i] = s;
-    }
+    const row = gram.subarray(i * k, i * k + i + 1);
+    // Row i of the lower triangle: dots of atom i with atoms 0..i, four at a time.
+    dotsWithRows(d, i * dim, d, 0, i + 1, dim, row);
+    for (let j = 0; j < i; j++) gram[j * k + i] = row[j]!;
   }
-  return { atoms: k, dim, d, gram, lipschitz: largestEigenvalue(gram, k) };
+  return { atoms: k, dim, d, gram };
 }
 
 /** Largest eigenvalue of a symmetric PSD matrix by power iteration (deterministic start). */
 function largestEigenvalue(g: Float64Array, k: number): number {
   if (k === 0) return 0;
-  let v = new Float64Array(k).fill(1 / Math.sqrt(k));
+  // A fixed irregular start: a symmetric one can be orthogonal to the top eigenvector (e.g. G = [[1, −a], [−a, 1]]).
+  let v = Float64Array.from({ length: k }, (_, i) => 1 + 0.5 * Math.sin(1.7 * i + 0.3));
   let w = new Float64Array(k);
   let lambda = 0;
   for (let it = 0; it < 500; it++) {
@@ -127,17 +137,49 @@ function largestEigenvalue(g: Float64Array, k: number): number {
   return lambda * 1.0001;
 }
 
-/** c = D·y in float64. */
+/**
+ * out[r] = ⟨v, rows[r]⟩ for `count` consecutive rows of `rows` starting at row `first` (float64 accumulation).
+ * Four rows per pass so each element of v is loaded once per four products.
+ */
+function dotsWithRows(
+  v: ArrayLike<number>,
+  vo: number,
+  rows: Float64Array,
+  first: number,
+  count: number,
+  dim: number,
+  out: Float64Array,
+): void {
+  let r = 0;
+  for (; r + 3 < count; r += 4) {
+    const o0 = (first + r) * dim, o1 = o0 + dim, o2 = o1 + dim, o3 = o2 + dim;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let t = 0; t < dim; t++) {
+      const y = v[vo + t]!;
+      s0 += rows[o0 + t]! * y;
+      s1 += rows[o1 + t]! * y;
+      s2 += rows[o2 + t]! * y;
+      s3 += rows[o3 + t]! * y;
+    }
+    out[r] = s0;
+    out[r + 1] = s1;
+    out[r + 2] = s2;
+    out[r + 3] = s3;
+  }
+  for (; r < count; r++) {
+    const o = (first + r) * dim;
+    let s = 0;
+    for (let t = 0; t < dim; t++) s += rows[o + t]! * v[vo + t]!;
+    out[r] = s;
+  }
+}
+
+/** c = D·y in float64; returns ‖y‖². */
 function correlate(dict: LassoDictionary, y: ArrayLike<number>, yOffset: number, c: Float64Array): number {
   const { atoms, dim, d } = dict;
   let yy = 0;
   for (let t = 0; t < dim; t++) yy += y[yOffset + t]! * y[yOffset + t]!;
-  for (let i = 0; i < atoms; i++) {
-    const o = i * dim;
-    let s = 0;
-    for (let t = 0; t < dim; t++) s += d[o + t]! * y[yOffset + t]!;
-    c[i] = s;
-  }
+  dotsWithRows(y, yOffset, d, 0, atoms, dim, c);
   return yy;
 }
 
@@ -179,6 +221,13 @@ export class LassoWorkspace {
   readonly xPrev: Float64Array;
   /** ‖y‖² of the last solve. */
   yy = 0;
+  /** Working-set membership flags. */
+  readonly inSet: Uint8Array;
+  /** KKT violations and their atoms (scratch). */
+  readonly viol: Float64Array;
+  readonly violIdx: Int32Array;
+  /** Cholesky factor of the active Gram block (grown on demand). */
+  chol: Float64Array = new Float64Array(0);
   /** @param k number of atoms. */
   constructor(k: number) {
     this.c = new Float64Array(k);
@@ -186,38 +235,108 @@ export class LassoWorkspace {
     this.active = new Int32Array(k);
     this.z = new Float64Array(k);
     this.xPrev = new Float64Array(k);
+    this.inSet = new Uint8Array(k);
+    this.viol = new Float64Array(k);
+    this.violIdx = new Int32Array(k);
   }
 }
 
-/** One coordinate-descent pass over `idx[0..m)`; returns the largest |Δx|. */
-function cdPass(
+/**
+ * One pass over the active set; q is updated on the active coordinates only (O(|A|) per change — the
+ * covariance-update trick of glmnet), so q is stale elsewhere until {@link refreshQ}.
+ * Returns max |Δx| / max |x| over the pass.
+ */
+function cdPassActive(
   g: Float64Array,
   k: number,
   x: Float64Array,
   c: Float64Array,
   q: Float64Array,
   lambda: number,
-  idx: Int32Array | null,
+  active: Int32Array,
   m: number,
 ): number {
-  let maxDelta = 0;
+  let maxDelta = 0, maxX = 0;
   for (let a = 0; a < m; a++) {
-    const j = idx === null ? a : idx[a]!;
-    const gjj = g[j * k + j]!;
-    if (gjj <= 0) continue; // a zero atom never enters the solution
+    const j = active[a]!;
+    const o = j * k;
+    const gjj = g[o + j]!;
     const xj = x[j]!;
     const rho = c[j]! - q[j]! + gjj * xj;
     const xn = rho > lambda ? (rho - lambda) / gjj : rho < -lambda ? (rho + lambda) / gjj : 0;
     const delta = xn - xj;
     if (delta !== 0) {
       x[j] = xn;
-      const o = j * k;
-      for (let i = 0; i < k; i++) q[i]! += delta * g[o + i]!;
+      for (let b = 0; b < m; b++) {
+        const i = active[b]!;
+        q[i]! += delta * g[o + i]!;
+      }
       const ad = Math.abs(delta);
       if (ad > maxDelta) maxDelta = ad;
     }
+    const ax = Math.abs(xn);
+    if (ax > maxX) maxX = ax;
   }
-  return maxDelta;
+  return maxX > 0 ? maxDelta / maxX : 0;
+}
+
+/**
+ * Replaces x_A by the solution of G_AA·x_A = c_A − λ·sign(x_A) when that solution has the same signs
+ * (then x is optimal on the active set). Skipped when G_AA is singular (more atoms than dimensions,
+ * duplicate atoms). O(|A|³/6).
+ */
+function signStep(
+  g: Float64Array,
+  k: number,
+  x: Float64Array,
+  c: Float64Array,
+  lambda: number,
+  active: Int32Array,
+  m: number,
+  ws: LassoWorkspace,
+): void {
+  if (m === 0) return;
+  if (ws.chol.length < m * m) ws.chol = new Float64Array(Math.max(m * m, 2 * ws.chol.length));
+  const l = ws.chol, b = ws.z;
+  // Cholesky of G_AA (lower triangle, row-major m × m).
+  for (let jj = 0; jj < m; jj++) {
+    const gj = active[jj]! * k, oj = jj * m;
+    let s = g[gj + active[jj]!]!;
+    for (let t = 0; t < jj; t++) s -= l[oj + t]! * l[oj + t]!;
+    if (!(s > 1e-10)) return;
+    const ljj = Math.sqrt(s);
+    l[oj + jj] = ljj;
+    for (let ii = jj + 1; ii < m; ii++) {
+      const oi = ii * m;
+      let t2 = g[gj + active[ii]!]!;
+      for (let t = 0; t < jj; t++) t2 -= l[oi + t]! * l[oj + t]!;
+      l[oi + jj] = t2 / ljj;
+    }
+  }
+  for (let ii = 0; ii < m; ii++) {
+    const j = active[ii]!;
+    let s = c[j]! - (x[j]! > 0 ? lambda : -lambda);
+    for (let t = 0; t < ii; t++) s -= l[ii * m + t]! * b[t]!;
+    b[ii] = s / l[ii * m + ii]!;
+  }
+  for (let ii = m - 1; ii >= 0; ii--) {
+    let s = b[ii]!;
+    for (let t = ii + 1; t < m; t++) s -= l[t * m + ii]! * b[t]!;
+    b[ii] = s / l[ii * m + ii]!;
+  }
+  for (let ii = 0; ii < m; ii++) if (b[ii]! * x[active[ii]!]! <= 0) return;
+  for (let ii = 0; ii < m; ii++) x[active[ii]!] = b[ii]!;
+}
+
+/** Recomputes q = G·x from the non-zeros, which all lie in the active set. O(atoms·|A|). */
+function refreshQ(g: Float64Array, k: number, x: Float64Array, q: Float64Array, active: Int32Array, m: number): void {
+  q.fill(0);
+  for (let a = 0; a < m; a++) {
+    const j = active[a]!, xj = x[j]!;
+    if (xj === 0) continue;
+    const o = j * k;
+    for (let i = 0; i < k; i++) q[i]! += xj * g[o + i]!;
+  }
 }
 
 function solveCd(
@@ -229,25 +348,78 @@ function solveCd(
   tol: number,
   maxIter: number,
 ): LassoResult {
-  const k = dict.atoms, g = dict.gram, { c, q, active } = ws;
+  const k = dict.atoms, g = dict.gram, { c, q, active, inSet, viol, violIdx } = ws;
   const target = tol * 0.5 * yy;
   let objective = 0, gap = Infinity, it = 0;
+  // Working set: start from the warm start's support, then each round add the strongest KKT violators
+  // (at least 8, or as many as the set holds), so a round costs O(atoms · |A|), never O(atoms²).
+  let m = 0;
+  inSet.fill(0);
+  for (let j = 0; j < k; j++) if (x[j] !== 0) (active[m++] = j, inSet[j] = 1);
+  // Inner sweeps stop when the largest relative change falls below innerTol; each round without
+  // new violators tightens it tenfold, so easy queries stop early and hard ones reach the requested gap.
+  let innerTol = 1e-2;
   for (; it < maxIter; it++) {
-    cdPass(g, k, x, c, q, lambda, null, k);
-    let m = 0;
-    for (let j = 0; j < k; j++) if (x[j] !== 0) active[m++] = j;
-    // Inner sweeps over the active set until the coefficients settle.
-    for (let inner = 0; inner < 10000; inner++) {
-      const delta = cdPass(g, k, x, c, q, lambda, active, m);
-      if (delta <= 1e-12) break;
+    // q is exact here. Violators: atoms outside the set with |c_j − q_j| > λ.
+    let nv = 0;
+    for (let j = 0; j < k; j++) {
+      if (inSet[j]) continue;
+      const v = Math.abs(c[j]! - q[j]!) - lambda;
+      if (v > 0) (violIdx[nv] = j, viol[nv++] = v);
     }
+    if (nv === 0 && it > 0) {
+      [objective, gap] = objectiveAndGap(x, c, q, yy, lambda, k);
+      if (gap <= target) break;
+      innerTol = Math.max(innerTol * 0.1, 1e-13);
+    }
+    const add = Math.min(nv, Math.max(8, m));
+    if (add < nv) selectTop(viol, violIdx, nv, add);
+    for (let a = 0; a < add; a++) (active[m++] = violIdx[a]!, inSet[violIdx[a]!] = 1);
+    for (let inner = 0; inner < 1000; inner++) {
+      if (cdPassActive(g, k, x, c, q, lambda, active, m) <= innerTol) break;
+    }
+    // Drop atoms that left the solution, then try the exact step on the sign pattern (the feature-sign
+    // step of Lee et al., 2007): accepted only when it keeps every sign.
+    let w = 0;
+    for (let a = 0; a < m; a++) {
+      const j = active[a]!;
+      if (x[j] !== 0) active[w++] = j;
+      else inSet[j] = 0;
+    }
+    m = w;
+    signStep(g, k, x, c, lambda, active, m, ws);
+    refreshQ(g, k, x, q, active, m);
+    if (nv === 0) continue;
     [objective, gap] = objectiveAndGap(x, c, q, yy, lambda, k);
-    if (gap <= target) {
-      it++;
-      break;
-    }
   }
-  return { x, objective, gap, iterations: it };
+  if (it === maxIter) [objective, gap] = objectiveAndGap(x, c, q, yy, lambda, k);
+  return { x, objective, gap, iterations: Math.min(it + 1, maxIter) };
+}
+
+/** Moves the `top` largest values of v[0..n) (with their indices) to the front, in no particular order. */
+function selectTop(v: Float64Array, idx: Int32Array, n: number, top: number): void {
+  // Quickselect on (v, idx) pairs; ties broken by the lower atom index for determinism.
+  let lo = 0, hi = n - 1;
+  while (lo < hi) {
+    const pv = v[(lo + hi) >> 1]!, pi = idx[(lo + hi) >> 1]!;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (v[i]! > pv || (v[i] === pv && idx[i]! < pi)) i++;
+      while (v[j]! < pv || (v[j] === pv && idx[j]! > pi)) j--;
+      if (i <= j) {
+        const tv = v[i]!, ti = idx[i]!;
+        v[i] = v[j]!;
+        idx[i] = idx[j]!;
+        v[j] = tv;
+        idx[j] = ti;
+        i++;
+        j--;
+      }
+    }
+    if (top - 1 <= j) hi = j;
+    else if (top - 1 >= i) lo = i;
+    else break;
+  }
 }
 
 function solveFista(
@@ -261,7 +433,7 @@ function solveFista(
 ): LassoResult {
   const k = dict.atoms, g = dict.gram, { c, q, z, xPrev } = ws;
   const target = tol * 0.5 * yy;
-  const step = dict.lipschitz > 0 ? 1 / dict.lipschitz : 0;
+  const lip = lassoLipschitz(dict), step = lip > 0 ? 1 / lip : 0;
   const thr = lambda * step;
   z.set(x);
   let t = 1, objective = 0, gap = Infinity, it = 0;
@@ -326,10 +498,20 @@ export function solveLassoInto(
   x: Float64Array,
   options: LassoOptions,
 ): LassoResult {
-  const k = dict.atoms;
-  const yy = correlate(dict, y, yOffset, ws.c);
+  ws.yy = correlate(dict, y, yOffset, ws.c);
+  return solveCorrelated(dict, ws, lambda, x, options);
+}
+
+/** Solves with ws.c = D·y and ws.yy = ‖y‖² already set. */
+function solveCorrelated(
+  dict: LassoDictionary,
+  ws: LassoWorkspace,
+  lambda: number,
+  x: Float64Array,
+  options: LassoOptions,
+): LassoResult {
+  const k = dict.atoms, yy = ws.yy;
   const x0 = options.x0;
-  ws.yy = yy;
   if (x0) {
     // q = G·x0 over the non-zeros only: a warm start is sparse.
     x.set(x0);
@@ -349,6 +531,46 @@ export function solveLassoInto(
   return (options.solver ?? "cd") === "cd"
     ? solveCd(dict, ws, x, yy, lambda, tol, maxIter)
     : solveFista(dict, ws, x, yy, lambda, tol, maxIter);
+}
+
+/**
+ * C[r] = D·y_r for `count` queries starting at query `first` (count ≤ 4 per call), reading each atom once
+ * for all of them; yy[r] = ‖y_r‖².
+ */
+function correlate4(
+  dict: LassoDictionary,
+  y: ArrayLike<number>,
+  first: number,
+  count: number,
+  out: Float64Array,
+  yy: Float64Array,
+): void {
+  const { atoms: k, dim, d } = dict;
+  const o0 = first * dim;
+  // Rows beyond `count` repeat the last query; their results are ignored.
+  const o1 = (first + Math.min(1, count - 1)) * dim, o2 = (first + Math.min(2, count - 1)) * dim;
+  const o3 = (first + Math.min(3, count - 1)) * dim;
+  for (let r = 0; r < count; r++) {
+    let s = 0;
+    const o = (first + r) * dim;
+    for (let t = 0; t < dim; t++) s += y[o + t]! * y[o + t]!;
+    yy[r] = s;
+  }
+  for (let a = 0; a < k; a++) {
+    const oa = a * dim;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let t = 0; t < dim; t++) {
+      const v = d[oa + t]!;
+      s0 += v * y[o0 + t]!;
+      s1 += v * y[o1 + t]!;
+      s2 += v * y[o2 + t]!;
+      s3 += v * y[o3 + t]!;
+    }
+    out[a] = s0;
+    out[k + a] = s1;
+    out[2 * k + a] = s2;
+    out[3 * k + a] = s3;
+  }
 }
 
 /**
@@ -421,13 +643,22 @@ export function solveLassoBatch(
   const ws = new LassoWorkspace(k);
   let iterations = 0;
   const opts: LassoOptions = { ...options };
-  for (let i = 0; i < n; i++) {
-    const x = codes.subarray(i * k, (i + 1) * k);
-    if (options.warmStart && i > 0) opts.x0 = codes.subarray((i - 1) * k, i * k);
-    const r = solveLassoInto(dict, ws, queries, i * dim, lambda, x, opts);
-    objective[i] = r.objective;
-    gap[i] = r.gap;
-    iterations += r.iterations;
+  // Correlations four queries at a time (each atom row read once per four queries), then one solve each.
+  const block = new Float64Array(4 * k), yy = new Float64Array(4);
+  for (let first = 0; first < n; first += 4) {
+    const count = Math.min(4, n - first);
+    correlate4(dict, queries, first, count, block, yy);
+    for (let r = 0; r < count; r++) {
+      const i = first + r;
+      const x = codes.subarray(i * k, (i + 1) * k);
+      if (options.warmStart && i > 0) opts.x0 = codes.subarray((i - 1) * k, i * k);
+      ws.c.set(block.subarray(r * k, (r + 1) * k));
+      ws.yy = yy[r]!;
+      const res = solveCorrelated(dict, ws, lambda, x, opts);
+      objective[i] = res.objective;
+      gap[i] = res.gap;
+      iterations += res.iterations;
+    }
   }
   return { codes, objective, gap, iterations };
 }
