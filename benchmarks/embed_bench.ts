@@ -14,7 +14,8 @@
  *
  * Run: `deno run -A benchmarks/embed_bench.ts [--models DIR] [--crops 256] [--rounds 5] [--threads 2]
  *       [--skip-photos] [--json FILE]`
- * Timings on a shared 2-core machine are noisy: read the ratios (same-run baselines), not absolutes.
+ * Timings on a shared 2-core machine are noisy: read the ratios (same-run baselines), not absolutes;
+ * throughputs are the best of the interleaved rounds, latencies the median.
  * @module
  */
 import { join } from "node:path";
@@ -46,6 +47,8 @@ const modelsDir = resolveModelsDir(args.models);
 const dataDir = args.data ?? join(modelsDir, "..", "data");
 const nCrops = Number(args.crops), rounds = Number(args.rounds), threads = Number(args.threads);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+// Throughput: best round (other processes on a shared machine only ever slow a round down).
+const best = (xs: number[]) => Math.max(...xs);
 
 async function loadCrops(n: number): Promise<RgbImage[]> {
   const root = join(dataDir, "celeb24", "images");
@@ -104,7 +107,9 @@ function pack(crops: RgbImage[], batch: number, spec: EmbedderSpec): Float32Arra
 
 const report: Record<string, unknown> = { threads, crops: nCrops, rounds, date: new Date().toISOString() };
 const crops = await loadCrops(nCrops);
-console.log(`embed_bench: ${crops.length} celeb24 crops, ${threads} threads, ${rounds} interleaved rounds (medians)`);
+console.log(
+  `embed_bench: ${crops.length} celeb24 crops, ${threads} threads, ${rounds} interleaved rounds (best round)`,
+);
 
 // 1 + 2: overhead and PReLU rewrite.
 const overhead: Record<string, unknown>[] = [];
@@ -139,13 +144,13 @@ for (const [name, batches] of [["mobilefacenet", [1, 32]], ["arcface-r-512", [1,
       model: name,
       batch,
       preluNodes: rw.prelu,
-      oursFacesPerS: median(r.ours),
-      bareFacesPerS: median(r.bare),
-      bareRewrittenFacesPerS: median(r.bareRw),
-      oursNoRewriteFacesPerS: median(r.oursPlain),
+      oursFacesPerS: best(r.ours),
+      bareFacesPerS: best(r.bare),
+      bareRewrittenFacesPerS: best(r.bareRw),
+      oursNoRewriteFacesPerS: best(r.oursPlain),
       // Same graph on both sides: our wrapper's cost.
-      overhead: median(r.bareRw) / median(r.ours) - 1,
-      preluSpeedup: median(r.ours) / median(r.oursPlain),
+      overhead: best(r.bareRw) / best(r.ours) - 1,
+      preluSpeedup: best(r.ours) / best(r.oursPlain),
       rewriteMaxAbsDiff: diff,
     };
     overhead.push(row);
