@@ -59,12 +59,18 @@ export function baseRecord(job: WorkerJob, startedAt: Date): ResultRecord {
     counters: {},
     timings: { wall_s: 0, cpu_s: 0, peak_rss_mb: 0, samples: {} },
     curves: {},
-    backend: { requested: null, used: "typescript", detail: null },
+    backend: { requested: requestedBackend(p), used: "typescript", detail: null },
     env: { ...job.env, load_avg: loadAverage() },
     artifacts: {},
     started_at: startedAt.toISOString(),
     finished_at: startedAt.toISOString(),
   };
+}
+
+/** The backend a run's spec asks for (a stage parameter named `backend`), or null. */
+function requestedBackend(p: RunPlan): string | null {
+  for (const sv of Object.values(p.stages)) if (typeof sv.params.backend === "string") return sv.params.backend;
+  return null;
 }
 
 interface StagePlan {

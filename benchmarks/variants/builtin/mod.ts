@@ -4,6 +4,7 @@
  */
 import type { Variant } from "../types.ts";
 import { assignVariant } from "./assign.ts";
+import { embedVariant } from "./embed.ts";
 import { greedyVariant, hacVariant, twoPassVariant } from "./cluster.ts";
 import { referenceVariant } from "./reference.ts";
 
@@ -13,5 +14,6 @@ export const BUILTIN_VARIANTS: Variant[] = [
   twoPassVariant as unknown as Variant,
   greedyVariant as unknown as Variant,
   assignVariant as unknown as Variant,
+  embedVariant as unknown as Variant,
   referenceVariant as unknown as Variant,
 ];
