@@ -18,8 +18,12 @@ export interface CoreResult {
   pairDistances: Float64Array;
 }
 
-function rowBases(n: number): Float64Array {
-  const rb = new Float64Array(n);
+/**
+ * Condensed row offsets: `rowBase[i] + j` indexes pair (i, j), i < j. Int32 (small-integer arithmetic in
+ * the hot loops) whenever every index fits, which covers every dense size (n ≤ 46,341).
+ */
+function rowBases(n: number): Int32Array | Float64Array {
+  const rb = n <= 46341 ? new Int32Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) rb[i] = n * i - (i * (i + 1)) / 2 - i - 1;
   return rb;
 }
@@ -337,31 +341,45 @@ export function lazyReducibleCore(
     }
     return dc[idx]!;
   };
+  const cand = new Int32Array(n);
   const recompute = (i: number) => {
     const b = rowBase[i]!;
-    // Pass 1: the smallest exact entry. Pass 2: evaluate the bounds that could beat (or tie it at a
-    // lower index); the result is the exact row minimum, ties to the lowest slot.
-    let best = Infinity, arg = -1;
+    // One pass: the smallest exact entry, and the bounds below it as candidates. Then evaluate the
+    // candidates in increasing bound order (ties: lower slot) while one can still beat — or tie at a
+    // lower slot — the best exact value: the fewest exact medians that prove the row minimum.
+    let best = Infinity, arg = -1, nc = 0;
     for (let j = i + 1; j < n; j++) {
-      if (!active[j] || bits[b + j]! & 0x80000000) continue;
+      if (!active[j]) continue;
       const v = dc[b + j]!;
-      if (v < best) {
+      if (bits[b + j]! & 0x80000000) {
+        if (-v <= best) cand[nc++] = j;
+      } else if (v < best) {
         best = v;
         arg = j;
       }
     }
-    for (let j = i + 1; j < n; j++) {
-      if (!active[j] || !(bits[b + j]! & 0x80000000)) continue;
-      const bound = -dc[b + j]!;
-      if (bound < best || (bound === best && j < arg)) {
-        const v = exact(i, j);
-        if (v < best || (v === best && j < arg)) {
-          best = v;
-          arg = j;
+    ctx.reads += n - i - 1;
+    for (;;) {
+      let q = -1, qb = Infinity;
+      for (let c = 0; c < nc; c++) {
+        const j = cand[c]!;
+        if (j < 0) continue;
+        const bound = -dc[b + j]!;
+        if (bound < qb) {
+          qb = bound;
+          q = c;
         }
       }
+      if (q < 0) break;
+      const j = cand[q]!;
+      if (qb > best || (qb === best && j > arg)) break;
+      cand[q] = -1;
+      const v = exact(i, j);
+      if (v < best || (v === best && j < arg)) {
+        best = v;
+        arg = j;
+      }
     }
-    ctx.reads += 2 * (n - i - 1);
     nn[i] = arg;
     if (arg < 0) heap.remove(i);
     else heap.set(i, best);

@@ -21,13 +21,13 @@ export interface PairSource {
   d: Float32Array;
   /** Bit view of `d` (non-negative floats order like their bits). */
   bits: Uint32Array;
-  /** `rowBase[i] + j` is the index of pair (i, j), i < j. */
-  rowBase: Float64Array;
+  /** `rowBase[i] + j` is the index of pair (i, j), i < j (Int32 whenever every index fits). */
+  rowBase: Int32Array | Float64Array;
 }
 
 /** Creates a {@link PairSource} over a condensed matrix of n points. */
 export function pairSource(d: Float32Array, n: number): PairSource {
-  const rowBase = new Float64Array(n);
+  const rowBase = n <= 46341 ? new Int32Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) rowBase[i] = n * i - (i * (i + 1)) / 2 - i - 1;
   return { n, d, bits: new Uint32Array(d.buffer, d.byteOffset, d.length), rowBase };
 }
@@ -56,7 +56,7 @@ export type PairLinkage = (ctx: PairContext, a: Int32Array, b: Int32Array) => nu
  */
 export type LanceWilliamsUpdate = (
   d: Float32Array,
-  rowBase: Float64Array,
+  rowBase: Int32Array | Float64Array,
   active: Int32Array,
   count: number,
   x: number,
@@ -83,16 +83,31 @@ function pairDist(src: PairSource, a: number, b: number): number {
 }
 
 function lwLoop(kind: 0 | 1 | 2): LanceWilliamsUpdate {
-  // One specialised loop per rule keeps the inner loop monomorphic.
+  // One specialised loop per rule keeps the inner loop monomorphic; the active slots are split into the
+  // ranges i < x, x < i < y and i > y so that each range has a fixed memory layout (column or row).
   return (d, rowBase, active, count, x, y, nx, ny) => {
     const wx = nx / (nx + ny), wy = ny / (nx + ny);
-    for (let p = 0; p < count; p++) {
+    const bx = rowBase[x]!, by = rowBase[y]!;
+    let p = 0;
+    for (; p < count; p++) {
       const i = active[p]!;
-      if (i === x || i === y) continue;
-      const ix = i < x ? rowBase[i]! + x : rowBase[x]! + i;
-      const iy = i < y ? rowBase[i]! + y : rowBase[y]! + i;
-      const dx = d[ix]!, dy = d[iy]!;
+      if (i >= x) break;
+      const bi = rowBase[i]!;
+      const dx = d[bi + x]!, dy = d[bi + y]!;
+      d[bi + y] = kind === 0 ? (dx < dy ? dx : dy) : kind === 1 ? (dx > dy ? dx : dy) : wx * dx + wy * dy;
+    }
+    for (; p < count; p++) {
+      const i = active[p]!;
+      if (i === x) continue;
+      if (i >= y) break;
+      const dx = d[bx + i]!, iy = rowBase[i]! + y, dy = d[iy]!;
       d[iy] = kind === 0 ? (dx < dy ? dx : dy) : kind === 1 ? (dx > dy ? dx : dy) : wx * dx + wy * dy;
+    }
+    for (; p < count; p++) {
+      const i = active[p]!;
+      if (i === y) continue;
+      const dx = d[bx + i]!, dy = d[by + i]!;
+      d[by + i] = kind === 0 ? (dx < dy ? dx : dy) : kind === 1 ? (dx > dy ? dx : dy) : wx * dx + wy * dy;
     }
     return 2 * count;
   };

@@ -200,3 +200,29 @@ Deno.test("hac() median: the streaming radix select gives the same tree as gathe
   const streamed = hac(x, 5, { linkage: "median", scratchPairs: 3 });
   assertEquals(streamed.merges, gathered.merges);
 });
+
+Deno.test("exact median: lazily bounded evaluation makes exactly the merges of the eager generic algorithm", async () => {
+  const { genericCore, lazyReducibleCore } = await import("../../../algorithms/hac/_cores.ts");
+  const { pairSource, getLinkage } = await import("../../../algorithms/hac/linkage.ts");
+  const { condensedCosineDistances } = await import("../../../algorithms/distance/cosine.ts");
+  fc.assert(
+    fc.property(input, (p) => {
+      const x = unitRows(p.seed, p.n, p.dim, p.clustered);
+      const d = condensedCosineDistances(x, p.dim);
+      const ctx = () => ({
+        src: pairSource(d, p.n),
+        scratch: new Float32Array(4096),
+        samplePairs: 64,
+        seed: 0,
+        reads: 0,
+        hist: new Int32Array(65536),
+      });
+      const f = getLinkage("median").pairs;
+      const eager = genericCore(ctx(), d.slice(), f, p.t, undefined);
+      const lazy = lazyReducibleCore(ctx(), d.slice(), f, p.t, undefined);
+      assertEquals(lazy.m, eager.m);
+      assertEquals(lazy.raw, eager.raw);
+    }),
+    RUNS,
+  );
+});
