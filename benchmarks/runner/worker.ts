@@ -135,6 +135,16 @@ export async function executeJob(job: WorkerJob): Promise<ResultRecord> {
     const cpu = process.cpuUsage(cpu0);
     record.timings = { wall_s: wall, cpu_s: (cpu.user + cpu.system) / 1e6, peak_rss_mb: 0, samples: {} };
 
+    // Untimed analyses (curves) of the measured outputs.
+    for (const s of stages) {
+      const out = outputs[s.stage]!;
+      const extra = s.variant.analyse?.({ dataset, previous: outputs }, s.params as never, out);
+      if (extra) {
+        out.curves = { ...out.curves, ...extra.curves };
+        out.metrics = { ...out.metrics, ...extra.metrics };
+        out.counters = { ...out.counters, ...extra.counters };
+      }
+    }
     const e: Evaluation = { metrics: {}, directions: {}, subgroups: [] };
     const curves: Record<string, Curve> = {};
     let backend: BackendInfo | null = null;

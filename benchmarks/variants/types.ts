@@ -70,6 +70,8 @@ export interface VariantOutput {
   backend?: BackendInfo;
   /** A replacement dataset (e.g. fresh embeddings) for later stages. */
   dataset?: Dataset;
+  /** Raw result kept for {@link Variant.analyse} (not stored). */
+  raw?: unknown;
 }
 
 /** Input of a stage. */
@@ -94,6 +96,11 @@ export interface Variant<P extends Record<string, ParamValue> = Record<string, P
   prepare?(input: StageInput, params: P, ctx: RunContext): Promise<unknown> | unknown;
   /** The measured work. Must be deterministic given `params` and `ctx.seed`. */
   run(input: StageInput, params: P, ctx: RunContext, state: unknown): Promise<VariantOutput> | VariantOutput;
+  /**
+   * Untimed analysis of the measured repetition's output (curves, derived metrics), called once after timing.
+   * @returns outputs to merge into the record (curves, metrics, counters)
+   */
+  analyse?(input: StageInput, params: P, output: VariantOutput): Pick<VariantOutput, "curves" | "metrics" | "counters">;
   /** Checks parameter combinations beyond single ranges; returns a problem or null. */
   check?(params: P): string | null;
 }

@@ -188,3 +188,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a failing run and a run past its time limit are recorded with their reason, and the sweep goes on",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await tempDir();
+    try {
+      const spec = await writeSpec(dir, {
+        ...specFor(join(REPO_ROOT, "tests/benchmarks/_plugin_broken.ts"), 1, [
+          {
+            name: "broken",
+            datasets: ["small"],
+            stages: { cluster: [{ variant: "toy-throws" }, { variant: "toy-hangs" }] },
+          },
+        ]),
+        defaults: { repeats: 1, warmups: 0, seeds: [1], timeout_s: 3 },
+      });
+      const r = await runSweep(spec, { out: join(dir, "out"), progress: false, cacheDir: CACHE });
+      assertEquals([r.executed, r.failed, r.timedOut], [3, 1, 1]);
+      const byLabel = new Map(r.records.map((x) => [x.variant.label, x]));
+      assertEquals(byLabel.get("reference(n=300)")!.status, "ok");
+      assertEquals(byLabel.get("toy-throws")!.status, "failed");
+      assert(byLabel.get("toy-throws")!.error!.includes("RangeError: deliberate failure"));
+      assertEquals(byLabel.get("toy-hangs")!.status, "timeout");
+      assert(byLabel.get("toy-hangs")!.error!.includes("time limit of 3 s"));
+      assertEquals((await readResults(join(dir, "out"))).records.length, 3);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

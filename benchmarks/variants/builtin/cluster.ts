@@ -4,8 +4,9 @@
  * and `greedy` (the first pass alone).
  *
  * Outputs: labels, per-merge samples (`merge_seconds`, `merge_pair_distances`), counters, and optionally
- * precision / recall / F against threshold curves (the full dendrogram is then built and cut at each
- * threshold, which costs more time: use curves in accuracy experiments, not latency ones).
+ * precision / recall / F against threshold curves (`curve_points`: the measured run then builds the full
+ * dendrogram, which costs more time — use curves in accuracy experiments, not latency ones; the cuts and
+ * scores are computed untimed) and unclear-face filtering curves (`filter_points`, untimed).
  * @module
  */
 import { clusteringMetrics } from "../../../algorithms/metrics/mod.ts";
@@ -19,6 +20,16 @@ import type { ParamSpec, StageInput, Variant, VariantOutput } from "../types.ts"
 
 /** Linkages accepted by the HAC variants. */
 export const LINKAGE_IDS = ["single", "complete", "average", "median", "median-sampled"] as const;
+
+const FILTER_PARAMS = {
+  filter_points: {
+    kind: "int",
+    min: 0,
+    max: 100,
+    default: 0,
+    help: "points of the precision-vs-fraction-of-faces-kept curves (unclear-face filtering by face_quality) [0]",
+  },
+} as const satisfies Record<string, ParamSpec>;
 
 const HAC_PARAMS = {
   linkage: { kind: "enum", values: LINKAGE_IDS, default: "average", help: "HAC linkage [average]" },
@@ -39,9 +50,48 @@ const HAC_PARAMS = {
   },
   curve_min: { kind: "float", min: 0, max: 2, default: 0.1, help: "lowest curve threshold [0.1]" },
   curve_max: { kind: "float", min: 0, max: 2, default: 1.0, help: "highest curve threshold [1.0]" },
+  ...FILTER_PARAMS,
 } as const satisfies Record<string, ParamSpec>;
 
-type HacParams = {
+/**
+ * Unclear-face filtering curves: keep the fraction f of faces with the highest `face_quality` (unknown quality
+ * counts as lowest; ties by id) and score the clustering on the kept faces only. x = f = 1/P … 1.
+ */
+export function filterCurves(labels: Int32Array, input: StageInput, points: number): Record<string, Curve> {
+  if (points <= 0) return {};
+  const o = input.dataset.observations;
+  const faces: number[] = [];
+  for (let i = 0; i < o.n; i++) if (o.faceRow[i]! >= 0) faces.push(i);
+  const q = (i: number) => (Number.isNaN(o.faceQuality[i]!) ? -Infinity : o.faceQuality[i]!);
+  faces.sort((a, b) => q(b) - q(a) || a - b);
+  const xs: number[] = [], prec: number[] = [], rec: number[] = [], f1: number[] = [];
+  for (let k = 1; k <= points; k++) {
+    const kept = Math.round((faces.length * k) / points);
+    const mask = new Uint8Array(o.n);
+    for (let j = 0; j < kept; j++) mask[faces[j]!] = 1;
+    const m = clusteringMetrics(labels, o.identity.codes, { mask });
+    xs.push(k / points);
+    prec.push(m.bcubed.precision);
+    rec.push(m.bcubed.recall);
+    f1.push(m.bcubed.f1);
+  }
+  const curve = (y: number[], label: string): Curve => ({
+    x: xs,
+    y,
+    x_label: "fraction of faces kept",
+    y_label: label,
+  });
+  const ok = (ys: number[]) => ys.every(Number.isFinite);
+  const out: Record<string, Curve> = {};
+  if (ok(prec)) out["kept.bcubed.precision"] = curve(prec, "BCubed precision");
+  if (ok(rec)) out["kept.bcubed.recall"] = curve(rec, "BCubed recall");
+  if (ok(f1)) out["kept.bcubed.f1"] = curve(f1, "BCubed F1");
+  return out;
+}
+
+type FilterParams = { filter_points: number };
+
+type HacParams = FilterParams & {
   linkage: string;
   threshold: number;
   sample_pairs: number;
@@ -76,7 +126,11 @@ function observationLabels(r: TwoPassResult, cut: Int32Array, n: number): Int32A
 function hacOutput(r: TwoPassResult, p: HacParams, input: StageInput): VariantOutput {
   const n = input.dataset.observations.n;
   const it = r.hac.iterations;
-  const out: VariantOutput = {
+  return {
+    // With curves the full dendrogram was built: labels at the run's threshold come from cutting it.
+    labels: p.curve_points > 0
+      ? observationLabels(r, cutDendrogram(r.hac.merges, r.hacItems.length, p.threshold), n)
+      : r.labels,
     samples: {
       merge_seconds: Array.from(it.seconds, (ms) => ms / 1000),
       merge_pair_distances: Array.from(it.pairDistances),
@@ -91,40 +145,44 @@ function hacOutput(r: TwoPassResult, p: HacParams, input: StageInput): VariantOu
         ? { first_pass_clusters: r.firstPass.clusters, first_pass_comparisons: r.firstPass.comparisons }
         : {}),
     },
+    raw: r,
   };
-  if (p.curve_points > 0) {
-    // Full dendrogram: labels at the run's threshold come from the same cut as the curve points.
-    const m = r.hacItems.length;
-    out.labels = observationLabels(r, cutDendrogram(r.hac.merges, m, p.threshold), n);
-    const truth = input.dataset.observations.identity.codes;
-    const xs: number[] = [], prec: number[] = [], rec: number[] = [], f: number[] = [], pf: number[] = [];
-    for (let k = 0; k < p.curve_points; k++) {
-      const t = p.curve_points === 1
-        ? p.curve_min
-        : p.curve_min + ((p.curve_max - p.curve_min) * k) / (p.curve_points - 1);
-      const met = clusteringMetrics(observationLabels(r, cutDendrogram(r.hac.merges, m, t), n), truth);
-      xs.push(t);
-      prec.push(met.bcubed.precision);
-      rec.push(met.bcubed.recall);
-      f.push(met.bcubed.f1);
-      pf.push(met.pairwise.f1);
-    }
-    const curve = (y: number[], label: string): Curve => ({
-      x: xs,
-      y,
-      x_label: "threshold (cosine distance)",
-      y_label: label,
-    });
-    out.curves = {
+}
+
+/** Untimed: P/R/F-vs-threshold curves from the full dendrogram, and unclear-face filtering curves. */
+function hacAnalyse(input: StageInput, p: HacParams, out: VariantOutput): Pick<VariantOutput, "curves"> {
+  const curves = filterCurves(out.labels!, input, p.filter_points);
+  if (p.curve_points <= 0) return { curves };
+  const r = out.raw as TwoPassResult;
+  const n = input.dataset.observations.n, m = r.hacItems.length;
+  const truth = input.dataset.observations.identity.codes;
+  const xs: number[] = [], prec: number[] = [], rec: number[] = [], f: number[] = [], pf: number[] = [];
+  for (let k = 0; k < p.curve_points; k++) {
+    const t = p.curve_points === 1
+      ? p.curve_min
+      : p.curve_min + ((p.curve_max - p.curve_min) * k) / (p.curve_points - 1);
+    const met = clusteringMetrics(observationLabels(r, cutDendrogram(r.hac.merges, m, t), n), truth);
+    xs.push(t);
+    prec.push(met.bcubed.precision);
+    rec.push(met.bcubed.recall);
+    f.push(met.bcubed.f1);
+    pf.push(met.pairwise.f1);
+  }
+  const curve = (y: number[], label: string): Curve => ({
+    x: xs,
+    y,
+    x_label: "threshold (cosine distance)",
+    y_label: label,
+  });
+  return {
+    curves: {
+      ...curves,
       "threshold.bcubed.precision": curve(prec, "BCubed precision"),
       "threshold.bcubed.recall": curve(rec, "BCubed recall"),
       "threshold.bcubed.f1": curve(f, "BCubed F1"),
       "threshold.pairwise.f1": curve(pf, "pairwise F1"),
-    };
-  } else {
-    out.labels = r.labels;
-  }
-  return out;
+    },
+  };
 }
 
 function hacOptions(p: HacParams, seed: number) {
@@ -151,6 +209,7 @@ export const hacVariant: Variant<HacParams> = {
     });
     return hacOutput(r, p, input);
   },
+  analyse: hacAnalyse,
 };
 
 type TwoPassParams = HacParams & {
@@ -197,16 +256,23 @@ export const twoPassVariant: Variant<TwoPassParams> = {
     });
     return hacOutput(r, p, input);
   },
+  analyse: hacAnalyse,
 };
 
-type GreedyParams = { distance: string; t1: number; alpha: number; beta: number; gate_by_moment: boolean };
+type GreedyParams = FilterParams & {
+  distance: string;
+  t1: number;
+  alpha: number;
+  beta: number;
+  gate_by_moment: boolean;
+};
 
 /** `greedy`: the conservative first pass alone. */
 export const greedyVariant: Variant<GreedyParams> = {
   id: "greedy",
   stage: "cluster",
   summary: "greedy first pass alone (time order, running cluster means)",
-  params: FIRST_PASS_PARAMS,
+  params: { ...FIRST_PASS_PARAMS, ...FILTER_PARAMS },
   prepare: (input) => clusterInputFromDataset(input.dataset),
   run(_input, p, _ctx, state) {
     const r = greedyFirstPass(state as ReturnType<typeof clusterInputFromDataset>, {
@@ -215,4 +281,5 @@ export const greedyVariant: Variant<GreedyParams> = {
     });
     return { labels: r.labels, counters: { comparisons: r.comparisons, first_pass_clusters: r.clusters } };
   },
+  analyse: (input, p, out) => ({ curves: filterCurves(out.labels!, input, p.filter_points) }),
 };
