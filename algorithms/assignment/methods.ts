@@ -30,7 +30,7 @@ import {
 
 /** Parameters of the assignment methods; each field is read only by the methods that use it. */
 export interface AssignParams {
-  /** λ: sparse ℓ1 weight [0.05], crc ridge weight [0.01]. */
+  /** λ: sparse ℓ1 weight [0.1], crc ridge weight [1] (see docs/assignment.md for how they were chosen). */
   lambda?: number;
   /** knn: neighbours [5]. */
   k?: number;
@@ -225,7 +225,7 @@ const sparse: AssignmentMethod = {
   params: ["lambda", "energy", "score", "solver", "tol", "unknownThreshold"],
   prepare(gallery, params) {
     const dict: LassoDictionary = prepareLasso(gallery.atoms, gallery.dim);
-    const lambda = params.lambda ?? 0.05, l2 = params.energy === "l2", share = params.score === "share";
+    const lambda = params.lambda ?? 0.1, l2 = params.energy === "l2", share = params.score === "share";
     const opts = { solver: params.solver ?? "cd", tol: params.tol ?? 1e-6 } as const;
     const { persons, personStart, dim } = gallery, m = dict.atoms;
     const ws = new LassoWorkspace(m), x = new Float64Array(m), energy = new Float64Array(persons);
@@ -297,7 +297,7 @@ const crc: AssignmentMethod = {
   params: ["lambda", "unknownThreshold"],
   prepare(gallery, params) {
     const { dim, persons, personStart } = gallery, m = galleryAtoms(gallery);
-    const { projection, gram, d } = crcProjection(gallery.atoms, dim, params.lambda ?? 0.01);
+    const { projection, gram, d } = crcProjection(gallery.atoms, dim, params.lambda ?? 1);
     const x = new Float64Array(m), c = new Float64Array(m);
     return {
       assign(queries) {

@@ -3,6 +3,7 @@
  * @module
  */
 import type { Command } from "../command.ts";
+import { assignCommand } from "./assign.ts";
 import { backendsCommand } from "./backends.ts";
 import { clusterCommand } from "./cluster.ts";
 import { demoCommand } from "./demo.ts";
@@ -21,6 +22,7 @@ export const COMMANDS: Command[] = [
   metricsCommand,
   embedCommand,
   clusterCommand,
+  assignCommand,
   backendsCommand,
   reportCommand,
   runCommand,
