@@ -219,12 +219,34 @@ function personResidual(
   return Math.max(0, r);
 }
 
+/**
+ * Per-dictionary precomputations, keyed by the gallery's atoms array: galleries that share one atoms array
+ * (e.g. the same exemplars relabelled, as when one person is split in two) reuse the Gram matrix and the
+ * CRC projection. Gallery atoms are read-only once built, which is what makes this safe.
+ */
+const LASSO_CACHE = new WeakMap<Float32Array, LassoDictionary>();
+const CRC_CACHE = new WeakMap<Float32Array, Map<number, CrcProjection>>();
+
+function cachedLasso(gallery: Gallery): LassoDictionary {
+  let dict = LASSO_CACHE.get(gallery.atoms);
+  if (!dict) LASSO_CACHE.set(gallery.atoms, dict = prepareLasso(gallery.atoms, gallery.dim));
+  return dict;
+}
+
+function cachedCrc(gallery: Gallery, lambda: number): CrcProjection {
+  let byLambda = CRC_CACHE.get(gallery.atoms);
+  if (!byLambda) CRC_CACHE.set(gallery.atoms, byLambda = new Map());
+  let p = byLambda.get(lambda);
+  if (!p) byLambda.set(lambda, p = crcProjection(gallery.atoms, gallery.dim, lambda));
+  return p;
+}
+
 const sparse: AssignmentMethod = {
   id: "sparse",
   summary: "lasso code over all exemplars, person of largest energy",
   params: ["lambda", "energy", "score", "solver", "tol", "unknownThreshold"],
   prepare(gallery, params) {
-    const dict: LassoDictionary = prepareLasso(gallery.atoms, gallery.dim);
+    const dict = cachedLasso(gallery);
     const lambda = params.lambda ?? 0.1, l2 = params.energy === "l2", share = params.score === "share";
     const opts = { solver: params.solver ?? "cd", tol: params.tol ?? 1e-6 } as const;
     const { persons, personStart, dim } = gallery, m = dict.atoms;
@@ -297,7 +319,7 @@ const crc: AssignmentMethod = {
   params: ["lambda", "unknownThreshold"],
   prepare(gallery, params) {
     const { dim, persons, personStart } = gallery, m = galleryAtoms(gallery);
-    const { projection, gram, d } = crcProjection(gallery.atoms, dim, params.lambda ?? 1);
+    const { projection, gram, d } = cachedCrc(gallery, params.lambda ?? 1);
     const x = new Float64Array(m), c = new Float64Array(m);
     return {
       assign(queries) {

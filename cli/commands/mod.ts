@@ -4,6 +4,7 @@
  */
 import type { Command } from "../command.ts";
 import { assignCommand } from "./assign.ts";
+import { assignExperimentCommand } from "./assign_experiment.ts";
 import { backendsCommand } from "./backends.ts";
 import { clusterCommand } from "./cluster.ts";
 import { demoCommand } from "./demo.ts";
@@ -23,6 +24,7 @@ export const COMMANDS: Command[] = [
   embedCommand,
   clusterCommand,
   assignCommand,
+  assignExperimentCommand,
   backendsCommand,
   reportCommand,
   runCommand,
