@@ -63,7 +63,7 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bo
 section.figure{margin:1.4em 0 2em}.caption{font-size:.92em;color:#333;max-width:1100px}
 .nodata{border:2px dashed #bbb;background:#fafafa;padding:1.2em;color:#555}
 .nodata strong{color:#a33}
-table{border-collapse:collapse;font-size:.85em;margin:.6em 0}th,td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top}
+.scroll{overflow-x:auto;max-width:100%}table{border-collapse:collapse;font-size:.85em;margin:.6em 0}th,td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}
 table.failures td{color:#822}.links a{margin-right:.8em;font-size:.9em}
 .status-ok{color:#1E8449}.status-missing{color:#a33}
@@ -105,7 +105,7 @@ export async function renderHtml(page: ReportPage): Promise<string> {
     `<section class="experiment" id="experiment-${escapeHtml(slug(e.name))}"><h3>Experiment ${
       escapeHtml(e.name)
     }</h3>` +
-    toHtml(e.summary, "summary") +
+    `<div class="scroll">${toHtml(e.summary, "summary")}</div>` +
     (e.figures.length > 0
       ? `<p>Figures drawing on it: ${e.figures.map((id) => `<a href="#figure-${id}">${id}</a>`).join(", ")}.</p>`
       : "") +
@@ -113,7 +113,7 @@ export async function renderHtml(page: ReportPage): Promise<string> {
   ).join("\n");
   const failures = page.failures.rows.length > 0
     ? `<p>${page.failures.rows.length} run(s) did not finish; the figures use the others.</p>` +
-      toHtml(page.failures, "failures")
+      `<div class="scroll">${toHtml(page.failures, "failures")}</div>`
     : "<p>No failed runs.</p>";
   const skipped = page.skipped.length > 0
     ? `<h2 id="skipped">Unreadable result lines</h2><ul>${
@@ -128,7 +128,7 @@ export async function renderHtml(page: ReportPage): Promise<string> {
 </head><body>
 <h1>${escapeHtml(page.title)}</h1>
 ${page.overview.map((l) => `<p class="overview">${escapeHtml(l)}</p>`).join("\n")}
-<nav><h2>Figures</h2><ol>${nav}</ol></nav>
+<nav><h2>Contents</h2><ol>${nav}</ol></nav>
 <h2 id="figures">Figures</h2>
 ${figureSections}
 <h2 id="experiments">Experiments</h2>
@@ -138,6 +138,8 @@ ${failures}
 ${skipped}
 <h2 id="environment">Environment</h2>
 <ul>${page.environment.map((l) => `<li>${escapeHtml(l)}</li>`).join("")}</ul>
+<div aria-hidden="true" style="position:absolute;left:-9999px;top:0;font-family:'DejaVu Sans'">Warm up fonts:
+<span>regular 0123456789</span><b>bold 0123456789</b><i>italic</i></div>
 <script type="application/json" id="pb-figures">${payload}</script>
 <script>
 (function () {
@@ -145,11 +147,13 @@ ${skipped}
   var config = ${JSON.stringify(PLOT_CONFIG)};
   window.__pbErrors = [];
   window.__pbReady = false;
-  Promise.all(figs.map(function (f) {
+  // Text is measured while plotting: draw only once the fonts are in, so every render measures alike.
+  var fontsReady = document.fonts && document.fonts.ready ? document.fonts.ready : Promise.resolve();
+  fontsReady.then(function () { return Promise.all(figs.map(function (f) {
     return Promise.resolve().then(function () {
       return Plotly.newPlot("plot-" + f.id, f.data, f.layout, config);
     }).catch(function (e) { window.__pbErrors.push(f.id + ": " + (e && e.message || e)); });
-  })).then(function () { window.__pbReady = true; });
+  })); }).then(function () { window.__pbReady = true; });
 })();
 </script>
 </body></html>

@@ -117,6 +117,8 @@ export function dimsOf(r: ResultRecord, exclude: readonly string[] = []): Dims {
   return d;
 }
 
+const NATURAL = new Intl.Collator("en", { numeric: true, sensitivity: "variant" });
+
 /** Canonical key of a dims object. */
 export function dimsKey(d: Dims): string {
   return JSON.stringify(Object.keys(d).sort().map((k) => [k, d[k]]));
@@ -144,7 +146,8 @@ export function groupConfigs(records: readonly ResultRecord[], exclude: readonly
     if (g) g.records.push(r);
     else map.set(key, { key, dims, records: [r] });
   }
-  return [...map.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Numeric-aware order, so exemplars=3 comes before exemplars=10.
+  return [...map.values()].sort((a, b) => NATURAL.compare(a.key, b.key));
 }
 
 /**

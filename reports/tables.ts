@@ -45,8 +45,13 @@ export function summaryTable(records: readonly ResultRecord[], options: { allMet
     ...SUMMARY_METRICS.filter((m) => present.includes(m)),
     ...present.filter((m) => !SUMMARY_METRICS.includes(m)),
   ];
-  // Interval bounds belong next to their metric in the CSV, not in the short summary.
-  if (!options.allMetrics) metrics = metrics.filter((m) => !/\.ci_(low|high)$/.test(m)).slice(0, MAX_METRIC_COLUMNS);
+  // Interval bounds and per-subgroup fairness figures are in the CSV (and the fairness figure), not the short table.
+  if (!options.allMetrics) {
+    metrics = metrics.filter((m) => !/\.ci_(low|high)$/.test(m) && !m.startsWith("fairness.")).slice(
+      0,
+      MAX_METRIC_COLUMNS,
+    );
+  }
   const columns = [
     "configuration",
     "dataset",

@@ -103,7 +103,7 @@ export function fairnessFigure(records: readonly ResultRecord[]): FigureOutcome 
         thickness: 1.2,
         width: 5,
       },
-      text: vals.map((_, i) => (!marked(i) ? "" : i === worst ? "<b>worst</b>" : "<b>best</b>")),
+      text: vals.map((_, i) => (!marked(i) ? "" : i === worst ? "worst" : "best")),
       textposition: "inside",
       insidetextanchor: "end",
       textangle: 0,

@@ -95,8 +95,13 @@ Deno.test({
         }
         for (const p of b.figures.filter((f) => f.endsWith(".svg"))) {
           const name = p.slice(outB.length + 1);
-          const same = (await Deno.readTextFile(p)) === (await Deno.readTextFile(join(outA, name)));
-          assert(same, `${name} differs between two reports of the same results`);
+          const x = await Deno.readTextFile(p), y = await Deno.readTextFile(join(outA, name));
+          let i = 0;
+          while (i < x.length && x[i] === y[i]) i++;
+          assert(
+            x === y,
+            `${name} differs between two reports of the same results at ${i}: ${x.slice(i - 80, i + 40)}`,
+          );
         }
         for (const p of b.tables) {
           const name = p.slice(outB.length + 1);
