@@ -7,7 +7,8 @@
  *   (`reference` stage) measured in the same results, so machine speed cancels; a configuration regresses only
  *   when the median ratio grew beyond the noise band AND a one-sided Mann–Whitney U test says the current
  *   ratios are larger (p ≤ alpha).
- * - A configuration of the baseline whose current runs failed is a regression; one that is missing is a warning.
+ * - A configuration of the baseline whose current runs failed, or that is missing from the current results, is a
+ *   regression (missing: only a warning with the rule `allow_missing`).
  * @module
  */
 import { UsageError } from "../../datasets/errors.ts";
@@ -53,6 +54,8 @@ export interface GateRules {
     /** Metric names (or globs) not gated. */
     ignore?: string[];
   };
+  /** A baseline configuration absent from the current results is only a warning (e.g. a sharded run) [false]. */
+  allow_missing?: boolean;
   latency?: {
     /** Relative noise band: slow-downs below 1 + band never fail [0.25]. */
     noise_band?: number;
@@ -206,7 +209,12 @@ export function runGate(baseline: Baseline, current: readonly ResultRecord[], ru
       ...x,
     });
     if (!recs) {
-      rows.push(row({ kind: "status", metric: "present", verdict: "warning", note: "not in the current results" }));
+      rows.push(row({
+        kind: "status",
+        metric: "present",
+        verdict: rules.allow_missing ? "warning" : "regression",
+        note: "not in the current results (changed spec or ids? update the baseline deliberately)",
+      }));
       continue;
     }
     const ok = recs.filter((r) => r.status === "ok");
@@ -280,7 +288,7 @@ export function formatGateReport(report: GateReport, all = false): string {
   const header = ["verdict", "configuration", "metric", "baseline", "current", "change", "limit", "p", "note"];
   const body = shown.map((r) => [
     r.verdict.toUpperCase(),
-    r.config.length > 56 ? r.config.slice(0, 53) + "..." : r.config,
+    r.config.length > 90 ? r.config.slice(0, 87) + "..." : r.config,
     r.metric,
     num(r.baseline),
     num(r.current),

@@ -169,7 +169,8 @@ export interface ResultRecord {
   run_id: string;
   /**
    * Identity of the configuration independent of code version, dataset bytes and repeat: hash of
-   * experiment + dataset name + stages/params + seed. Repeats of one configuration share it; the gate
+   * experiment + dataset name and entry + stage variants with the params given in the spec (defaults left
+   * out) + seed. Repeats of one configuration share it; the gate
    * matches baseline and current results by it.
    */
   config_id: string;

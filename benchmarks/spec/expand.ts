@@ -15,6 +15,8 @@ export interface ConfigPlan {
   datasetEntry: DatasetEntry;
   /** Stage → variant and fully resolved params, in stage order. */
   stages: Record<string, StageVariant>;
+  /** Stage → variant and only the params the spec gives (what {@link configId} hashes). */
+  given: Record<string, StageVariant>;
   /** Display label built from the explicitly given params. */
   label: string;
   seed: number;
@@ -45,14 +47,16 @@ function fmt(v: ParamValue): string {
 }
 
 /**
- * The code-independent identity of a configuration: experiment, dataset name and entry, stages with resolved
- * params, seed. The gate matches baseline and current results by it.
+ * The code-independent identity of a configuration: experiment, dataset name and entry, each stage's variant
+ * with the parameters given explicitly in the spec, and the seed. Defaults are left out on purpose: a variant
+ * gaining a parameter, or changing a default, keeps its configurations comparable with an older baseline (the
+ * gate then shows what the change did). The gate matches baseline and current results by it.
  */
 export async function configId(
-  c: Pick<ConfigPlan, "experiment" | "dataset" | "datasetEntry" | "stages" | "seed">,
+  c: Pick<ConfigPlan, "experiment" | "dataset" | "datasetEntry" | "given" | "seed">,
 ): Promise<string> {
   const { description: _d, optional: _o, ...entry } = c.datasetEntry;
-  const h = await hashJson({ experiment: c.experiment, dataset: c.dataset, entry, stages: c.stages, seed: c.seed });
+  const h = await hashJson({ experiment: c.experiment, dataset: c.dataset, entry, stages: c.given, seed: c.seed });
   return h.slice(0, 16);
 }
 
@@ -63,6 +67,7 @@ export async function configId(
 export async function runId(plan: RunPlan, manifestHash: string, codeVersion: string): Promise<string> {
   const h = await hashJson({
     config: plan.config_id,
+    stages: plan.stages,
     repeat: plan.repeat,
     warmups: plan.warmups,
     metrics: plan.metrics,
@@ -95,15 +100,23 @@ export async function expandConfigs(spec: ExperimentSpec): Promise<ConfigPlan[]>
         return grid(a.params ?? {}).map((point) => {
           const params = resolveParams(variant, point);
           const given = Object.entries(point).map(([k, v]) => `${k}=${fmt(v)}`).join(",");
-          return { stage: s, sv: { variant: a.variant, params }, label: `${a.variant}${given ? `(${given})` : ""}` };
+          return {
+            stage: s,
+            sv: { variant: a.variant, params },
+            given: { variant: a.variant, params: point },
+            label: `${a.variant}${given ? `(${given})` : ""}`,
+          };
         });
       });
     });
-    let combos: { stages: Record<string, StageVariant>; labels: string[] }[] = [{ stages: {}, labels: [] }];
+    let combos: { stages: Record<string, StageVariant>; given: Record<string, StageVariant>; labels: string[] }[] = [
+      { stages: {}, given: {}, labels: [] },
+    ];
     for (const alts of perStage) {
       combos = combos.flatMap((c) =>
         alts.map((a) => ({
           stages: { ...c.stages, [a.stage]: a.sv },
+          given: { ...c.given, [a.stage]: a.given },
           labels: [...c.labels, a.label],
         }))
       );
@@ -116,6 +129,7 @@ export async function expandConfigs(spec: ExperimentSpec): Promise<ConfigPlan[]>
             dataset,
             datasetEntry: spec.datasets[dataset]!,
             stages: combo.stages,
+            given: combo.given,
             label: combo.labels.join(" + "),
             seed,
             repeats: settings.repeats,

@@ -69,7 +69,7 @@ Deno.test("noise-only changes pass: within the band, or beyond it but not signif
   assert(noisy.rows.find((r) => r.kind === "latency")!.note.includes("not significant"));
 });
 
-Deno.test("a failed current run of a baseline configuration is a regression; a missing one a warning", () => {
+Deno.test("a failed or missing baseline configuration is a regression (missing: a warning when allowed)", () => {
   const failed = sweep([1, 1, 1, 1, 1], []).concat(
     sampleRecord({ config_id: "cfg", status: "failed", error: "boom", metrics: {}, metric_directions: {} }),
   );
@@ -77,8 +77,10 @@ Deno.test("a failed current run of a baseline configuration is a regression; a m
   assert(!r.passed);
   assert(r.rows.some((x) => x.kind === "status" && x.note.includes("boom")));
   const missing = runGate(BASE, sweep([1, 1, 1, 1, 1], []));
-  assert(missing.passed);
-  assertEquals(missing.warnings, 1);
+  assert(!missing.passed);
+  const allowed = runGate(BASE, sweep([1, 1, 1, 1, 1], []), { allow_missing: true });
+  assert(allowed.passed);
+  assertEquals(allowed.warnings, 1);
 });
 
 Deno.test("Mann–Whitney U matches exact small-sample values", () => {

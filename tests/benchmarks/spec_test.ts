@@ -147,10 +147,38 @@ Deno.test("run ids are stable, and change with code version, manifest and repeat
   assertEquals(canonicalJson({ b: 1, a: { d: 2, c: 3 } }), canonicalJson({ a: { c: 3, d: 2 }, b: 1 }));
   const described = { ...a[0]!, datasetEntry: { ...a[0]!.datasetEntry, description: "x" } };
   assertEquals(await configId(described), a[0]!.config_id);
+  // Defaults are not part of the config id (a new parameter with a default keeps baselines comparable), but
+  // they are part of the run id.
+  const explicitDefault = validateSpec(
+    spec({
+      experiments: [{
+        name: "linkage",
+        datasets: ["tiny", "other"],
+        seeds: [1, 2],
+        repeats: 2,
+        stages: {
+          cluster: {
+            variant: "hac",
+            params: { linkage: ["average", "median-sampled"], threshold: [0.4, 0.5, 0.6], sample_pairs: 64 },
+          },
+        },
+      }],
+    }),
+    "s.json",
+  );
+  const withDefault = (await expandConfigs(explicitDefault))[0]!;
+  assertEquals(withDefault.stages, a[0]!.stages);
+  assertNotEquals(withDefault.config_id, a[0]!.config_id);
+  const changedDefault = {
+    ...r0,
+    stages: { cluster: { variant: "hac", params: { ...r0.stages.cluster!.params, curve_points: 5 } } },
+  };
+  assertEquals(changedDefault.config_id, r0.config_id);
+  assertNotEquals(await runId(changedDefault, "m1", "v1"), id);
   // The order of a dataset entry's keys does not matter either.
   assertEquals(
-    await configId({ experiment: "e", dataset: "d", datasetEntry: { preset: "tiny", seed: 1 }, stages: {}, seed: 1 }),
-    await configId({ experiment: "e", dataset: "d", datasetEntry: { seed: 1, preset: "tiny" }, stages: {}, seed: 1 }),
+    await configId({ experiment: "e", dataset: "d", datasetEntry: { preset: "tiny", seed: 1 }, given: {}, seed: 1 }),
+    await configId({ experiment: "e", dataset: "d", datasetEntry: { seed: 1, preset: "tiny" }, given: {}, seed: 1 }),
   );
 });
 
