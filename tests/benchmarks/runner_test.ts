@@ -8,7 +8,7 @@ import { assert, assertEquals } from "../_assert.ts";
 import { REPO_ROOT, tempDir } from "../_shared.ts";
 import { runSweep } from "../../benchmarks/runner/runner.ts";
 import type { ResultRecord } from "../../benchmarks/results/schema.ts";
-import { readResults } from "../../benchmarks/results/store.ts";
+import { mergeResults, readResults } from "../../benchmarks/results/store.ts";
 
 const CACHE = join(REPO_ROOT, ".cache");
 const DATASET = { preset: "tiny", seed: 3, generator: { observations: 400, identities: 20 } };
@@ -128,6 +128,26 @@ Deno.test({
       assertEquals(byId(after), byId(full.records));
       // A second resume has nothing left to do.
       assertEquals((await runSweep(spec, { out, resume: true, progress: false, cacheDir: CACHE })).executed, 0);
+
+      // Shards 1/2 and 2/2 partition the runs; merged, they equal the uninterrupted sweep.
+      const shards = [];
+      for (const index of [1, 2]) {
+        const o = join(dir, `shard${index}`);
+        shards.push(o);
+        const dry = await runSweep(spec, {
+          out: o,
+          shard: { index, count: 2 },
+          dryRun: true,
+          progress: false,
+          cacheDir: CACHE,
+        });
+        const ran = await runSweep(spec, { out: o, shard: { index, count: 2 }, progress: false, cacheDir: CACHE });
+        assertEquals(ran.records.map((r) => r.run_id), dry.plan.map((x) => x.run_id));
+      }
+      const merged = join(dir, "merged");
+      const m = await mergeResults(shards, merged);
+      assertEquals(m.added, 6);
+      assertEquals(byId((await readResults(merged)).records), byId(full.records));
     } finally {
       for (const k of Object.keys(env)) Deno.env.delete(k);
       await Deno.remove(dir, { recursive: true });
