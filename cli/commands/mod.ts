@@ -11,6 +11,7 @@ import { demoCommand } from "./demo.ts";
 import { embedCommand } from "./embed.ts";
 import { gateCommand } from "./gate.ts";
 import { generateCommand } from "./generate.ts";
+import { libraryCommand } from "./library.ts";
 import { metricsCommand } from "./metrics.ts";
 import { reportCommand } from "./report.ts";
 import { resultsCommand } from "./results.ts";
@@ -25,6 +26,7 @@ export const COMMANDS: Command[] = [
   clusterCommand,
   assignCommand,
   assignExperimentCommand,
+  libraryCommand,
   backendsCommand,
   reportCommand,
   runCommand,
