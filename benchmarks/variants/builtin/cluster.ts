@@ -132,7 +132,7 @@ function hacOutput(r: TwoPassResult, p: HacParams, input: StageInput): VariantOu
       ? observationLabels(r, cutDendrogram(r.hac.merges, r.hacItems.length, p.threshold), n)
       : r.labels,
     samples: {
-      merge_seconds: Array.from(it.seconds, (ms) => ms / 1000),
+      merge_seconds: Array.from(it.seconds), // hac() already reports seconds per merge
       merge_pair_distances: Array.from(it.pairDistances),
     },
     counters: {
