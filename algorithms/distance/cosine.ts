@@ -168,7 +168,7 @@ export async function condensedCosineDistancesAsync(
 ): Promise<Float32Array> {
   const n = dim === 0 ? 0 : vectors.length / dim;
   const out = allocCondensed(n, options.out);
-  const bs = options.blockRows ?? 2048;
+  const bs = options.blockRows ?? 1024;
   const scratch = new Float32Array(bs * bs);
   for (let i0 = 0; i0 < n; i0 += bs) {
     const ni = Math.min(bs, n - i0);
@@ -254,7 +254,7 @@ export async function thresholdEdgesAsync(
   options: { gemm: AsyncGemmProvider; blockRows?: number },
 ): Promise<ThresholdEdges> {
   const n = dim === 0 ? 0 : vectors.length / dim;
-  const bs = options.blockRows ?? 2048;
+  const bs = options.blockRows ?? 1024;
   const scratch = new Float32Array(bs * bs);
   const acc = new EdgeAccumulator();
   for (let i0 = 0; i0 < n; i0 += bs) {

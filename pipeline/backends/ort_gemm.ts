@@ -50,16 +50,21 @@ export async function createOrtGemm(options: { threads?: number } = {}): Promise
     executionProviders: ["cpu"],
     graphOptimizationLevel: "all",
     logSeverityLevel: 3,
+    // No arena: the outputs are copied out at once, and an arena would keep the peak block allocated.
+    enableCpuMemArena: false,
+    enableMemPattern: false,
     ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
   });
   return {
     name: `onnxruntime-gemm(threads=${threads})`,
     async abt(a, aRows, b, bRows, dim, out) {
-      const res = await session.run({
+      // Pre-allocated output: onnxruntime writes the product straight into `out` (no copy, no garbage).
+      const y = new ort.Tensor("float32", out.subarray(0, aRows * bRows), [aRows, bRows]);
+      await session.run({
         a: new ort.Tensor("float32", a.subarray(0, aRows * dim), [aRows, dim]),
         b: new ort.Tensor("float32", b.subarray(0, bRows * dim), [bRows, dim]),
-      });
-      out.set((res.y!.data as Float32Array).subarray(0, aRows * bRows));
+      }, { y });
+      if (y.data !== out && (y.data as Float32Array).buffer !== out.buffer) out.set(y.data as Float32Array);
     },
   };
 }
