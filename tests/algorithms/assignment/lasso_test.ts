@@ -1,6 +1,13 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../../_assert.ts";
 import fc from "fast-check";
-import { lassoObjective, prepareLasso, solveLasso, solveLassoBatch } from "../../../algorithms/assignment/lasso.ts";
+import {
+  lassoObjective,
+  prepareLasso,
+  solveLasso,
+  solveLassoBatch,
+  solveLassoBatchGemm,
+} from "../../../algorithms/assignment/lasso.ts";
+import { JS_GEMM } from "../../../algorithms/distance/cosine.ts";
 import { sharedTest } from "../../_shared.ts";
 import { loadLassoCases } from "./_reference.ts";
 import { randomUnitRows } from "./_data.ts";
@@ -88,4 +95,16 @@ Deno.test("lasso rejects bad shapes, NaN and negative λ", () => {
   assertThrows(() => solveLasso(dict, new Float32Array([NaN, 0]), 0.1), RangeError);
   assertThrows(() => solveLasso(dict, new Float32Array([1, 0]), -1), RangeError);
   assertEquals(solveLassoBatch(dict, new Float32Array(0), 0.1).codes.length, 0);
+});
+
+Deno.test("solveLassoBatchGemm with an injected float32 GEMM reaches the float64 path's objectives", async () => {
+  const d = randomUnitRows(11, 60, 24), q = randomUnitRows(12, 30, 24);
+  const dict = prepareLasso(d, 24);
+  const gemm = { name: "js-async", abt: (...a: Parameters<typeof JS_GEMM.abt>) => Promise.resolve(JS_GEMM.abt(...a)) };
+  const ref = solveLassoBatch(dict, q, 0.05, { tol: 1e-12 });
+  const got = await solveLassoBatchGemm(dict, q, 0.05, { gemm, tol: 1e-12, blockRows: 7 });
+  for (let i = 0; i < 30; i++) {
+    const obj = lassoObjective(d, 24, q.subarray(i * 24, (i + 1) * 24), got.codes.subarray(i * 60, (i + 1) * 60), 0.05);
+    assert(Math.abs(obj - ref.objective[i]!) <= 1e-6 * ref.objective[i]!, `query ${i}: ${obj} vs ${ref.objective[i]}`);
+  }
 });
