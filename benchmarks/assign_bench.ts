@@ -121,6 +121,7 @@ async function benchSize(atoms: number, dim: number, quick: boolean, gemm: Async
   // FISTA costs O(atoms²) per iteration and needs thousands of iterations here: measured on the smaller
   // dictionaries only (it is what the measurement ruled out, see docs/assignment.md).
   const solvers: [string, LassoSolver, number][] = [["cd", "cd", nq]];
+  solvers.push(["lars", "lars", nq]);
   if (atoms <= 500) solvers.push(["fista", "fista", Math.min(nq, quick ? 5 : 20)]);
   perQueryMs.fista = NaN;
   gaps.fista = NaN;
@@ -208,7 +209,7 @@ if (import.meta.main) {
   console.log(`assign_bench: λ = ${LAMBDA}, random unit atoms/queries, ms per query (lower is better)`);
   const gemm = await createOrtGemm({ threads: 1 });
   console.log(
-    "size      gram(once)  cd/query  fista/query  batched  batched+ortGEMM  centroid  floor(D·y)  nnz   | ×skl-Lasso(cd/q)  ×SparseCoder(batched)  ×SparseCoder(+ortGEMM)  cd/centroid  batched/centroid | max rel. objective gap cd / batched / +ortGEMM / fista",
+    "size      gram(once)  cd/query  lars/query  fista/query  batched  batched+ortGEMM  centroid  floor(D·y)  nnz   | ×skl-Lasso(cd/q)  ×SparseCoder(batched)  ×SparseCoder(+ortGEMM)  cd/centroid  batched/centroid | max rel. objective gap cd / batched / +ortGEMM / lars / fista",
   );
   for (const s of sizes) {
     const [a, d] = s.split("x").map(Number) as [number, number];
@@ -220,6 +221,7 @@ if (import.meta.main) {
         s.padEnd(9),
         `${fmt(r.gramMs)} ms`.padStart(10),
         fmt(r.perQueryMs.cd!).padStart(9),
+        fmt(r.perQueryMs.lars!).padStart(11),
         (Number.isNaN(r.perQueryMs.fista!) ? "skipped" : fmt(r.perQueryMs.fista!)).padStart(12),
         fmt(r.batchedMs).padStart(8),
         fmt(r.batchedGemmMs).padStart(15),
@@ -237,6 +239,7 @@ if (import.meta.main) {
           r.maxRelObjectiveGap.cd!,
           r.maxRelObjectiveGap.batched!,
           r.maxRelObjectiveGap.batchedGemm!,
+          r.maxRelObjectiveGap.lars!,
           r.maxRelObjectiveGap.fista!,
         ].map((g) => (Number.isNaN(g) ? "-" : g.toExponential(1))).join(" / "),
       ].join(" "),

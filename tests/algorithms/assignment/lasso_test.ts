@@ -12,7 +12,7 @@ import { sharedTest } from "../../_shared.ts";
 import { loadLassoCases } from "./_reference.ts";
 import { randomUnitRows } from "./_data.ts";
 
-for (const solver of ["cd", "fista"] as const) {
+for (const solver of ["cd", "fista", "lars"] as const) {
   sharedTest(
     `solveLassoBatch(${solver}) matches the scikit-learn lasso references (objective and support)`,
     async () => {
@@ -34,7 +34,7 @@ for (const solver of ["cd", "fista"] as const) {
   );
 }
 
-Deno.test("solveLasso satisfies the lasso optimality (KKT) conditions and cd/fista agree", () => {
+Deno.test("solveLasso satisfies the lasso optimality (KKT) conditions and cd/fista/lars agree", () => {
   fc.assert(
     fc.property(
       fc.integer({ min: 0, max: 1e6 }),
@@ -59,6 +59,8 @@ Deno.test("solveLasso satisfies the lasso optimality (KKT) conditions and cd/fis
         }
         const f = solveLasso(dict, y, lambda, { solver: "fista", tol: 1e-12, maxIter: 200000 });
         assertAlmostEquals(f.objective, r.objective, 1e-7 * Math.max(1, r.objective));
+        const l = solveLasso(dict, y, lambda, { solver: "lars" });
+        assertAlmostEquals(l.objective, r.objective, 1e-7 * Math.max(1, r.objective));
       },
     ),
     { numRuns: 60 },
