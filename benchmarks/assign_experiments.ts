@@ -12,7 +12,8 @@
  * 3. `open-set`: a third of the identities (seeded) are held out as unknown; the others enrol 5 faces.
  *    Open-set ROC AUC and detection-and-identification rate at 1% false accepts, per method and score.
  *
- * Intervals: percentile bootstrap over identities (1000 resamples unless set), seeded.
+ * Intervals: percentile bootstrap over identities (1000 resamples unless set), seeded; `vsCentroid` and
+ * `aucVsCentroid` are paired differences with the centroid method on the same resampled identities.
  * @module
  */
 import { type AssignParams, prepareMethod } from "../algorithms/assignment/methods.ts";
@@ -152,14 +153,24 @@ export function smallClustersExperiment(ds: Dataset, options: ExperimentOptions 
     const atomRows: number[] = [], atomPerson: number[] = [];
     ids.forEach((e, p) => e.faces.slice(0, c).forEach((r) => (atomRows.push(r), atomPerson.push(p))));
     const gallery = galleryFromAtoms(rowsOf(f, atomRows), f.dim, Int32Array.from(atomPerson));
+    let base: Uint8Array | null = null; // the centroid method's answers (CLOSED_METHODS[0])
     for (const spec of CLOSED_METHODS) {
       options.log?.(`small-clusters: c = ${c}, ${spec.label}`);
       const correct = topOneCorrect(spec, gallery, queries, (q, p) => p === group[q]);
+      base ??= correct;
+      const ref = base;
+      const boot = { resamples: options.resamples, seed };
       rows.push({
         setting: `c = ${c}`,
         method: spec.label,
         figures: {
-          top1: bootstrapOverGroups(group, meanOf(correct), { resamples: options.resamples, seed }),
+          top1: bootstrapOverGroups(group, meanOf(correct), boot),
+          // Paired difference with centroid on the same resampled identities.
+          vsCentroid: bootstrapOverGroups(group, (r) => {
+            let s = 0;
+            for (const i of r) s += correct[i]! - ref[i]!;
+            return r.length ? s / r.length : NaN;
+          }, boot),
         },
       });
     }
@@ -169,7 +180,7 @@ export function smallClustersExperiment(ds: Dataset, options: ExperimentOptions 
     dataset: ds.manifest.name,
     identities: ids.length,
     queries: qRows.length,
-    columns: ["top1"],
+    columns: ["top1", "vsCentroid"],
     rows,
     notes: [
       `identities with ≥ 12 faces; gallery = c random faces each (all exemplars); the same ≤ ${maxQ} held-out faces per identity queried for every c`,
@@ -307,22 +318,27 @@ export function openSetExperiment(ds: Dataset, options: ExperimentOptions = {}):
     { label: "sparse (λ=0.1), score share", id: "sparse", params: { lambda: 0.1, score: "share" } },
   ];
   const rows: ExperimentRow[] = [];
-  for (const spec of methods) {
-    options.log?.(`open-set: ${spec.label}`);
+  const figuresOf = (spec: MethodSpec) => {
     const raw = prepareMethod(spec.id, gallery, spec.params).assign(queries);
     const correct = Uint8Array.from(qGroup, (p, q) => (isKnown[q] && raw.best[q] === galleryIndex.get(p) ? 1 : 0));
-    const fig = (rows: Int32Array) =>
+    return (rows: Int32Array) =>
       openSetFigures(
         Float64Array.from(rows, (i) => raw.score[i]!),
         Uint8Array.from(rows, (i) => isKnown[i]!),
         Uint8Array.from(rows, (i) => correct[i]!),
       );
+  };
+  const centroidFig = figuresOf(methods[0]!); // centroid
+  for (const spec of methods) {
+    options.log?.(`open-set: ${spec.label}`);
+    const fig = figuresOf(spec);
     const boot = { resamples: options.resamples, seed };
     rows.push({
       setting: `${known.length} known / ${unknown.size} unknown`,
       method: spec.label,
       figures: {
         auc: bootstrapOverGroups(group, (r) => fig(r).auc, boot),
+        aucVsCentroid: bootstrapOverGroups(group, (r) => fig(r).auc - centroidFig(r).auc, boot),
         tprAt1pctFar: bootstrapOverGroups(group, (r) => fig(r).tprAtFar, boot),
         top1Known: bootstrapOverGroups(group, (r) => fig(r).top1, boot),
       },
@@ -333,7 +349,7 @@ export function openSetExperiment(ds: Dataset, options: ExperimentOptions = {}):
     dataset: ds.manifest.name,
     identities: ids.length,
     queries: qRows.length,
-    columns: ["auc", "tprAt1pctFar", "top1Known"],
+    columns: ["auc", "aucVsCentroid", "tprAt1pctFar", "top1Known"],
     rows,
     notes: [
       `identities with ≥ ${
