@@ -75,6 +75,8 @@ export interface EmbedImagesOptions {
   batch?: number;
   /** Rewrite PReLU nodes at load [true]. */
   rewritePrelu?: boolean;
+  /** CoreML only: restrict to devices with the Apple Neural Engine [false]. */
+  neuralEngine?: boolean;
   /** CSV with an `identity` column and attribute columns (e.g. `gender`). */
   attributes?: string;
   /** Which attribute columns to keep [all but identity]. */
@@ -255,7 +257,12 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   const batch = options.batch ?? 32;
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
   const threads = options.threads ?? navigator.hardwareConcurrency;
-  const session = { backend: options.backend ?? "auto", threads, rewritePrelu: options.rewritePrelu ?? true };
+  const session = {
+    backend: options.backend ?? "auto",
+    threads,
+    rewritePrelu: options.rewritePrelu ?? true,
+    neuralEngine: options.neuralEngine ?? false,
+  };
   const modelsDir = resolveModelsDir(options.models);
   const face = resolveFaceModel(modelsDir, options.faceModel ?? "mobilefacenet");
   const labels = options.labels ? await readPhotoLabels(options.labels) : null;

@@ -264,3 +264,40 @@ Deno.test("pb backends --json lists every provider with a reason and the auto ch
   assertEquals(r.backends.map((b) => b.name), ["cuda", "coreml", "webgpu", "cpu"]);
   assert(r.backends.some((b) => b.name === r.auto && b.usable));
 });
+
+sharedTest("UltraFace cross-check finds the same faces as YuNet on couple.jpg (2) and bbt1 (4)", async () => {
+  const { UltraFaceDetector } = await import("../../pipeline/detect/ultraface.ts");
+  const { decodeImage } = await import("../../pipeline/image/decode.ts");
+  const u = await UltraFaceDetector.load(sharedPath("models", "ultraface-rfb-320.onnx"), { backend: "cpu" });
+  for (const [f, n] of [["deepface/couple.jpg", 2], ["group/bbt1.jpg", 4]] as const) {
+    const dets = await u.detect(await decodeImage(join(PHOTOS(), f), { maxSide: 1024 }));
+    assertEquals(dets.length, n, f);
+    assert(dets.every((d) => d.landmarks !== null && d.landmarks.length === 10));
+  }
+});
+
+sharedTest("--face-model arcface-r-512 (batch-1 export, PReLU rewritten) gives a 512-d dataset", async () => {
+  const dir = await tempDir(), images = join(dir, "images");
+  const root = sharedPath("data", "celeb24", "images");
+  for (const p of ["barack-obama", "drew-barrymore"]) {
+    await Deno.mkdir(join(images, p), { recursive: true });
+    for (const n of [...Deno.readDirSync(join(root, p))].map((e) => e.name).sort().slice(0, 5)) {
+      await Deno.copyFile(join(root, p, n), join(images, p, n));
+    }
+  }
+  const r = await embedImages({
+    images,
+    out: join(dir, "out"),
+    layout: "identity-folders",
+    aligned: true,
+    faceModel: "arcface-r-512",
+    batch: 8,
+  });
+  const d = await readDataset(join(dir, "out"));
+  assertEquals([d.manifest.face.dim, d.manifest.face.model, r.faces], [512, "arcface-r-512", 10]);
+  const models = d.manifest.source.models as { face: { prelu: { prelu: number } } };
+  assertEquals(models.face.prelu.prelu, 33);
+  const { correct, total } = looAccuracy(d);
+  assertEquals(correct, total);
+  await Deno.remove(dir, { recursive: true });
+});
