@@ -41,8 +41,11 @@ export function clusterInputFromDataset(dataset: Dataset): ClusterInput {
 
 /** A bare embedding matrix read from `.npy`. */
 export interface EmbeddingMatrix {
+  /** n × dim float32 unit rows. */
   vectors: Float32Array;
+  /** Number of rows. */
   n: number;
+  /** Row length. */
   dim: number;
   /** Rows that were not unit length and were L2-normalised on reading. */
   normalizedRows: number;

@@ -11,15 +11,21 @@ import { fuseDistances, type FusionConfig, fusionConfig } from "../distance/fuse
  * (−1 = none) and moment (−1 = unknown). Built from a dataset by `datasets/cluster_input.ts`.
  */
 export interface ClusterInput {
+  /** Number of observations. */
   n: number;
   /** faces × faceDim, unit rows. */
   face: Float32Array;
+  /** Face embedding length. */
   faceDim: number;
+  /** Face row of each observation (−1: no face). */
   faceRow: Int32Array;
   /** bodies × bodyDim, unit rows, or null. */
   body: Float32Array | null;
+  /** Body embedding length (0 without bodies). */
   bodyDim: number;
+  /** Body row of each observation (−1: no body). */
   bodyRow: Int32Array;
+  /** Moment of each observation (−1: unknown; never matches under the moment gate). */
   moment: Int32Array;
   /** Processing order of the first pass (a permutation of 0..n−1) [0, 1, …, n−1]. */
   order?: Int32Array;
@@ -41,6 +47,7 @@ export interface GreedyResult {
   clusters: number;
   /** CSR member lists: cluster c has `members[memberStart[c]..memberStart[c+1])`, in processing order. */
   memberStart: Int32Array;
+  /** Observation ids, grouped by cluster (see `memberStart`). */
   members: Int32Array;
   /** k × faceDim L2-normalised mean face of each cluster (zero row when it has no face). */
   faceMeans: Float32Array;

@@ -20,6 +20,7 @@ export interface TwoPassResult {
   labels: Int32Array;
   /** First-pass cluster of each observation (identity when the first pass is off). */
   firstPassLabels: Int32Array;
+  /** The first pass's full result (null when it was off). */
   firstPass: GreedyResult | null;
   /** The HAC run; its items are `hacItems`. */
   hac: HacResult;
@@ -31,6 +32,7 @@ export interface TwoPassResult {
 export interface SecondPassInput {
   /** items × dim unit rows. */
   vectors: Float32Array;
+  /** Row length. */
   dim: number;
   /** First-pass cluster id (or observation id without a first pass) of each HAC item. */
   items: Int32Array;

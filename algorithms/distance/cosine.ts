@@ -22,7 +22,9 @@ export interface GemmProvider {
 
 /** An asynchronous GEMM (onnxruntime's `run` is asynchronous); same contract as {@link GemmProvider}. */
 export interface AsyncGemmProvider {
+  /** Name recorded with results. */
   readonly name: string;
+  /** Computes `out = A·Bᵀ` like {@link GemmProvider.abt}, asynchronously. */
   abt(a: Float32Array, aRows: number, b: Float32Array, bRows: number, dim: number, out: Float32Array): Promise<void>;
 }
 
@@ -271,8 +273,11 @@ export async function thresholdEdgesAsync(
 
 /** The threshold graph: edge k joins `i[k] < j[k]` at distance `d[k]`. */
 export interface ThresholdEdges {
+  /** Smaller endpoint of each edge. */
   i: Int32Array;
+  /** Larger endpoint of each edge. */
   j: Int32Array;
+  /** Distance of each edge (float32, as in the condensed matrix). */
   d: Float32Array;
 }
 

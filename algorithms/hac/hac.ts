@@ -239,11 +239,13 @@ function labelsFromRaw(raw: Float64Array, m: number, n: number): Int32Array {
 
 /** Components of the threshold graph: `order` lists points grouped by component, ascending inside. */
 export interface Components {
+  /** Number of components. */
   count: number;
   /** Component of each point, numbered by smallest member. */
   of: Int32Array;
   /** CSR: members of component c are `order[start[c]..start[c+1])`, ascending. */
   start: Int32Array;
+  /** Points grouped by component (see `start`). */
   order: Int32Array;
 }
 

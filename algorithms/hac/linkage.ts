@@ -16,6 +16,7 @@ export type Linkage = "single" | "complete" | "average" | "median" | "median-sam
 
 /** Original point distances in scipy's condensed order with O(1) pair access. */
 export interface PairSource {
+  /** Number of points. */
   n: number;
   /** Condensed float32 distances (values in [0, 2]). */
   d: Float32Array;
@@ -34,6 +35,7 @@ export function pairSource(d: Float32Array, n: number): PairSource {
 
 /** Working state handed to pair linkages. */
 export interface PairContext {
+  /** The point distances. */
   src: PairSource;
   /** Gather buffer; sets larger than it are selected by streaming radix select. */
   scratch: Float32Array;
@@ -67,6 +69,7 @@ export type LanceWilliamsUpdate = (
 
 /** One registered linkage. */
 export interface LinkageStrategy {
+  /** Registry key, as the CLI spells it. */
   readonly id: Linkage;
   /** Reducible (NN-chain exact, monotone heights). */
   readonly reducible: boolean;
