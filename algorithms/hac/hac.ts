@@ -5,10 +5,13 @@
  * @module
  */
 import {
+  type AsyncGemmProvider,
   condensedCosineDistances,
+  condensedCosineDistancesAsync,
   type GemmProvider,
   type ThresholdEdges,
   thresholdEdges,
+  thresholdEdgesAsync,
 } from "../distance/cosine.ts";
 import { type CoreResult, genericCore, lazyReducibleCore, nnChainCore } from "./_cores.ts";
 import { canonicalLabels, toScipyLinkage } from "./dendrogram.ts";
@@ -93,6 +96,61 @@ export interface HacResult {
  * ```
  */
 export function hac(vectors: Float32Array, dim: number, options: HacOptions): HacResult {
+  const p = prepare(vectors, dim, options);
+  if (!p.sparse) return denseResult(vectors, dim, p, options.distances);
+  const edges = options.edges ?? thresholdEdges(vectors, dim, p.cfg.threshold + EDGE_MARGIN, { gemm: options.gemm });
+  const comp = connectedComponents(p.n, edges, p.cfg.threshold + EDGE_MARGIN);
+  return sparseResult(vectors, dim, p, comp, () => undefined);
+}
+
+/**
+ * {@link hac} with an asynchronous GEMM (onnxruntime) for every distance it needs: the condensed matrix in
+ * dense mode; the threshold graph and each component's matrix in sparse mode — so both modes see the same
+ * kernel's distances. Same result contract as {@link hac}.
+ *
+ * @param vectors row-major n × dim, L2-normalised rows
+ * @param dim row length
+ * @param options {@link HacOptions} plus `asyncGemm`
+ * @returns the same as {@link hac}
+ * @throws the same as {@link hac}
+ */
+export async function hacAsync(
+  vectors: Float32Array,
+  dim: number,
+  options: HacOptions & { asyncGemm: AsyncGemmProvider },
+): Promise<HacResult> {
+  const p = prepare(vectors, dim, options);
+  const gemm = options.asyncGemm;
+  if (!p.sparse) {
+    const d = options.distances ??
+      (p.n > 1 ? await condensedCosineDistancesAsync(vectors, dim, { gemm }) : undefined);
+    return denseResult(vectors, dim, p, d);
+  }
+  const t = p.cfg.threshold + EDGE_MARGIN;
+  const edges = options.edges ?? await thresholdEdgesAsync(vectors, dim, t, { gemm });
+  const comp = connectedComponents(p.n, edges, t);
+  const perComponent: (Float32Array | undefined)[] = new Array(comp.count);
+  for (let c = 0; c < comp.count; c++) {
+    const size = comp.start[c + 1]! - comp.start[c]!;
+    if (size < 2) continue;
+    perComponent[c] = await condensedCosineDistancesAsync(componentVectors(vectors, dim, comp, c), dim, { gemm });
+  }
+  return sparseResult(vectors, dim, p, comp, (c) => perComponent[c]);
+}
+
+/**
+ * Sparse mode builds the threshold graph at t + this margin, so that two kernels' float32 rounding (≤ ~1e-6)
+ * can never split a pair that a component's own matrix puts at ≤ t; coarser components are still exact.
+ */
+const EDGE_MARGIN = 1e-5;
+
+interface Prepared {
+  n: number;
+  sparse: boolean;
+  cfg: CoreConfig;
+}
+
+function prepare(vectors: Float32Array, dim: number, options: HacOptions): Prepared {
   const strategy = getLinkage(options.linkage);
   const n = validateVectors(vectors, dim);
   const threshold = options.threshold;
@@ -107,43 +165,55 @@ export function hac(vectors: Float32Array, dim: number, options: HacOptions): Ha
   const sparse = mode === "sparse" || (mode === "auto" && (options.edges !== undefined ||
     (threshold !== undefined && n > DENSE_LIMIT)));
   if (sparse && threshold === undefined) throw new RangeError("sparse mode needs a threshold");
-  const t = threshold ?? Infinity;
   const cfg: CoreConfig = {
     strategy,
-    threshold: t,
+    threshold: threshold ?? Infinity,
     samplePairs,
     seed: options.seed ?? 0,
     clock: options.clock,
     gemm: options.gemm,
     scratchPairs: options.scratchPairs ?? 1 << 24,
   };
-  let raw: Float64Array, m: number, inversions: number, seconds: Float64Array, reads: Float64Array;
-  let components = 1;
-  if (!sparse) {
-    const r = denseRun(vectors, dim, n, cfg, options.distances);
-    ({ raw, m, inversions, seconds, pairDistances: reads } = r);
-    const merges = toScipyLinkage(raw, m, n, strategy.lanceWilliams !== null);
-    return {
-      labels: labelsFromRaw(raw, m, n),
-      merges,
-      inversions,
-      iterations: { seconds, pairDistances: reads },
-      mode: "dense",
-      components,
-    };
-  }
-  const edges = options.edges ?? thresholdEdges(vectors, dim, t, { gemm: options.gemm });
-  const comp = connectedComponents(n, edges, t);
-  components = comp.count;
-  const sr = sparseRun(vectors, dim, cfg, comp);
+  return { n, sparse, cfg };
+}
+
+function denseResult(vectors: Float32Array, dim: number, p: Prepared, distances: Float32Array | undefined): HacResult {
+  const r = denseRun(vectors, dim, p.n, p.cfg, distances);
   return {
-    labels: labelsFromRaw(sr.raw, sr.m, n),
-    merges: toScipyLinkage(sr.raw, sr.m, n, false),
+    labels: labelsFromRaw(r.raw, r.m, p.n),
+    merges: toScipyLinkage(r.raw, r.m, p.n, p.cfg.strategy.lanceWilliams !== null),
+    inversions: r.inversions,
+    iterations: { seconds: r.seconds, pairDistances: r.pairDistances },
+    mode: "dense",
+    components: 1,
+  };
+}
+
+function sparseResult(
+  vectors: Float32Array,
+  dim: number,
+  p: Prepared,
+  comp: Components,
+  distancesOf: (c: number) => Float32Array | undefined,
+): HacResult {
+  const sr = sparseRun(vectors, dim, p.cfg, comp, distancesOf);
+  return {
+    labels: labelsFromRaw(sr.raw, sr.m, p.n),
+    merges: toScipyLinkage(sr.raw, sr.m, p.n, false),
     inversions: sr.inversions,
     iterations: { seconds: sr.seconds, pairDistances: sr.pairDistances },
     mode: "sparse",
-    components,
+    components: comp.count,
   };
+}
+
+function componentVectors(vectors: Float32Array, dim: number, comp: Components, c: number): Float32Array {
+  const members = comp.order.subarray(comp.start[c]!, comp.start[c + 1]!);
+  const local = new Float32Array(members.length * dim);
+  for (let k = 0; k < members.length; k++) {
+    local.set(vectors.subarray(members[k]! * dim, (members[k]! + 1) * dim), k * dim);
+  }
+  return local;
 }
 
 interface CoreConfig {
@@ -183,6 +253,7 @@ function denseRun(
   n: number,
   cfg: CoreConfig,
   distances: Float32Array | undefined,
+  ids: Int32Array | null = null,
 ): CoreResult {
   if (n < 2) return emptyCore();
   const entries = (n * (n - 1)) / 2;
@@ -200,6 +271,7 @@ function denseRun(
     scratch: new Float32Array(Math.max(cfg.scratchPairs, cfg.samplePairs)),
     samplePairs: cfg.samplePairs,
     seed: cfg.seed,
+    ids,
     reads: 0,
     hist: new Int32Array(65536),
   };
@@ -294,7 +366,13 @@ export function connectedComponents(n: number, edges: ThresholdEdges, threshold:
   return { count, of, start, order };
 }
 
-function sparseRun(vectors: Float32Array, dim: number, cfg: CoreConfig, comp: Components): CoreResult {
+function sparseRun(
+  vectors: Float32Array,
+  dim: number,
+  cfg: CoreConfig,
+  comp: Components,
+  distancesOf: (c: number) => Float32Array | undefined,
+): CoreResult {
   const rows: { h: number; key: number; comp: number; a: number; b: number }[] = [];
   const secs: number[] = [], reads: number[] = [];
   let inversions = 0;
@@ -306,9 +384,7 @@ function sparseRun(vectors: Float32Array, dim: number, cfg: CoreConfig, comp: Co
       throw new RangeError(`a connected component of ${size} points at threshold ${cfg.threshold} is too large`);
     }
     const members = comp.order.subarray(s, e);
-    const local = new Float32Array(size * dim);
-    for (let k = 0; k < size; k++) local.set(vectors.subarray(members[k]! * dim, (members[k]! + 1) * dim), k * dim);
-    const r = denseRun(local, dim, size, cfg, undefined);
+    const r = denseRun(componentVectors(vectors, dim, comp, c), dim, size, cfg, distancesOf(c), members);
     inversions += r.inversions;
     // Each component's own order, keyed by its running maximum height, interleaves like a global
     // greedy run (a merge waits behind a higher one of its component).

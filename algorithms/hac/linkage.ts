@@ -43,6 +43,11 @@ export interface PairContext {
   samplePairs: number;
   /** Seed of the sampled median (combined with the two clusters' identities). */
   seed: number;
+  /**
+   * Global id of each point when clustering a subset (a connected component; ids increasing), so that
+   * sampled pairs do not depend on the split; null = the points are the whole input.
+   */
+  ids: Int32Array | null;
   /** Running count of pair distances read (instrumentation). */
   reads: number;
   /** 65,536-bin histogram for the radix select. */
@@ -214,15 +219,19 @@ function quickselectLocal(buf: Float32Array, len: number, k: number): number {
   return quickselectLocal0(buf, 0, len - 1, k);
 }
 
-/** Mixes the seed with the two clusters' identities (smallest member, size), order-independent. */
-function pairSeed(seed: number, a: Int32Array, b: Int32Array): number {
+/**
+ * Mixes the seed with the two clusters' identities (smallest member as a global id, size),
+ * order-independent.
+ */
+function pairSeed(seed: number, a: Int32Array, b: Int32Array, ids: Int32Array | null): number {
   let p = a, q = b;
   if (q[0]! < p[0]!) {
     p = b;
     q = a;
   }
+  const pid = ids ? ids[p[0]!]! : p[0]!, qid = ids ? ids[q[0]!]! : q[0]!;
   let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b);
-  for (const v of [p[0]!, p.length, q[0]!, q.length]) {
+  for (const v of [pid, p.length, qid, q.length]) {
     h = Math.imul(h ^ v, 0xcc9e2d51);
     h = (h << 15) | (h >>> 17);
     h = Math.imul(h, 0x1b873593);
@@ -240,7 +249,7 @@ export const pairMedianSampled: PairLinkage = (ctx, a, b) => {
   const s = ctx.samplePairs;
   if (count <= s) return pairMedian(ctx, a, b);
   if (b[0]! < a[0]!) [a, b] = [b, a]; // draws must not depend on the argument order
-  const rng = new Rng(pairSeed(ctx.seed, a, b));
+  const rng = new Rng(pairSeed(ctx.seed, a, b, ctx.ids));
   const buf = ctx.scratch;
   const { d, rowBase } = ctx.src;
   const bl = b.length;

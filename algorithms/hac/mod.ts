@@ -1,5 +1,13 @@
 /** Hierarchical agglomerative clustering: linkages, NN-chain and generic cores, dendrogram cuts. @module */
-export { type Components, connectedComponents, DENSE_LIMIT, hac, type HacOptions, type HacResult } from "./hac.ts";
+export {
+  type Components,
+  connectedComponents,
+  DENSE_LIMIT,
+  hac,
+  hacAsync,
+  type HacOptions,
+  type HacResult,
+} from "./hac.ts";
 export { canonicalLabels, countClusters, cutDendrogram, toScipyLinkage } from "./dendrogram.ts";
 export {
   getLinkage,

@@ -5,13 +5,8 @@
  */
 import { observationLabels, secondPassInput } from "../../algorithms/clustering/two_pass.ts";
 import { type ClusterInput, greedyFirstPass } from "../../algorithms/clustering/greedy.ts";
-import {
-  condensedCosineDistancesAsync,
-  DEFAULT_FUSION,
-  type ThresholdEdges,
-  thresholdEdgesAsync,
-} from "../../algorithms/distance/mod.ts";
-import { DENSE_LIMIT, hac, type Linkage, LINKAGES } from "../../algorithms/hac/mod.ts";
+import { DEFAULT_FUSION } from "../../algorithms/distance/mod.ts";
+import { DENSE_LIMIT, hac, hacAsync, type Linkage, LINKAGES } from "../../algorithms/hac/mod.ts";
 import { clusteringMetrics } from "../../algorithms/metrics/mod.ts";
 import { peakRssMb } from "../../benchmarks/runner/env.ts";
 import { clusterInputFromDataset, readEmbeddingMatrix } from "../../datasets/cluster_input.ts";
@@ -110,22 +105,19 @@ export const clusterCommand: Command = {
     const sp = secondPassInput(input, first);
     const items = sp.items.length;
     const sparse = mode === "sparse" || (mode === "auto" && threshold !== undefined && items > DENSE_LIMIT);
-    let distances: Float32Array | undefined, edges: ThresholdEdges | undefined;
-    if (gemmName === "onnxruntime" && items > 1) {
-      const gemm = await createOrtGemm({ threads: 1 });
-      if (sparse) edges = await thresholdEdgesAsync(sp.vectors, sp.dim, threshold!, { gemm });
-      else distances = await condensedCosineDistancesAsync(sp.vectors, sp.dim, { gemm });
-    }
-    const h = hac(sp.vectors, sp.dim, {
+    const hacOptions = {
       linkage,
       threshold,
       samplePairs,
       seed,
-      mode: sparse ? "sparse" : "dense",
+      mode: sparse ? "sparse" as const : "dense" as const,
       clock: () => performance.now(),
-      distances,
-      edges,
-    });
+    };
+    // onnxruntime computes every distance (dense matrix, or graph and component matrices), so dense and
+    // sparse runs see the same kernel's values.
+    const h = gemmName === "onnxruntime" && items > 1
+      ? await hacAsync(sp.vectors, sp.dim, { ...hacOptions, asyncGemm: await createOrtGemm({ threads: 1 }) })
+      : hac(sp.vectors, sp.dim, hacOptions);
     const labels = observationLabels(sp, h.labels);
     const seconds = (performance.now() - t0) / 1000;
 

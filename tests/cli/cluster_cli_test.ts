@@ -159,3 +159,18 @@ Deno.test("pb cluster: bad input gives one clear line and exit 1 or 2", async ()
     assert(r.err.includes(text), `${argv.join(" ")}: "${r.err}" lacks "${text}"`);
   }
 });
+
+Deno.test("pb cluster: dense and sparse modes give the same labels through onnxruntime", async () => {
+  const dir = await tempDir();
+  await smallDataset(`${dir}/ds`);
+  const labels: Int32Array[] = [];
+  for (const mode of ["dense", "sparse"]) {
+    const argv = ["cluster", "--data", `${dir}/ds`, "--linkage", "median-sampled", "--sample-pairs", "2"];
+    argv.push("--threshold", "0.4", "--mode", mode, "--out", `${dir}/${mode}.csv`, "--json");
+    const r = await capture(() => main(argv));
+    assertEquals(r.code, 0, r.err);
+    assertEquals(JSON.parse(r.out).mode, mode);
+    labels.push(await readLabels(`${dir}/${mode}.csv`));
+  }
+  assertEquals(labels[1], labels[0]);
+});

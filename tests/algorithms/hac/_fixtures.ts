@@ -58,6 +58,7 @@ export function naiveHac(
     scratch: new Float32Array(1 << 16),
     samplePairs: opts.samplePairs ?? 64,
     seed: opts.seed ?? 0,
+    ids: null,
     reads: 0,
     hist: new Int32Array(65536),
   };

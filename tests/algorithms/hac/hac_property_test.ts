@@ -214,6 +214,7 @@ Deno.test("exact median: lazily bounded evaluation makes exactly the merges of t
         scratch: new Float32Array(4096),
         samplePairs: 64,
         seed: 0,
+        ids: null,
         reads: 0,
         hist: new Int32Array(65536),
       });
@@ -225,4 +226,18 @@ Deno.test("exact median: lazily bounded evaluation makes exactly the merges of t
     }),
     RUNS,
   );
+});
+
+Deno.test("hac() sampled median: several components with sampled linkages give exactly the dense merges", () => {
+  let checked = 0;
+  for (let seed = 0; seed < 12; seed++) {
+    const x = unitRows(seed, 80, 4, true);
+    const opts = { linkage: "median-sampled" as const, samplePairs: 2, seed, threshold: 0.35 };
+    const dense = hac(x, 4, { ...opts, mode: "dense" });
+    const sparse = hac(x, 4, { ...opts, mode: "sparse" });
+    assertEquals(sparse.labels, dense.labels);
+    assertEquals(heights(sparse.merges).sort(), heights(dense.merges).sort());
+    if (sparse.components > 1 && sparse.merges.length / 4 > 10) checked++;
+  }
+  assert(checked >= 3, `only ${checked} inputs had several components and merges`);
 });
