@@ -37,6 +37,10 @@ export interface ExperimentOptions {
   maxQueries?: number;
   /** split-identity: identities split in turn [30]. */
   splits?: number;
+  /** λ of the sparse method [0.1]. */
+  sparseLambda?: number;
+  /** λ of the crc method [1]. */
+  crcLambda?: number;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -67,13 +71,17 @@ interface MethodSpec {
   params: AssignParams;
 }
 
-const CLOSED_METHODS: MethodSpec[] = [
-  { label: "centroid", id: "centroid", params: {} },
-  { label: "exemplar", id: "exemplar", params: {} },
-  { label: "knn (k=5)", id: "knn", params: { k: 5 } },
-  { label: "sparse (λ=0.1)", id: "sparse", params: { lambda: 0.1 } },
-  { label: "crc (λ=1)", id: "crc", params: { lambda: 1 } },
-];
+/** The methods compared, centroid first (the paired differences are taken against it). */
+function closedMethods(o: ExperimentOptions): MethodSpec[] {
+  const ls = o.sparseLambda ?? 0.1, lc = o.crcLambda ?? 1;
+  return [
+    { label: "centroid", id: "centroid", params: {} },
+    { label: "exemplar", id: "exemplar", params: {} },
+    { label: "knn (k=5)", id: "knn", params: { k: 5 } },
+    { label: `sparse (λ=${ls})`, id: "sparse", params: { lambda: ls } },
+    { label: `crc (λ=${lc})`, id: "crc", params: { lambda: lc } },
+  ];
+}
 
 interface Faces {
   dim: number;
@@ -153,8 +161,8 @@ export function smallClustersExperiment(ds: Dataset, options: ExperimentOptions 
     const atomRows: number[] = [], atomPerson: number[] = [];
     ids.forEach((e, p) => e.faces.slice(0, c).forEach((r) => (atomRows.push(r), atomPerson.push(p))));
     const gallery = galleryFromAtoms(rowsOf(f, atomRows), f.dim, Int32Array.from(atomPerson));
-    let base: Uint8Array | null = null; // the centroid method's answers (CLOSED_METHODS[0])
-    for (const spec of CLOSED_METHODS) {
+    let base: Uint8Array | null = null; // the centroid method's answers (first in the list)
+    for (const spec of closedMethods(options)) {
       options.log?.(`small-clusters: c = ${c}, ${spec.label}`);
       const correct = topOneCorrect(spec, gallery, queries, (q, p) => p === group[q]);
       base ??= correct;
@@ -232,7 +240,7 @@ export function splitIdentityExperiment(ds: Dataset, options: ExperimentOptions 
   for (const p of chosen) for (const r of ids[p]!.faces.slice(c, c + maxQ)) (qRows.push(r), qGroup.push(p));
   const queries = rowsOf(f, qRows), group = Int32Array.from(qGroup);
   const rows: ExperimentRow[] = [];
-  for (const spec of CLOSED_METHODS) {
+  for (const spec of closedMethods(options)) {
     options.log?.(`split-identity: ${spec.label}`);
     const before = topOneCorrect(spec, base, queries, (q, p) => p === group[q]);
     const after = new Uint8Array(qRows.length);
@@ -313,9 +321,17 @@ export function openSetExperiment(ds: Dataset, options: ExperimentOptions = {}):
   const queries = rowsOf(f, qRows), group = Int32Array.from(qGroup);
   const isKnown = Uint8Array.from(qGroup, (p) => (unknown.has(p) ? 0 : 1));
   const methods: MethodSpec[] = [
-    ...CLOSED_METHODS.filter((m) => m.id !== "sparse"),
-    { label: "sparse (λ=0.1), score explained", id: "sparse", params: { lambda: 0.1, score: "explained" } },
-    { label: "sparse (λ=0.1), score share", id: "sparse", params: { lambda: 0.1, score: "share" } },
+    ...closedMethods(options).filter((m) => m.id !== "sparse"),
+    {
+      label: `sparse (λ=${options.sparseLambda ?? 0.1}), score explained`,
+      id: "sparse",
+      params: { lambda: options.sparseLambda ?? 0.1, score: "explained" },
+    },
+    {
+      label: `sparse (λ=${options.sparseLambda ?? 0.1}), score share`,
+      id: "sparse",
+      params: { lambda: options.sparseLambda ?? 0.1, score: "share" },
+    },
   ];
   const rows: ExperimentRow[] = [];
   const figuresOf = (spec: MethodSpec) => {

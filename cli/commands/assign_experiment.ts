@@ -26,6 +26,8 @@ export const assignExperimentCommand: Command = {
     resamples: { type: "string", value: "R", help: "bootstrap resamples [1000]" },
     "max-queries": { type: "string", value: "Q", help: "queries per identity at most [50]" },
     splits: { type: "string", value: "S", help: "split-identity: identities split in turn [30]" },
+    "sparse-lambda": { type: "string", value: "L", help: "λ of the sparse method [0.1]" },
+    "crc-lambda": { type: "string", value: "L", help: "λ of the crc method [1]" },
     json: { type: "string", value: "FILE", help: "also write the result as JSON" },
     quiet: { type: "boolean", help: "no progress lines" },
   },
@@ -41,6 +43,8 @@ export const assignExperimentCommand: Command = {
       resamples: num(args, "resamples", 1000, { min: 10, integer: true }),
       maxQueries: num(args, "max-queries", 50, { min: 1, integer: true }),
       splits: num(args, "splits", 30, { min: 1, integer: true }),
+      sparseLambda: num(args, "sparse-lambda", 0.1, { min: 0 }),
+      crcLambda: num(args, "crc-lambda", 1, { min: 0 }),
       log: quiet ? undefined : (l) => console.error(l),
     });
     const json = optStr(args, "json");
