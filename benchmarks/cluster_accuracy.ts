@@ -3,8 +3,8 @@
  * linkage at its best threshold and at a threshold fixed in advance, with and without the greedy
  * face + body first pass; and face-only vs face + body first pass on body-only and profile observations.
  *
- * Run: `deno run -A benchmarks/cluster_accuracy.ts [--preset tiny|small] [--seed 1] [--fixed 0.5]
- *       [--first-threshold 0.3] [--json FILE]`
+ * Run: `deno run -A benchmarks/cluster_accuracy.ts [--preset tiny|small | --data DIR] [--seed 1] [--fixed 0.5]
+ *       [--first-threshold 0.3] [--json FILE]` (without bodies, the face + body first pass is skipped)
  *
  * Each configuration builds the full dendrogram once and cuts it at every threshold of a grid
  * (0.05 … 1.2), so "best threshold" is an oracle (an upper bound); the fixed threshold is the honest number.
@@ -15,6 +15,8 @@ import { greedyFirstPass, observationLabels, secondPassInput } from "../algorith
 import { cutDendrogram, hac, type Linkage } from "../algorithms/hac/mod.ts";
 import { type ClusteringMetrics, clusteringMetrics } from "../algorithms/metrics/mod.ts";
 import { clusterInputFromDataset } from "../datasets/cluster_input.ts";
+import type { Dataset } from "../datasets/format.ts";
+import { readDataset } from "../datasets/io.ts";
 import { writeFileAtomic } from "../datasets/npy.ts";
 import { generateLibraryInMemory, PRESETS, resolveConfig } from "../datasets/synthetic/mod.ts";
 
@@ -32,17 +34,19 @@ export interface AccuracyRow {
 
 /**
  * Runs the study on a dataset in memory.
- * @param options preset, seed, fixed threshold, first-pass threshold, kinds to break down
+ * @param options dataset, seed (of the sampled median), fixed threshold, first-pass threshold, kinds to break
+ *   down, first-pass modes to compare
  * @returns one row per (linkage, first pass)
  */
 export function accuracyStudy(options: {
-  preset: "tiny" | "small";
+  dataset: Dataset;
   seed: number;
   fixed: number;
   firstThreshold: number;
   kinds?: string[];
+  firstPasses?: ("none" | "face" | "face+body")[];
 }): AccuracyRow[] {
-  const ds = generateLibraryInMemory(resolveConfig(PRESETS[options.preset], { seed: options.seed }));
+  const ds = options.dataset;
   const input = clusterInputFromDataset(ds);
   const truth = ds.observations.identity.codes;
   const kindCol = ds.observations.kind;
@@ -97,6 +101,7 @@ if (import.meta.main) {
     args: Deno.args,
     options: {
       preset: { type: "string", default: "tiny" },
+      data: { type: "string" },
       seed: { type: "string", default: "1" },
       fixed: { type: "string", default: "0.5" },
       "first-threshold": { type: "string", default: "0.3" },
@@ -104,15 +109,19 @@ if (import.meta.main) {
     },
   });
   const preset = values.preset === "small" ? "small" : "tiny";
+  const dataset = values.data
+    ? await readDataset(values.data)
+    : generateLibraryInMemory(resolveConfig(PRESETS[preset], { seed: Number(values.seed) }));
   const rows = accuracyStudy({
-    preset,
+    dataset,
+    firstPasses: dataset.body ? undefined : ["none", "face"],
     seed: Number(values.seed),
     fixed: Number(values.fixed),
     firstThreshold: Number(values["first-threshold"]),
   });
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
   console.log(
-    `# ${preset} preset, seed ${values.seed}; fixed threshold ${values.fixed}, first-pass t1 ${
+    `# ${values.data ?? `${preset} preset`}, seed ${values.seed}; fixed threshold ${values.fixed}, first-pass t1 ${
       values["first-threshold"]
     }\n` +
       "| first pass | linkage | best t | BCubed F (best) | pairwise F (best) | BCubed F (fixed) | pairwise F (fixed) | " +
