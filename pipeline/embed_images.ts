@@ -93,7 +93,7 @@ export interface EmbedImagesOptions {
   faceThreshold?: number;
   /** Also keep people whose face was not found, as `body_only` observations [false]. */
   keepBodyOnly?: boolean;
-  /** Faces with unclear score ≥ this get kind "unclear" [0.5]. */
+  /** Faces with unclear score ≥ this get kind "unclear" [0.5]; `face_quality` is 1 − the unclear score. */
   unclearThreshold?: number;
   /** Dataset name [the images folder's name]. */
   name?: string;
@@ -329,7 +329,8 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
       p.record.faceRow = await writer.addFace(vectors.subarray(i * d, (i + 1) * d));
       const cues = { ...p.cues!, embeddingNorm: norms[i]! };
       const u = unclearScore(cues, calibration);
-      p.record.faceQuality = u;
+      // face_quality is "higher = clearer" in format v1 (consumers keep the highest): store 1 − unclear.
+      p.record.faceQuality = 1 - u;
       p.record.kind = u >= unclearThreshold ? "unclear" : "clear";
       faces++;
     }

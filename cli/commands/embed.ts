@@ -21,6 +21,7 @@ export const embedCommand: Command = {
     "Identity: --layout identity-folders takes it from the top-level folder; --labels (file,identity) labels photos",
     "of one person — the label goes to the photo's largest face (ties: the most central), other faces get none.",
     "--attributes CSV (identity,<columns>) adds subgroup attribute columns, e.g. celeb24's identities.csv → gender.",
+    "face_quality = 1 − unclear score (higher = clearer); kind = unclear when the unclear score ≥ --unclear-threshold.",
     "Exit 0 when some files were skipped (they are listed); 1 when a model or option is unusable.",
   ].join("\n"),
   options: {

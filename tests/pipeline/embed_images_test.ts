@@ -161,6 +161,15 @@ sharedTest(
     assertEquals(total, rows.length);
     assert(correct / total >= 0.95, `LOO 1-NN accuracy ${correct}/${total}`);
     assertEquals(facesPerAsset(d).get("couple.jpg"), 2);
+    // face_quality is higher = clearer (1 − unclear score); kind follows the 0.5 threshold.
+    let clear = 0;
+    for (let i = 0; i < d.observations.n; i++) {
+      const q = d.observations.faceQuality[i]!, kind = categoricalValue(d.observations.kind, i);
+      assert(q >= 0 && q <= 1);
+      assertEquals(kind, 1 - q >= 0.5 ? "unclear" : "clear");
+      if (d.observations.identity.codes[i]! >= 0 && kind === "clear") clear++;
+    }
+    assert(clear >= 0.9 * total, `labelled portrait faces mostly clear (${clear}/${total})`);
     await Deno.remove(dir, { recursive: true });
   },
 );
