@@ -114,7 +114,7 @@ if (import.meta.main) {
     : generateLibraryInMemory(resolveConfig(PRESETS[preset], { seed: Number(values.seed) }));
   const rows = accuracyStudy({
     dataset,
-    firstPasses: dataset.body ? undefined : ["none", "face"],
+    firstPasses: dataset.body && dataset.body.length > 0 ? undefined : ["none", "face"],
     seed: Number(values.seed),
     fixed: Number(values.fixed),
     firstThreshold: Number(values["first-threshold"]),
