@@ -114,3 +114,21 @@ Deno.test("assign validates its inputs and the registry refuses duplicates", () 
   assertThrows(() => galleryFromAtoms(new Float32Array([0, 0]), 2, new Int32Array([0])), RangeError, "zero vector");
   assertThrows(() => galleryFromAtoms(new Float32Array(4), 2, new Int32Array([0, 2])), RangeError, "no exemplar");
 });
+
+Deno.test("every method handles one query, one person, and duplicate atoms across persons without NaN", () => {
+  const one = galleryFromAtoms(new Float32Array([0.6, 0.8]), 2, new Int32Array([0]));
+  // Atoms 0 and 2 are identical but belong to different persons (a singular Gram matrix).
+  const dup = galleryFromAtoms(new Float32Array([1, 0, 0, 1, 1, 0]), 2, new Int32Array([0, 1, 2]));
+  const q = new Float32Array([0.9, 0.1, 0.1, 0.9, 1, 0]);
+  for (const method of assignmentMethodIds()) {
+    const a = assign(method, one, q.subarray(0, 2));
+    assertEquals(a.person[0], 0, method);
+    const r = assign(method, dup, q);
+    for (let i = 0; i < 3; i++) {
+      assert(Number.isFinite(r.score[i]!), `${method} query ${i}: score ${r.score[i]}`);
+      assert(r.person[i]! >= 0 && r.person[i]! <= 2, `${method} query ${i}: person ${r.person[i]}`);
+    }
+    assertEquals(r.person[1], 1, `${method}: the query on atom 1`);
+    assert(r.person[2] === 0 || r.person[2] === 2, `${method}: a query on the duplicated atom`);
+  }
+});
