@@ -5,7 +5,8 @@
  * distance-kernel comparison (typed-array loop vs onnxruntime Gemm).
  *
  * Run: `deno run -A benchmarks/hac_bench.ts [--sizes 2000,5000,10000,20000] [--linkages average,median,...]
- *       [--sparse-n 100000] [--sparse-threshold 0.6] [--kernels] [--timeout 900] [--json FILE]`
+ *       [--sparse-n 100000] [--sparse-threshold 0.6] [--kernels 5000] [--threads 1] [--timeout 900] [--json FILE]`
+ * (`--threads`: onnxruntime intra-op threads for the dense cells' distance matrix)
  *
  * Every cell runs in its own child process so that its peak RSS is its own. Per-merge times use the
  * process CPU clock (immune to other processes taking the CPU on a shared machine); wall time is reported
@@ -57,10 +58,15 @@ function quantile(sorted: Float64Array, q: number): number {
 }
 
 /** One dense cell: distances by onnxruntime, then HAC, per-merge CPU times. */
-async function denseCell(n: number, linkage: Linkage, samplePairs: number): Promise<Record<string, unknown>> {
+async function denseCell(
+  n: number,
+  linkage: Linkage,
+  samplePairs: number,
+  threads: number,
+): Promise<Record<string, unknown>> {
   const x = randomUnitVectors(n, DIM, 1);
   const w0 = performance.now(), c0 = cpuSeconds();
-  const gemm = await createOrtGemm({ threads: 1 });
+  const gemm = await createOrtGemm({ threads });
   const distances = await condensedCosineDistancesAsync(x, DIM, { gemm });
   const distWall = (performance.now() - w0) / 1000;
   const r = hac(x, DIM, { linkage, samplePairs, seed: 1, distances, clock: () => cpuSeconds() * 1000 });
@@ -132,9 +138,9 @@ async function kernelCell(n: number): Promise<Record<string, unknown>> {
 }
 
 async function child(spec: string): Promise<void> {
-  const [kind, a, b, c] = spec.split(":");
+  const [kind, a, b, c, e] = spec.split(":");
   let result: Record<string, unknown>;
-  if (kind === "dense") result = await denseCell(Number(a), b as Linkage, Number(c));
+  if (kind === "dense") result = await denseCell(Number(a), b as Linkage, Number(c), Number(e ?? 1));
   else if (kind === "sparse") result = await sparseCell(Number(a), b as Linkage, Number(c));
   else result = await kernelCell(Number(a));
   console.log(JSON.stringify(result));
@@ -174,6 +180,7 @@ async function main(): Promise<void> {
       "sparse-threshold": { type: "string", default: "0.6" },
       kernels: { type: "string", default: "5000" },
       timeout: { type: "string", default: "900" },
+      threads: { type: "string", default: "1" },
       json: { type: "string" },
     },
   });
@@ -201,7 +208,7 @@ async function main(): Promise<void> {
   for (const n of sizes) {
     let base: Record<string, unknown> | undefined;
     for (const linkage of order) {
-      const r = await runChild(`dense:${n}:${linkage}:${values["sample-pairs"]}`, timeout);
+      const r = await runChild(`dense:${n}:${linkage}:${values["sample-pairs"]}:${values.threads}`, timeout);
       r.n = n;
       r.linkage = linkage;
       results.push(r);
