@@ -40,7 +40,7 @@ function dtypeFromDescr(descr: string): NpyDtype | undefined {
 export function parseNpyHeader(
   bytes: Uint8Array,
   file: string,
-): { dtype: NpyDtype; shape: number[]; offset: number; descr: string } {
+): { dtype: NpyDtype; shape: number[]; offset: number; descr: string; fortranOrder: boolean } {
   if (bytes.length < 10 || MAGIC.some((m, i) => bytes[i] !== m)) {
     throw new DataFileError(file, "not a .npy file (bad magic bytes)");
   }
@@ -67,7 +67,6 @@ export function parseNpyHeader(
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
     throw new DataFileError(file, `malformed .npy header: ${header.trim()}`);
   }
-  if (fortran === "True") throw new DataFileError(file, "Fortran-order arrays are not supported; save with C order");
   const dtype = dtypeFromDescr(descr);
   if (dtype === undefined) {
     throw new DataFileError(
@@ -77,12 +76,48 @@ export function parseNpyHeader(
   }
   const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
   if (shape.some((s) => !Number.isInteger(s) || s < 0)) throw new DataFileError(file, `bad shape (${shapeText})`);
-  return { dtype, shape, offset: start + headerLen, descr };
+  return { dtype, shape, offset: start + headerLen, descr, fortranOrder: fortran === "True" };
 }
 
-/** Decodes a whole `.npy` buffer. int64 data is returned as Int32Array when every value fits. */
+/**
+ * Decodes a whole `.npy` buffer into C order (Fortran-order files, as numpy writes for transposed arrays,
+ * are reordered). int64 data is returned as Int32Array when every value fits.
+ */
 export function decodeNpy(bytes: Uint8Array, file = "<buffer>"): NpyArray {
-  const { dtype, shape, offset } = parseNpyHeader(bytes, file);
+  const array = decodeNpyRaw(bytes, file);
+  return array.fortranOrder ? { dtype: array.dtype, shape: array.shape, data: toCOrder(array.data, array.shape) } : {
+    dtype: array.dtype,
+    shape: array.shape,
+    data: array.data,
+  };
+}
+
+/** Reorders a Fortran-order (column-major) payload of any rank into C order. */
+function toCOrder<T extends NpyArray["data"]>(data: T, shape: readonly number[]): T {
+  const out = new (data.constructor as new (n: number) => T)(data.length);
+  const rank = shape.length;
+  if (rank < 2) return data;
+  const fStride = new Array<number>(rank);
+  fStride[0] = 1;
+  for (let k = 1; k < rank; k++) fStride[k] = fStride[k - 1]! * shape[k - 1]!;
+  const index = new Array<number>(rank).fill(0);
+  let src = 0;
+  // Walk the output in C order, keeping the Fortran offset of the current index in step.
+  for (let c = 0; c < data.length; c++) {
+    out[c] = data[src]!;
+    for (let k = rank - 1; k >= 0; k--) {
+      index[k]!++;
+      src += fStride[k]!;
+      if (index[k]! < shape[k]!) break;
+      src -= fStride[k]! * shape[k]!;
+      index[k] = 0;
+    }
+  }
+  return out;
+}
+
+function decodeNpyRaw(bytes: Uint8Array, file: string): NpyArray & { fortranOrder: boolean } {
+  const { dtype, shape, offset, fortranOrder } = parseNpyHeader(bytes, file);
   const count = shape.reduce((a, b) => a * b, 1);
   const need = count * BYTES[dtype];
   const have = bytes.length - offset;
@@ -99,13 +134,13 @@ export function decodeNpy(bytes: Uint8Array, file = "<buffer>"): NpyArray {
   const at = start % BYTES[dtype] === 0 ? start : 0;
   switch (dtype) {
     case "float32":
-      return { dtype, shape, data: new Float32Array(raw, at, count) };
+      return { dtype, shape, fortranOrder, data: new Float32Array(raw, at, count) };
     case "float64":
-      return { dtype, shape, data: new Float64Array(raw, at, count) };
+      return { dtype, shape, fortranOrder, data: new Float64Array(raw, at, count) };
     case "int32":
-      return { dtype, shape, data: new Int32Array(raw, at, count) };
+      return { dtype, shape, fortranOrder, data: new Int32Array(raw, at, count) };
     case "uint8":
-      return { dtype, shape, data: new Uint8Array(raw, at, count) };
+      return { dtype, shape, fortranOrder, data: new Uint8Array(raw, at, count) };
     case "int64": {
       const big = new BigInt64Array(raw, at, count);
       const out = new Int32Array(count);
@@ -116,7 +151,7 @@ export function decodeNpy(bytes: Uint8Array, file = "<buffer>"): NpyArray {
         }
         out[i] = Number(v);
       }
-      return { dtype: "int32", shape, data: out };
+      return { dtype: "int32", shape, fortranOrder, data: out };
     }
   }
 }

@@ -59,3 +59,13 @@ Deno.test("NpyRowWriter streams rows and writes the final shape; readNpy reads i
   await assertRejects(() => readNpy(`${dir}/missing.npy`), DataFileError, "missing.npy");
   assert(true);
 });
+
+Deno.test("decodeNpy reorders Fortran-order arrays into C order", () => {
+  // numpy's np.asfortranarray([[1, 2, 3], [4, 5, 6]]) stores columns first: 1 4 2 5 3 6.
+  const c = encodeNpy({ dtype: "float64", shape: [2, 3], data: Float64Array.of(1, 4, 2, 5, 3, 6) });
+  const at = new TextDecoder("latin1").decode(c.subarray(0, 64)).indexOf("False");
+  c.set(new TextEncoder().encode("True, "), at);
+  const a = decodeNpy(c, "f.npy");
+  assertEquals(a.shape, [2, 3]);
+  assertEquals(Array.from(a.data), [1, 2, 3, 4, 5, 6]);
+});

@@ -42,7 +42,13 @@ export const assignVariant: Variant<AssignParams> = {
     },
     exemplars: { kind: "int", min: 0, max: 1000, default: 5, help: "exemplars per person c (0 = all members) [5]" },
     strategy: { kind: "enum", values: EXEMPLAR_STRATEGIES, default: "kmedoids", help: "exemplar choice [kmedoids]" },
-    lambda: { kind: "float", min: 0, max: 100, default: 0.05, help: "λ of sparse (ℓ1) / crc (ℓ2) [0.05]" },
+    lambda: {
+      kind: "float",
+      min: 0,
+      max: 100,
+      default: 0,
+      help: "λ of sparse (ℓ1) / crc (ℓ2); 0 = the method's own default (sparse 0.1, crc 1) [0]",
+    },
     k: { kind: "int", min: 1, max: 100, default: 5, help: "neighbours of knn [5]" },
     enroll_fraction: {
       kind: "float",
@@ -106,7 +112,8 @@ export const assignVariant: Variant<AssignParams> = {
       strategy: p.strategy as ExemplarStrategy,
       seed: ctx.seed,
     });
-    const method = prepareMethod(p.method, gallery, { lambda: p.lambda, k: p.k });
+    // λ = 0 leaves the choice to the method: sparse and crc want very different scales.
+    const method = prepareMethod(p.method, gallery, { ...(p.lambda > 0 ? { lambda: p.lambda } : {}), k: p.k });
     const n = s.queries.length;
     const predicted = new Int32Array(n), scores = new Float64Array(n);
     const step = p.batch > 0 ? p.batch : 1;
