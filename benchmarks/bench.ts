@@ -31,9 +31,20 @@ async function runFile(file: string, quick: boolean): Promise<number> {
   return (await child.status).code;
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({ args: Deno.args, options: { only: { type: "string" }, full: { type: "boolean" } } });
-  const wanted = (name: string) => !values.only || name.includes(values.only);
+/** Options of {@link runBenchmarks}. */
+export interface BenchOptions {
+  /** Run only the steps whose name contains this (`ci`, `assign`, `embed`, `hac`, …). */
+  only?: string;
+  /** Run the benchmark files in their full mode instead of their quick mode. */
+  full?: boolean;
+}
+
+/**
+ * Runs the project's performance benchmarks: the CI harness sweep through the regression gate, then
+ * every `*_bench.ts` beside this file in its own process. Returns the number of failed steps.
+ */
+export async function runBenchmarks(options: BenchOptions = {}): Promise<number> {
+  const wanted = (name: string) => !options.only || name.includes(options.only);
   let failures = 0;
   if (wanted("ci")) {
     console.log("== harness sweep experiments/ci.json → out/bench/ci");
@@ -53,8 +64,13 @@ if (import.meta.main) {
   }
   const files = [...Deno.readDirSync(HERE)].map((e) => e.name).filter((n) => n.endsWith("_bench.ts")).sort();
   for (const f of files) {
-    if (wanted(f.replace(/_bench\.ts$/, ""))) { if ((await runFile(f, !values.full)) !== 0) failures++; }
+    if (wanted(f.replace(/_bench\.ts$/, ""))) { if ((await runFile(f, !options.full)) !== 0) failures++; }
   }
   console.log(`\nbench: ${failures === 0 ? "done" : `${failures} step(s) failed`}`);
-  Deno.exit(failures === 0 ? 0 : 1);
+  return failures;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ args: Deno.args, options: { only: { type: "string" }, full: { type: "boolean" } } });
+  Deno.exit((await runBenchmarks({ only: values.only, full: values.full })) === 0 ? 0 : 1);
 }

@@ -6,6 +6,7 @@ import type { Command } from "../command.ts";
 import { assignCommand } from "./assign.ts";
 import { assignExperimentCommand } from "./assign_experiment.ts";
 import { backendsCommand } from "./backends.ts";
+import { benchCommand } from "./bench.ts";
 import { clusterCommand } from "./cluster.ts";
 import { demoCommand } from "./demo.ts";
 import { embedCommand } from "./embed.ts";
@@ -33,5 +34,6 @@ export const COMMANDS: Command[] = [
   variantsCommand,
   resultsCommand,
   gateCommand,
+  benchCommand,
   demoCommand,
 ];
