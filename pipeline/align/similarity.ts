@@ -94,27 +94,31 @@ export function invertAffine(m: Affine): Affine {
  */
 export function boxReduce(image: RgbImage, x0: number, y0: number, w: number, h: number, f: number): RgbImage {
   const ow = Math.ceil(w / f), oh = Math.ceil(h / f);
-  const acc = new Float64Array(ow * 3);
-  const cnt = new Float64Array(ow);
+  // Integer sums: 255 × 32 × 32 per cell at most, far inside uint32.
+  const acc = new Uint32Array(ow * 3);
   const out = new Uint8Array(ow * oh * 3);
   const src = image.data, W = image.width;
   for (let oy = 0; oy < oh; oy++) {
     acc.fill(0);
-    cnt.fill(0);
-    const yEnd = Math.min(y0 + h, y0 + (oy + 1) * f);
-    for (let y = y0 + oy * f; y < yEnd; y++) {
+    const yStart = y0 + oy * f, yEnd = Math.min(y0 + h, yStart + f);
+    for (let y = yStart; y < yEnd; y++) {
       let p = (y * W + x0) * 3;
-      for (let x = 0; x < w; x++, p += 3) {
-        const o = (x / f) | 0;
-        acc[o * 3] = acc[o * 3]! + src[p]!;
-        acc[o * 3 + 1] = acc[o * 3 + 1]! + src[p + 1]!;
-        acc[o * 3 + 2] = acc[o * 3 + 2]! + src[p + 2]!;
-        cnt[o] = cnt[o]! + 1;
+      for (let o = 0; o < ow; o++) {
+        const n = Math.min(f, w - o * f);
+        let r = 0, g = 0, b = 0;
+        for (let k = 0; k < n; k++, p += 3) {
+          r += src[p]!;
+          g += src[p + 1]!;
+          b += src[p + 2]!;
+        }
+        acc[o * 3] = acc[o * 3]! + r;
+        acc[o * 3 + 1] = acc[o * 3 + 1]! + g;
+        acc[o * 3 + 2] = acc[o * 3 + 2]! + b;
       }
     }
-    const row = oy * ow * 3;
+    const rows = yEnd - yStart, row = oy * ow * 3;
     for (let o = 0; o < ow; o++) {
-      const inv = 1 / cnt[o]!;
+      const inv = 1 / (rows * Math.min(f, w - o * f));
       out[row + o * 3] = Math.round(acc[o * 3]! * inv);
       out[row + o * 3 + 1] = Math.round(acc[o * 3 + 1]! * inv);
       out[row + o * 3 + 2] = Math.round(acc[o * 3 + 2]! * inv);

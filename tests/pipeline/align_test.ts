@@ -128,3 +128,33 @@ Deno.test("cropResize() maps the box onto the whole output", () => {
   const last = (39 * 20 + 19) * 3;
   assert(c.data[last] === 29 && c.data[last + 1] === 59);
 });
+
+Deno.test("boxReduce() equals the rounded mean of each block (property, any region and factor)", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 20 }),
+      fc.integer({ min: 1, max: 20 }),
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 0, max: 1000 }),
+      (w, h, f, seed) => {
+        const W = w + 3, H = h + 2;
+        const data = Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 7919 + seed * 31) % 256);
+        const r = boxReduce({ data, width: W, height: H }, 2, 1, w, h, f);
+        for (let oy = 0; oy < r.height; oy++) {
+          for (let ox = 0; ox < r.width; ox++) {
+            for (let c = 0; c < 3; c++) {
+              let s = 0, n = 0;
+              for (let y = 1 + oy * f; y < Math.min(1 + h, 1 + (oy + 1) * f); y++) {
+                for (let x = 2 + ox * f; x < Math.min(2 + w, 2 + (ox + 1) * f); x++) {
+                  s += data[(y * W + x) * 3 + c]!, n++;
+                }
+              }
+              assert(Math.abs(r.data[(oy * r.width + ox) * 3 + c]! - s / n) <= 0.5 + 1e-9);
+            }
+          }
+        }
+      },
+    ),
+    { seed: 5, numRuns: 100 },
+  );
+});
