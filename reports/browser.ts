@@ -172,13 +172,18 @@ export async function exportFigure(
   }
 }
 
-/** Replaces plotly's random per-plot id in clip-path names so equal figures give equal SVG text. */
+/** Makes equal figures give equal SVG text: stable clip-path ids and root attribute order. */
 function stableSvg(bytes: Uint8Array): Uint8Array {
   const text = new TextDecoder().decode(bytes);
   const ids = new Set<string>();
   for (const m of text.matchAll(/id="clip([0-9a-f]{6})/g)) ids.add(m[1]!);
-  let out = text;
+  // plotly sets the root's viewBox and style in an order that depends on timing: sort the root's attributes.
+  let out = text.replace(/^<svg\b([^>]*)>/, (_, attrs: string) => {
+    const pairs = [...attrs.matchAll(/([\w:-]+)="([^"]*)"/g)].map((m) => `${m[1]}="${m[2]}"`).sort();
+    return `<svg ${pairs.join(" ")}>`;
+  });
   let k = 0;
-  for (const id of [...ids].sort()) out = out.replaceAll(id, `pb${String(k++).padStart(4, "0")}`);
+  // Number the ids in order of first appearance: sorting the random ids would order them differently each run.
+  for (const id of ids) out = out.replaceAll(id, `pb${String(k++).padStart(4, "0")}`);
   return new TextEncoder().encode(out);
 }

@@ -100,7 +100,9 @@ Deno.test({
           while (i < x.length && x[i] === y[i]) i++;
           assert(
             x === y,
-            `${name} differs between two reports of the same results at ${i}: ${x.slice(i - 80, i + 40)}`,
+            `${name} differs between two reports of the same results at ${i}: ${x.slice(i - 40, i + 120)} ≠ ${
+              y.slice(i - 40, i + 120)
+            }`,
           );
         }
         for (const p of b.tables) {
