@@ -7,7 +7,13 @@
  * larger slot index, so each slot index is also a member point of its cluster.
  * @module
  */
-import type { LanceWilliamsUpdate, PairContext, PairLinkage } from "./linkage.ts";
+import {
+  type LanceWilliamsUpdate,
+  type PairContext,
+  type PairLinkage,
+  pairMedian,
+  pairMedianBounded,
+} from "./linkage.ts";
 
 /** Raw output of a merge loop. */
 export interface CoreResult {
@@ -309,37 +315,155 @@ export function genericCore(
 }
 
 /**
+ * Int32 → float32 hash table (open addressing, linear probing, backward-shift deletion): the exact
+ * linkage values of the lazy core. Typed arrays keep it at ≈ 16–32 bytes per entry (a JS Map with
+ * deletions costs several times that).
+ */
+class ExactValues {
+  #keys: Int32Array;
+  #vals: Float32Array;
+  #mask: number;
+  #shift: number;
+  size = 0;
+  constructor(capacity = 1 << 12) {
+    this.#keys = new Int32Array(capacity).fill(-1);
+    this.#vals = new Float32Array(capacity);
+    this.#mask = capacity - 1;
+    this.#shift = 32 - Math.log2(capacity);
+  }
+  #home(k: number): number {
+    return Math.imul(k, 0x9e3779b1) >>> this.#shift;
+  }
+  /** The value of key k (present). */
+  get(k: number): number {
+    const keys = this.#keys, mask = this.#mask;
+    let p = this.#home(k);
+    while (keys[p] !== k) p = (p + 1) & mask;
+    return this.#vals[p]!;
+  }
+  set(k: number, v: number): void {
+    const keys = this.#keys, mask = this.#mask;
+    let p = this.#home(k);
+    for (;;) {
+      const c = keys[p]!;
+      if (c === k) break;
+      if (c === -1) {
+        keys[p] = k;
+        if (++this.size * 2 > keys.length) {
+          this.#vals[p] = v;
+          this.#grow();
+          return;
+        }
+        break;
+      }
+      p = (p + 1) & mask;
+    }
+    this.#vals[p] = v;
+  }
+  /** Removes key k (present). */
+  delete(k: number): void {
+    const keys = this.#keys, vals = this.#vals, mask = this.#mask;
+    let i = this.#home(k);
+    while (keys[i] !== k) i = (i + 1) & mask;
+    // Backward shift: pull later entries of the probe run into the hole when their home allows it.
+    for (let j = (i + 1) & mask;; j = (j + 1) & mask) {
+      const kj = keys[j]!;
+      if (kj === -1) break;
+      const h = this.#home(kj);
+      if (j > i ? h <= i || h > j : h <= i && h > j) {
+        keys[i] = kj;
+        vals[i] = vals[j]!;
+        i = j;
+      }
+    }
+    keys[i] = -1;
+    this.size--;
+  }
+  #grow(): void {
+    const keys = this.#keys, vals = this.#vals;
+    const cap = keys.length * 2;
+    this.#keys = new Int32Array(cap).fill(-1);
+    this.#vals = new Float32Array(cap);
+    this.#mask = cap - 1;
+    this.#shift = 32 - Math.log2(cap);
+    for (let p = 0; p < keys.length; p++) {
+      const k = keys[p]!;
+      if (k === -1) continue;
+      let q = this.#home(k);
+      while (this.#keys[q] !== -1) q = (q + 1) & this.#mask;
+      this.#keys[q] = k;
+      this.#vals[q] = vals[p]!;
+    }
+  }
+}
+
+/** Scale of the 15-bit bound codes: code q stands for the value q / BOUND_SCALE (2 · 16383 < 2¹⁵). */
+const BOUND_SCALE = 16383;
+/** Code of an entry between two untouched singletons: its exact value is the point distance itself. */
+const UNTOUCHED = 0xffff;
+/** Flag of an entry whose exact value is known (kept in the side map); its low bits are its floor code. */
+const EXACT = 0x8000;
+
+/**
  * HAC for *reducible* pair-based linkages (the exact median of pairs) with lazily evaluated linkages.
  * Reducibility gives, after merging A and B, the bound D(A∪B, C) ≥ min(D(A, C), D(B, C)); the merge
- * stores that bound (sign bit set = "bound, not exact") in O(n), and an exact value — the expensive
- * median over |A∪B|·|C| pairs — is computed only when a bound is the smallest candidate of a
- * nearest-neighbour scan or the heap's top. The merges, heights and tie-breaking are exactly those of
- * {@link genericCore} (same greedy order: smallest height, then smallest slots), at a fraction of the
- * linkage evaluations.
+ * stores that bound in O(n), and an exact value — the expensive median over |A∪B|·|C| pairs — is
+ * computed only when a bound is the smallest candidate of a row scan or the heap's top (and, for the
+ * median, only as far as needed to prove it above the row's best). The merges, heights and tie-breaking
+ * are exactly those of {@link genericCore} (same greedy order: smallest height, then smallest slots), at
+ * a fraction of the linkage evaluations.
+ *
+ * Memory: the point distances must stay intact (the median has no update rule), so cluster distances do
+ * not get a second float32 matrix. Each cluster pair has a 16-bit code in a condensed Uint16Array (half
+ * a float32 matrix): untouched singletons (read the point distance), a lower bound rounded down to
+ * 1/16383, or "exact" (the exact value, in a map keyed by the pair's index, deleted when the pair's
+ * clusters merge; at most a few per active cluster). Rounding bounds down keeps them valid bounds, so
+ * the merges are unchanged; only a few more candidates get evaluated.
  */
 export function lazyReducibleCore(
   ctx: PairContext,
-  dc: Float32Array,
   linkage: PairLinkage,
   threshold: number,
   clock: (() => number) | undefined,
 ): CoreResult {
   const n = ctx.src.n;
   const rowBase = ctx.src.rowBase;
+  const d = ctx.src.d;
+  const code = new Uint16Array(d.length).fill(UNTOUCHED);
+  const known = new ExactValues();
   const active = new Uint8Array(n).fill(1);
   const members: Int32Array[] = Array.from({ length: n }, (_, i) => Int32Array.of(i));
   const nn = new Int32Array(n).fill(-1);
   const heap = new IndexedHeap(n);
-  const bits = new Uint32Array(dc.buffer, dc.byteOffset, dc.length);
+  const medianBounded = linkage === pairMedian;
   let lastReads = 0;
-  /** Exact linkage of slots p < q, computed and stored when only a bound is known. */
-  const exact = (p: number, q: number): number => {
+  /** Floor code of a value in [0, 2] (exact arithmetic: a float32 times an integer < 2¹⁴). */
+  const floorCode = (v: number): number => Math.floor(v * BOUND_SCALE);
+  /**
+   * Linkage of slots p < q: the exact value (≥ 0) when it is ≤ cutoff, else the exact value or, for the
+   * median, possibly a tighter bound > cutoff, returned negated and stored as the entry's bound.
+   */
+  const value = (p: number, q: number, cutoff: number): number => {
     const idx = rowBase[p]! + q;
-    if (bits[idx]! & 0x80000000) {
-      dc[idx] = linkage(ctx, members[p]!, members[q]!);
-      return dc[idx]!;
+    const e = code[idx]!;
+    if (e === UNTOUCHED) return d[idx]!;
+    if (e & EXACT) return known.get(idx);
+    // Linkage values are float32, as in a float32 cluster-distance matrix (heights match genericCore).
+    const v = Math.fround(
+      medianBounded ? pairMedianBounded(ctx, members[p]!, members[q]!, cutoff) : linkage(ctx, members[p]!, members[q]!),
+    );
+    if (v < 0) {
+      const c = floorCode(-v);
+      if (c > e) code[idx] = c;
+    } else {
+      known.set(idx, v);
+      code[idx] = EXACT | floorCode(v);
     }
-    return dc[idx]!;
+    return v;
+  };
+  /** Drops an entry's side-map value (its pair stops existing or becomes a bound). */
+  const forget = (idx: number, e: number): void => {
+    if (e !== UNTOUCHED && e & EXACT) known.delete(idx);
   };
   const cand = new Int32Array(n);
   const recompute = (i: number) => {
@@ -350,31 +474,42 @@ export function lazyReducibleCore(
     let best = Infinity, arg = -1, nc = 0;
     for (let j = i + 1; j < n; j++) {
       if (!active[j]) continue;
-      const v = dc[b + j]!;
-      if (bits[b + j]! & 0x80000000) {
-        if (-v <= best) cand[nc++] = j;
-      } else if (v < best) {
-        best = v;
-        arg = j;
-      }
+      const e = code[b + j]!;
+      if (e === UNTOUCHED) {
+        const v = d[b + j]!;
+        if (v < best) {
+          best = v;
+          arg = j;
+        }
+      } else if (e & EXACT) {
+        if ((e ^ EXACT) / BOUND_SCALE <= best) {
+          const v = known.get(b + j);
+          if (v < best) {
+            best = v;
+            arg = j;
+          }
+        }
+      } else if (e / BOUND_SCALE <= best) cand[nc++] = j;
     }
     ctx.reads += n - i - 1;
     for (;;) {
-      let q = -1, qb = Infinity;
+      let q = -1, qc = Infinity;
       for (let c = 0; c < nc; c++) {
         const j = cand[c]!;
         if (j < 0) continue;
-        const bound = -dc[b + j]!;
-        if (bound < qb) {
-          qb = bound;
+        const e = code[b + j]!;
+        if (e < qc) {
+          qc = e;
           q = c;
         }
       }
       if (q < 0) break;
       const j = cand[q]!;
+      const qb = qc / BOUND_SCALE;
       if (qb > best || (qb === best && j > arg)) break;
       cand[q] = -1;
-      const v = exact(i, j);
+      const v = value(i, j, best);
+      if (v < 0) continue; // proved farther than best
       if (v < best || (v === best && j < arg)) {
         best = v;
         arg = j;
@@ -396,7 +531,7 @@ export function lazyReducibleCore(
     for (;;) {
       if (i < 0) break;
       const j = nn[i]!;
-      if (j >= 0 && active[j] && exact(i, j) === heap.key[i]) break;
+      if (j >= 0 && active[j] && value(i, j, heap.key[i]!) === heap.key[i]) break;
       // A stale or bound-only key: find the row's exact minimum.
       recompute(i);
       i = heap.top();
@@ -412,18 +547,24 @@ export function lazyReducibleCore(
     heap.remove(i);
     members[j] = mergeSorted(members[i]!, members[j]!);
     members[i] = new Int32Array(0);
-    // Bounds D(k, j) ← min(D(k, i), D(k, j)), marked inexact; heap keys stay lower bounds of their rows
-    // and neighbours pointing at i now point at j (both checked lazily at the top of the heap).
     const bi = rowBase[i]!, bj = rowBase[j]!;
+    forget(bi + j, code[bi + j]!);
+    // Bounds D(k, j) ← min(D(k, i), D(k, j)) (codes rounded down, so still bounds); heap keys stay lower
+    // bounds of their rows and neighbours pointing at i now point at j (both checked lazily at the top).
     for (let k = 0; k < n; k++) {
       if (!active[k] || k === j) continue;
       const ki = k < i ? rowBase[k]! + i : bi + k;
       const kj = k < j ? rowBase[k]! + j : bj + k;
-      const a = Math.abs(dc[ki]!), c = Math.abs(dc[kj]!);
-      const lb = a < c ? a : c;
-      dc[kj] = -lb;
+      const ei = code[ki]!, ej = code[kj]!;
+      const ci = ei === UNTOUCHED ? floorCode(d[ki]!) : ei & 0x7fff;
+      const cj = ej === UNTOUCHED ? floorCode(d[kj]!) : ej & 0x7fff;
+      forget(ki, ei);
+      forget(kj, ej);
+      const lc = ci < cj ? ci : cj;
+      code[kj] = lc;
       if (k < j) {
         // D(k, i) with i < k sits in row i, outside k's bound: the new bound may undercut key[k].
+        const lb = lc / BOUND_SCALE;
         if (lb < heap.key[k]! || heap.pos[k]! < 0) {
           nn[k] = j;
           heap.set(k, lb);

@@ -275,7 +275,7 @@ function denseRun(
     reads: 0,
     hist: new Int32Array(65536),
   };
-  if (cfg.strategy.reducible) return lazyReducibleCore(ctx, d.slice(), cfg.strategy.pairs, cfg.threshold, cfg.clock);
+  if (cfg.strategy.reducible) return lazyReducibleCore(ctx, cfg.strategy.pairs, cfg.threshold, cfg.clock);
   return genericCore(ctx, d.slice(), cfg.strategy.pairs, cfg.threshold, cfg.clock);
 }
 

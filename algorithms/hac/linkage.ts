@@ -153,27 +153,85 @@ const pairMean: PairLinkage = (ctx, a, b) => {
 };
 
 /** Exact median of all |a|·|b| member-pair distances (even count: mean of the two middle values). */
-export const pairMedian: PairLinkage = (ctx, a, b) => {
+export const pairMedian: PairLinkage = (ctx, a, b) => pairMedianBounded(ctx, a, b, Infinity);
+
+/**
+ * {@link pairMedian} for a caller that only needs the value when it is ≤ `cutoff`: a large set whose
+ * median provably exceeds `cutoff` (its median's bucket lies above the cutoff's) skips the selection and
+ * returns −lb, lb ≤ median being the lower edge of that bucket (a tight lower bound, within 2⁻¹¹).
+ * @returns the exact median (≥ 0), or a negated lower bound > cutoff
+ */
+export function pairMedianBounded(ctx: PairContext, a: Int32Array, b: Int32Array, cutoff: number): number {
   const count = a.length * b.length;
   ctx.reads += count;
   if (count <= ctx.scratch.length) {
     const buf = ctx.scratch;
     const { d, rowBase } = ctx.src;
     let k = 0;
+    if (count < HIST_MIN) {
+      for (let i = 0; i < a.length; i++) {
+        const x = a[i]!;
+        const bx = rowBase[x]!;
+        for (let j = 0; j < b.length; j++) {
+          const y = b[j]!;
+          buf[k++] = x < y ? d[bx + y]! : d[rowBase[y]! + x]!;
+        }
+      }
+      return medianOf(buf, count);
+    }
+    // Large sets: bucket counts while gathering (distances lie in [0, 2]), then select inside the one
+    // bucket that holds the median — two sequential passes instead of quickselect's data movement.
+    const hist = ctx.hist;
+    hist.fill(0, 0, HIST_BINS + 1);
     for (let i = 0; i < a.length; i++) {
       const x = a[i]!;
       const bx = rowBase[x]!;
       for (let j = 0; j < b.length; j++) {
         const y = b[j]!;
-        buf[k++] = x < y ? d[bx + y]! : d[rowBase[y]! + x]!;
+        const v = x < y ? d[bx + y]! : d[rowBase[y]! + x]!;
+        buf[k++] = v;
+        hist[(v * HIST_SCALE) | 0]!++;
       }
     }
-    return medianOf(buf, count);
+    return histMedian(buf, count, hist, cutoff);
   }
   ctx.reads += count * (count & 1 ? 1 : 3);
   const lo = radixSelect(ctx, a, b, (count - 1) >> 1);
   return count & 1 ? lo : (lo + radixSelect(ctx, a, b, count >> 1)) / 2;
-};
+}
+
+/** Sets of at least this many pairs are selected by bucket counts (below, quickselect is cheaper). */
+const HIST_MIN = 1024;
+/** Buckets over [0, 2]: bucket of v is ⌊v · HIST_SCALE⌋, so v = 2 lands in the extra last bucket. */
+const HIST_BINS = 4096;
+const HIST_SCALE = HIST_BINS / 2;
+
+/**
+ * Median of `buf[0..len)` given the bucket counts of its values: finds the bucket holding rank
+ * ⌊(len−1)/2⌋, moves that bucket's values to the front (order-preserving compaction) and quickselects
+ * there; for an even count the next value is the minimum of the rest of that bucket or, when the bucket
+ * ends at the lower middle, the smallest value of any later bucket. Same value as {@link medianOf}.
+ */
+function histMedian(buf: Float32Array, len: number, hist: Int32Array, cutoff: number): number {
+  const k = (len - 1) >> 1;
+  let bin = 0, seen = 0;
+  while (seen + hist[bin]! <= k) seen += hist[bin++]!;
+  // HIST_SCALE is a power of two, so bucket edges are exact: every value of `bin` is ≥ bin / HIST_SCALE.
+  if (bin > cutoff * HIST_SCALE) return -bin / HIST_SCALE;
+  const r = k - seen;
+  let cnt = 0, above = Infinity;
+  for (let i = 0; i < len; i++) {
+    const v = buf[i]!;
+    const bv = (v * HIST_SCALE) | 0;
+    if (bv === bin) buf[cnt++] = v;
+    else if (bv > bin && v < above) above = v;
+  }
+  const lower = quickselectLocal0(buf, 0, cnt - 1, r);
+  if (len & 1) return lower;
+  let upper = above;
+  for (let i = r + 1; i < cnt; i++) if (buf[i]! < upper) upper = buf[i]!;
+  return (lower + upper) / 2;
+}
 
 function medianOf(buf: Float32Array, len: number): number {
   const k = (len - 1) >> 1;

@@ -220,7 +220,7 @@ Deno.test("exact median: lazily bounded evaluation makes exactly the merges of t
       });
       const f = getLinkage("median").pairs;
       const eager = genericCore(ctx(), d.slice(), f, p.t, undefined);
-      const lazy = lazyReducibleCore(ctx(), d.slice(), f, p.t, undefined);
+      const lazy = lazyReducibleCore(ctx(), f, p.t, undefined);
       assertEquals(lazy.m, eager.m);
       assertEquals(lazy.raw, eager.raw);
     }),
