@@ -4,19 +4,7 @@ import { writeDataset } from "../../datasets/io.ts";
 import { writeLabels } from "../../datasets/labels.ts";
 import { generateLibraryInMemory, resolveConfig } from "../../datasets/synthetic/mod.ts";
 import { tempDir } from "../_shared.ts";
-
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  console.error = (...a: unknown[]) => err.push(a.join(" "));
-  try {
-    return { code: await fn(), out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+import { capture } from "../_cli.ts";
 
 Deno.test("pb assign writes id,person,score for every query face and reports accuracy and latency", async () => {
   const dir = await tempDir();

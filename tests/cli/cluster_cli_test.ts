@@ -5,19 +5,7 @@ import { readNpy, writeNpy } from "../../datasets/npy.ts";
 import { DatasetWriter } from "../../datasets/io.ts";
 import { Rng } from "../../algorithms/random/rng.ts";
 import { tempDir } from "../_shared.ts";
-
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  console.error = (...a: unknown[]) => err.push(a.join(" "));
-  try {
-    return { code: await fn(), out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+import { capture } from "../_cli.ts";
 
 function unit(rng: Rng, centre: Float32Array, noise: number): Float32Array {
   const v = new Float32Array(centre.length);

@@ -3,19 +3,7 @@ import { main } from "../../cli/main.ts";
 import { writeLabels } from "../../datasets/labels.ts";
 import { writeNpy } from "../../datasets/npy.ts";
 import { tempDir } from "../_shared.ts";
-
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  console.error = (...a: unknown[]) => err.push(a.join(" "));
-  try {
-    return { code: await fn(), out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+import { capture } from "../_cli.ts";
 
 Deno.test("pb metrics reads CSV and .npy labels and prints JSON with the documented keys", async () => {
   const dir = await tempDir();

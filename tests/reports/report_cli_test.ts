@@ -3,19 +3,7 @@ import { assert, assertEquals } from "../_assert.ts";
 import { tempDir } from "../_shared.ts";
 import { main } from "../../cli/main.ts";
 import { fixtureRecords, writeResults } from "./_fixtures.ts";
-
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  console.error = (...a: unknown[]) => err.push(a.join(" "));
-  try {
-    return { code: await fn(), out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+import { capture } from "../_cli.ts";
 
 Deno.test("pb report --formats html writes the HTML, markdown and CSV tables and names missing figures", async () => {
   const dir = await tempDir();
