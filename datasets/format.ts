@@ -166,3 +166,40 @@ export function categoricalValue(column: CategoricalColumn, i: number): string {
 export function identityLabels(observations: ObservationTable): Int32Array {
   return observations.identity.codes;
 }
+
+/** An {@link ObservationTable} being filled, with a code builder for each categorical column. */
+export interface ObservationTableBuilder {
+  table: ObservationTable;
+  asset: ReturnType<typeof categoricalBuilder>;
+  identity: ReturnType<typeof categoricalBuilder>;
+  kind: ReturnType<typeof categoricalBuilder>;
+  /** One builder per attribute column, in the order given. */
+  attributes: { name: string; builder: ReturnType<typeof categoricalBuilder> }[];
+}
+
+/**
+ * Allocates the columns of `n` observations: empty categorical cells, NaN boxes, zeros elsewhere.
+ * @param n number of observations
+ * @param attributeNames subgroup attribute columns, in manifest order
+ */
+export function allocateObservationTable(n: number, attributeNames: readonly string[]): ObservationTableBuilder {
+  const asset = categoricalBuilder(n), identity = categoricalBuilder(n), kind = categoricalBuilder(n);
+  const attributes = attributeNames.map((name) => ({ name, builder: categoricalBuilder(n) }));
+  const table: ObservationTable = {
+    n,
+    asset: asset.column,
+    moment: new Int32Array(n),
+    time: new Float64Array(n),
+    lat: new Float64Array(n),
+    lon: new Float64Array(n),
+    identity: identity.column,
+    attributes: new Map(attributes.map((a) => [a.name, a.builder.column])),
+    faceRow: new Int32Array(n),
+    bodyRow: new Int32Array(n),
+    faceQuality: new Float32Array(n),
+    faceBox: new Float32Array(n * 4).fill(NaN),
+    bodyBox: new Float32Array(n * 4).fill(NaN),
+    kind: kind.column,
+  };
+  return { table, asset, identity, kind, attributes };
+}

@@ -8,9 +8,9 @@ import { stringify } from "csv-stringify/sync";
 import { DataFileError } from "./errors.ts";
 import { NpyRowWriter, readNpy, writeFileAtomic } from "./npy.ts";
 import {
+  allocateObservationTable,
   BASE_COLUMNS_AFTER_ATTRIBUTES,
   BASE_COLUMNS_BEFORE_ATTRIBUTES,
-  categoricalBuilder,
   categoricalValue,
   type Dataset,
   DATASET_FORMAT,
@@ -184,24 +184,7 @@ export async function readObservations(
 ): Promise<ObservationTable> {
   const n = manifest.counts.observations;
   const expected = observationColumns(manifest.attributes);
-  const asset = categoricalBuilder(n), identity = categoricalBuilder(n), kind = categoricalBuilder(n);
-  const attrs = manifest.attributes.map((name) => ({ name, b: categoricalBuilder(n) }));
-  const t: ObservationTable = {
-    n,
-    asset: asset.column,
-    moment: new Int32Array(n),
-    time: new Float64Array(n),
-    lat: new Float64Array(n),
-    lon: new Float64Array(n),
-    identity: identity.column,
-    attributes: new Map(attrs.map((a) => [a.name, a.b.column])),
-    faceRow: new Int32Array(n),
-    bodyRow: new Int32Array(n),
-    faceQuality: new Float32Array(n),
-    faceBox: new Float32Array(n * 4),
-    bodyBox: new Float32Array(n * 4),
-    kind: kind.column,
-  };
+  const { table: t, asset, identity, kind, attributes: attrs } = allocateObservationTable(n, manifest.attributes);
   const seen = new Uint8Array(n);
   let idx: Record<string, number> = {};
   let line = 0;
@@ -235,7 +218,7 @@ export async function readObservations(
       t.lat[id] = parseNumberCell(cell("lat"), path, line, "lat");
       t.lon[id] = parseNumberCell(cell("lon"), path, line, "lon");
       identity.column.codes[id] = identity.code(cell("identity"));
-      for (const a of attrs) a.b.column.codes[id] = a.b.code(cell(a.name));
+      for (const a of attrs) a.builder.column.codes[id] = a.builder.code(cell(a.name));
       const fr = parseIntCell(cell("face_row"), path, line, "face_row", -1);
       const br = parseIntCell(cell("body_row"), path, line, "body_row", -1);
       if (fr < -1 || fr >= manifest.counts.faces) {

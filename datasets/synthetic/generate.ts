@@ -3,12 +3,11 @@
  * @module
  */
 import {
-  categoricalBuilder,
+  allocateObservationTable,
   type Dataset,
   DATASET_FORMAT,
   DATASET_VERSION,
   type DatasetManifest,
-  type ObservationTable,
 } from "../format.ts";
 import { DatasetWriter } from "../io.ts";
 import type { GeneratorConfig } from "./config.ts";
@@ -117,24 +116,7 @@ export function generateLibraryInMemory(config: GeneratorConfig): Dataset {
   const sim = new LibrarySimulator(config);
   const n = config.observations;
   const faceParts: Float32Array[] = [], bodyParts: Float32Array[] = [];
-  const asset = categoricalBuilder(n), identity = categoricalBuilder(n), kind = categoricalBuilder(n);
-  const attrs = sim.attributeNames.map((name) => ({ name, b: categoricalBuilder(n) }));
-  const t: ObservationTable = {
-    n,
-    asset: asset.column,
-    moment: new Int32Array(n),
-    time: new Float64Array(n),
-    lat: new Float64Array(n),
-    lon: new Float64Array(n),
-    identity: identity.column,
-    attributes: new Map(attrs.map((a) => [a.name, a.b.column])),
-    faceRow: new Int32Array(n),
-    bodyRow: new Int32Array(n),
-    faceQuality: new Float32Array(n),
-    faceBox: new Float32Array(n * 4).fill(NaN),
-    bodyBox: new Float32Array(n * 4).fill(NaN),
-    kind: kind.column,
-  };
+  const { table: t, asset, identity, kind, attributes: attrs } = allocateObservationTable(n, sim.attributeNames);
   const assets = new Set<string>(), moments = new Set<number>(), identities = new Set<string>();
   let i = 0, faces = 0, bodies = 0;
   for (const batch of sim.batches()) {
@@ -148,7 +130,7 @@ export function generateLibraryInMemory(config: GeneratorConfig): Dataset {
       asset.column.codes[i] = asset.code(rec.asset);
       identity.column.codes[i] = identity.code(rec.identity);
       kind.column.codes[i] = kind.code(rec.kind);
-      for (const a of attrs) a.b.column.codes[i] = a.b.code(rec.attributes[a.name] ?? "");
+      for (const a of attrs) a.builder.column.codes[i] = a.builder.code(rec.attributes[a.name] ?? "");
       t.moment[i] = rec.moment;
       t.time[i] = rec.time;
       t.lat[i] = rec.lat;
