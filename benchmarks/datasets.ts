@@ -95,7 +95,12 @@ export async function generatedDataset(
     { seed } as Record<string, unknown>,
     overrides as Record<string, unknown>,
   );
-  const key = (await sha256Hex(JSON.stringify({ preset, seed, overrides, v: synth.GENERATOR_VERSION }))).slice(0, 10);
+  // The committed generator tree is in the key too: a code change without a version bump must not reuse stale data.
+  const code = await gitTree("datasets/synthetic");
+  const key = (await sha256Hex(JSON.stringify({ preset, seed, overrides, v: synth.GENERATOR_VERSION, code }))).slice(
+    0,
+    10,
+  );
   const dir = join(cacheDir, "datasets", `${preset}-s${seed}-g${synth.GENERATOR_VERSION}-${key}`);
   if (await exists(join(dir, "dataset.json"))) return dir;
   await Deno.mkdir(join(cacheDir, "datasets"), { recursive: true });
