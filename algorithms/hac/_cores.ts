@@ -399,8 +399,6 @@ class ExactValues {
 
 /** Scale of the 15-bit bound codes: code q stands for the value q / BOUND_SCALE (2 · 16383 < 2¹⁵). */
 const BOUND_SCALE = 16383;
-/** Code of an entry between two untouched singletons: its exact value is the point distance itself. */
-const UNTOUCHED = 0xffff;
 /** Flag of an entry whose exact value is known (kept in the side map); its low bits are its floor code. */
 const EXACT = 0x8000;
 
@@ -429,7 +427,11 @@ export function lazyReducibleCore(
   const n = ctx.src.n;
   const rowBase = ctx.src.rowBase;
   const d = ctx.src.d;
-  const code = new Uint16Array(d.length).fill(UNTOUCHED);
+  // Every entry starts exact: between two singletons the linkage is the point distance itself (read
+  // from `d`; only pairs with a merged cluster keep their exact value in the side table).
+  const code = new Uint16Array(d.length);
+  for (let idx = 0; idx < d.length; idx++) code[idx] = EXACT | Math.floor(d[idx]! * BOUND_SCALE);
+  const single = new Uint8Array(n).fill(1);
   const known = new ExactValues();
   const active = new Uint8Array(n).fill(1);
   const members: Int32Array[] = Array.from({ length: n }, (_, i) => Int32Array.of(i));
@@ -446,8 +448,7 @@ export function lazyReducibleCore(
   const value = (p: number, q: number, cutoff: number): number => {
     const idx = rowBase[p]! + q;
     const e = code[idx]!;
-    if (e === UNTOUCHED) return d[idx]!;
-    if (e & EXACT) return known.get(idx);
+    if (e & EXACT) return single[p]! & single[q]! ? d[idx]! : known.get(idx);
     // Linkage values are float32, as in a float32 cluster-distance matrix (heights match genericCore).
     const v = Math.fround(
       medianBounded ? pairMedianBounded(ctx, members[p]!, members[q]!, cutoff) : linkage(ctx, members[p]!, members[q]!),
@@ -462,8 +463,8 @@ export function lazyReducibleCore(
     return v;
   };
   /** Drops an entry's side-map value (its pair stops existing or becomes a bound). */
-  const forget = (idx: number, e: number): void => {
-    if (e !== UNTOUCHED && e & EXACT) known.delete(idx);
+  const forget = (idx: number, e: number, singles: number): void => {
+    if (e & EXACT && !singles) known.delete(idx);
   };
   const cand = new Int32Array(n);
   const recompute = (i: number) => {
@@ -472,18 +473,13 @@ export function lazyReducibleCore(
     // candidates in increasing bound order (ties: lower slot) while one can still beat — or tie at a
     // lower slot — the best exact value: the fewest exact medians that prove the row minimum.
     let best = Infinity, arg = -1, nc = 0;
+    const si = single[i]!;
     for (let j = i + 1; j < n; j++) {
       if (!active[j]) continue;
       const e = code[b + j]!;
-      if (e === UNTOUCHED) {
-        const v = d[b + j]!;
-        if (v < best) {
-          best = v;
-          arg = j;
-        }
-      } else if (e & EXACT) {
+      if (e & EXACT) {
         if ((e ^ EXACT) / BOUND_SCALE <= best) {
-          const v = known.get(b + j);
+          const v = si & single[j]! ? d[b + j]! : known.get(b + j);
           if (v < best) {
             best = v;
             arg = j;
@@ -548,7 +544,8 @@ export function lazyReducibleCore(
     members[j] = mergeSorted(members[i]!, members[j]!);
     members[i] = new Int32Array(0);
     const bi = rowBase[i]!, bj = rowBase[j]!;
-    forget(bi + j, code[bi + j]!);
+    const si = single[i]!, sj = single[j]!;
+    forget(bi + j, code[bi + j]!, single[i]! & single[j]!);
     // Bounds D(k, j) ← min(D(k, i), D(k, j)) (codes rounded down, so still bounds); heap keys stay lower
     // bounds of their rows and neighbours pointing at i now point at j (both checked lazily at the top).
     for (let k = 0; k < n; k++) {
@@ -556,10 +553,10 @@ export function lazyReducibleCore(
       const ki = k < i ? rowBase[k]! + i : bi + k;
       const kj = k < j ? rowBase[k]! + j : bj + k;
       const ei = code[ki]!, ej = code[kj]!;
-      const ci = ei === UNTOUCHED ? floorCode(d[ki]!) : ei & 0x7fff;
-      const cj = ej === UNTOUCHED ? floorCode(d[kj]!) : ej & 0x7fff;
-      forget(ki, ei);
-      forget(kj, ej);
+      const ci = ei & 0x7fff, cj = ej & 0x7fff;
+      const sk = single[k]!;
+      forget(ki, ei, sk & si);
+      forget(kj, ej, sk & sj);
       const lc = ci < cj ? ci : cj;
       code[kj] = lc;
       if (k < j) {
@@ -571,6 +568,7 @@ export function lazyReducibleCore(
         } else if (nn[k] === i) nn[k] = j;
       }
     }
+    single[i] = single[j] = 0;
     ctx.reads += 2 * n;
     if (j < n - 1) recompute(j);
     reads[m] = ctx.reads - lastReads;

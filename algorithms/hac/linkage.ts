@@ -166,38 +166,47 @@ export function pairMedianBounded(ctx: PairContext, a: Int32Array, b: Int32Array
   ctx.reads += count;
   if (count <= ctx.scratch.length) {
     const buf = ctx.scratch;
-    const { d, rowBase } = ctx.src;
-    let k = 0;
-    if (count < HIST_MIN) {
-      for (let i = 0; i < a.length; i++) {
-        const x = a[i]!;
-        const bx = rowBase[x]!;
-        for (let j = 0; j < b.length; j++) {
-          const y = b[j]!;
-          buf[k++] = x < y ? d[bx + y]! : d[rowBase[y]! + x]!;
-        }
-      }
-      return medianOf(buf, count);
-    }
-    // Large sets: bucket counts while gathering (distances lie in [0, 2]), then select inside the one
-    // bucket that holds the median — two sequential passes instead of quickselect's data movement.
+    gatherPairs(ctx.src, a, b, buf);
+    if (count < HIST_MIN) return medianOf(buf, count);
+    // Large sets: bucket counts (distances lie in [0, 2]), then select inside the one bucket that holds
+    // the median — two sequential passes instead of quickselect's data movement.
     const hist = ctx.hist;
     hist.fill(0, 0, HIST_BINS + 1);
-    for (let i = 0; i < a.length; i++) {
-      const x = a[i]!;
-      const bx = rowBase[x]!;
-      for (let j = 0; j < b.length; j++) {
-        const y = b[j]!;
-        const v = x < y ? d[bx + y]! : d[rowBase[y]! + x]!;
-        buf[k++] = v;
-        hist[(v * HIST_SCALE) | 0]!++;
-      }
-    }
+    for (let k = 0; k < count; k++) hist[(buf[k]! * HIST_SCALE) | 0]!++;
     return histMedian(buf, count, hist, cutoff);
   }
   ctx.reads += count * (count & 1 ? 1 : 3);
   const lo = radixSelect(ctx, a, b, (count - 1) >> 1);
   return count & 1 ? lo : (lo + radixSelect(ctx, a, b, count >> 1)) / 2;
+}
+
+/**
+ * Gathers the |a|·|b| distances of two disjoint sorted member lists into `buf`, reading each pair from
+ * the row of its smaller point: every read is a row read at increasing columns (the cache- and
+ * TLB-friendly direction of a condensed matrix; the other order jumps a whole row per read).
+ */
+function gatherPairs(src: PairSource, a: Int32Array, b: Int32Array, buf: Float32Array): void {
+  gatherAbove(src.d, src.rowBase, a, b, buf, gatherAbove(src.d, src.rowBase, b, a, buf, 0));
+}
+
+/** For each x of `a`, the distances to the members of `b` greater than x (row x), appended at k. */
+function gatherAbove(
+  d: Float32Array,
+  rowBase: Int32Array | Float64Array,
+  a: Int32Array,
+  b: Int32Array,
+  buf: Float32Array,
+  k: number,
+): number {
+  const bl = b.length;
+  let start = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    while (start < bl && b[start]! < x) start++;
+    const bx = rowBase[x]!;
+    for (let j = start; j < bl; j++) buf[k++] = d[bx + b[j]!]!;
+  }
+  return k;
 }
 
 /** Sets of at least this many pairs are selected by bucket counts (below, quickselect is cheaper). */
