@@ -298,12 +298,18 @@ function pairSeed(seed: number, a: Int32Array, b: Int32Array, ids: Int32Array | 
   }
   const pid = ids ? ids[p[0]!]! : p[0]!, qid = ids ? ids[q[0]!]! : q[0]!;
   let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b);
-  for (const v of [pid, p.length, qid, q.length]) {
-    h = Math.imul(h ^ v, 0xcc9e2d51);
-    h = (h << 15) | (h >>> 17);
-    h = Math.imul(h, 0x1b873593);
-  }
+  h = mixSeed(h, pid);
+  h = mixSeed(h, p.length);
+  h = mixSeed(h, qid);
+  h = mixSeed(h, q.length);
   return h >>> 0;
+}
+
+/** One murmur-style mixing round of {@link pairSeed} (unrolled: this runs once per sampled evaluation). */
+function mixSeed(h: number, v: number): number {
+  h = Math.imul(h ^ v, 0xcc9e2d51);
+  h = (h << 15) | (h >>> 17);
+  return Math.imul(h, 0x1b873593);
 }
 
 /**
