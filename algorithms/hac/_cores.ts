@@ -397,6 +397,8 @@ class ExactValues {
   }
 }
 
+/** Candidate sort keys are code · CAND_SLOTS + slot (exact in a float64 for any dense n). */
+const CAND_SLOTS = 2 ** 32;
 /** Scale of the 15-bit bound codes: code q stands for the value q / BOUND_SCALE (2 · 16383 < 2¹⁵). */
 const BOUND_SCALE = 16383;
 /** Flag of an entry whose exact value is known (kept in the side map); its low bits are its floor code. */
@@ -467,6 +469,7 @@ export function lazyReducibleCore(
     if (e & EXACT && !singles) known.delete(idx);
   };
   const cand = new Int32Array(n);
+  const candKey = new Float64Array(n);
   const recompute = (i: number) => {
     const b = rowBase[i]!;
     // One pass: the smallest exact entry, and the bounds below it as candidates. Then evaluate the
@@ -488,22 +491,20 @@ export function lazyReducibleCore(
       } else if (e / BOUND_SCALE <= best) cand[nc++] = j;
     }
     ctx.reads += n - i - 1;
-    for (;;) {
-      let q = -1, qc = Infinity;
-      for (let c = 0; c < nc; c++) {
-        const j = cand[c]!;
-        if (j < 0) continue;
-        const e = code[b + j]!;
-        if (e < qc) {
-          qc = e;
-          q = c;
-        }
-      }
-      if (q < 0) break;
-      const j = cand[q]!;
-      const qb = qc / BOUND_SCALE;
+    // Candidates still at or below the final best, ordered by (bound code, slot) in one native sort: the
+    // evaluations only ever change the evaluated entry's code, so the order stays valid.
+    let nk = 0;
+    for (let c = 0; c < nc; c++) {
+      const j = cand[c]!;
+      const e = code[b + j]!;
+      if (e / BOUND_SCALE <= best) candKey[nk++] = e * CAND_SLOTS + j;
+    }
+    const keys = candKey.subarray(0, nk).sort();
+    for (let c = 0; c < nk; c++) {
+      const key = keys[c]!;
+      const e = Math.floor(key / CAND_SLOTS), j = key - e * CAND_SLOTS;
+      const qb = e / BOUND_SCALE;
       if (qb > best || (qb === best && j > arg)) break;
-      cand[q] = -1;
       const v = value(i, j, best);
       if (v < 0) continue; // proved farther than best
       if (v < best || (v === best && j < arg)) {
