@@ -210,7 +210,7 @@ function gatherAbove(
 }
 
 /** Sets of at least this many pairs are selected by bucket counts (below, quickselect is cheaper). */
-const HIST_MIN = 1024;
+const HIST_MIN = 256;
 /** Buckets over [0, 2]: bucket of v is ⌊v · HIST_SCALE⌋, so v = 2 lands in the extra last bucket. */
 const HIST_BINS = 4096;
 const HIST_SCALE = HIST_BINS / 2;
@@ -312,6 +312,9 @@ function mixSeed(h: number, v: number): number {
   return Math.imul(h, 0x1b873593);
 }
 
+/** Condensed indices of one sampled evaluation's draws (grown on demand; single-threaded scratch). */
+let sampleIdx = new Float64Array(64);
+
 /**
  * The article's sampled median: exact while |a|·|b| ≤ S, else the median of S pairs drawn uniformly
  * with replacement by an Rng seeded from (seed, both clusters' smallest member and size) — so the value
@@ -326,11 +329,25 @@ export const pairMedianSampled: PairLinkage = (ctx, a, b) => {
   const buf = ctx.scratch;
   const { d, rowBase } = ctx.src;
   const bl = b.length;
+  if (sampleIdx.length < s) sampleIdx = new Float64Array(s);
+  const idx = sampleIdx;
+  // Rng.int's rejection sampling, inlined (same draws): the bound is computed once per evaluation.
+  const limit = count <= 0x100000000 ? 0x100000000 - (0x100000000 % count) : 0;
   for (let k = 0; k < s; k++) {
     // One draw per pair over the flattened |a|·|b| grid: uniform with replacement.
-    const r = rng.int(count);
+    let r: number;
+    if (limit > 0) {
+      let v = rng.u32();
+      while (v >= limit) v = rng.u32();
+      r = v % count;
+    } else r = rng.int(count);
     const x = a[Math.floor(r / bl)]!, y = b[r % bl]!;
-    buf[k] = x === y ? 0 : x < y ? d[rowBase[x]! + y]! : d[rowBase[y]! + x]!;
+    idx[k] = x === y ? -1 : x < y ? rowBase[x]! + y : rowBase[y]! + x;
+  }
+  // The reads in a loop of their own: independent loads the CPU can overlap (they miss the cache).
+  for (let k = 0; k < s; k++) {
+    const t = idx[k]!;
+    buf[k] = t < 0 ? 0 : d[t]!;
   }
   ctx.reads += s;
   return medianOf(buf, s);
