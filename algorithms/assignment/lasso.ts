@@ -3,10 +3,13 @@
  * (one atom per row), all arithmetic in float64.
  *
  * Two solvers share one prepared dictionary (its Gram matrix G = D·Dᵀ is computed once):
- * - `cd` (default): cyclic coordinate descent on the Gram matrix (Friedman et al., 2010, "covariance
- *   updates") over a working set that grows by the strongest KKT violators each round, an exact
- *   feature-sign step on the settled sign pattern (Lee et al., 2007), and a duality-gap stopping rule.
- *   Per query: one product D·y (atoms × d), O(atoms · |A|) per round, O(|A|²) per inner sweep.
+ * - `cd` (default): coordinate descent on the Gram matrix (Friedman et al., 2010, "covariance updates") over
+ *   a working set that grows by the strongest KKT violators each round. Inside a round the working set's Gram
+ *   block is held contiguously and the set is solved on its own: sweeps, then an exact feature-sign step on
+ *   the settled signs (Lee et al., 2007) with a Cholesky factor kept across rounds (rows appended for new
+ *   atoms, Givens deletions for dropped ones). Between rounds, G·x is refreshed only on the atoms that
+ *   gap-safe screening (Fercoq, Gramfort & Salmon, 2015) has not yet proven zero; duality-gap stopping rule.
+ *   Per query: one product D·y (atoms × d), O(pool · |A|) per round, O(|A|²) per inner sweep.
  * - `fista`: accelerated proximal gradient (Beck & Teboulle, 2009) on the same Gram matrix, step 1/L with
  *   L the largest eigenvalue of G; O(atoms²) per iteration.
  * - `lars`: LARS-lasso homotopy (Efron et al., 2004) on the Gram matrix, O(atoms·|A| + |A|³) per step.
@@ -228,6 +231,20 @@ export class LassoWorkspace {
   /** KKT violations and their atoms (scratch). */
   readonly viol: Float64Array;
   readonly violIdx: Int32Array;
+  /** Atoms not yet screened out (gap-safe), and the working set's compact copies (x, D·y, G·x, G_AA). */
+  readonly pool: Int32Array;
+  readonly xa: Float64Array;
+  readonly ca: Float64Array;
+  readonly qa: Float64Array;
+  /** G_AA and its Cholesky factor, row stride `cap`, valid for the first gaM / cholM working-set atoms. */
+  ga: Float64Array = new Float64Array(0);
+  fac: Float64Array = new Float64Array(0);
+  cap = 0;
+  gaM = 0;
+  cholM = 0;
+  /** Primal objective and dual scaling of the last gap computation. */
+  primal = 0;
+  scale = 1;
   /**
    * Multiply-adds spent by the solves on this workspace (correlation, working-set refreshes, coordinate
    * updates, sign steps): a machine-independent cost counter for tuning and benchmarks.
@@ -235,7 +252,7 @@ export class LassoWorkspace {
   work = 0;
   /** Support size of the last solve (the first working-set size of the next). */
   lastSupport = 0;
-  /** Cholesky factor of the active Gram block (grown on demand). */
+  /** Cholesky factor of the active Gram block for LARS (grown on demand). */
   chol: Float64Array = new Float64Array(0);
   /** @param k number of atoms. */
   constructor(k: number) {
@@ -247,94 +264,11 @@ export class LassoWorkspace {
     this.inSet = new Uint8Array(k);
     this.viol = new Float64Array(k);
     this.violIdx = new Int32Array(k);
+    this.pool = new Int32Array(k);
+    this.xa = new Float64Array(k);
+    this.ca = new Float64Array(k);
+    this.qa = new Float64Array(k);
   }
-}
-
-/**
- * One pass over the active set; q is updated on the active coordinates only (O(|A|) per change — the
- * covariance-update trick of glmnet), so q is stale elsewhere until {@link refreshQ}.
- * Returns max |Δx| / max |x| over the pass.
- */
-function cdPassActive(
-  g: Float64Array,
-  k: number,
-  x: Float64Array,
-  c: Float64Array,
-  q: Float64Array,
-  lambda: number,
-  active: Int32Array,
-  m: number,
-): number {
-  let maxDelta = 0, maxX = 0;
-  for (let a = 0; a < m; a++) {
-    const j = active[a]!;
-    const o = j * k;
-    const gjj = g[o + j]!;
-    const xj = x[j]!;
-    const rho = c[j]! - q[j]! + gjj * xj;
-    const xn = rho > lambda ? (rho - lambda) / gjj : rho < -lambda ? (rho + lambda) / gjj : 0;
-    const delta = xn - xj;
-    if (delta !== 0) {
-      x[j] = xn;
-      for (let b = 0; b < m; b++) {
-        const i = active[b]!;
-        q[i]! += delta * g[o + i]!;
-      }
-      const ad = Math.abs(delta);
-      if (ad > maxDelta) maxDelta = ad;
-    }
-    const ax = Math.abs(xn);
-    if (ax > maxX) maxX = ax;
-  }
-  return maxX > 0 ? maxDelta / maxX : 0;
-}
-
-/**
- * Replaces x_A by the solution of G_AA·x_A = c_A − λ·sign(x_A) when that solution has the same signs
- * (then x is optimal on the active set). Skipped when G_AA is singular (more atoms than dimensions,
- * duplicate atoms). O(|A|³/6).
- */
-function signStep(
-  g: Float64Array,
-  k: number,
-  x: Float64Array,
-  c: Float64Array,
-  lambda: number,
-  active: Int32Array,
-  m: number,
-  ws: LassoWorkspace,
-): void {
-  if (m === 0) return;
-  if (ws.chol.length < m * m) ws.chol = new Float64Array(Math.max(m * m, 2 * ws.chol.length));
-  const l = ws.chol, b = ws.z;
-  // Cholesky of G_AA (lower triangle, row-major m × m).
-  for (let jj = 0; jj < m; jj++) {
-    const gj = active[jj]! * k, oj = jj * m;
-    let s = g[gj + active[jj]!]!;
-    for (let t = 0; t < jj; t++) s -= l[oj + t]! * l[oj + t]!;
-    if (!(s > 1e-10)) return;
-    const ljj = Math.sqrt(s);
-    l[oj + jj] = ljj;
-    for (let ii = jj + 1; ii < m; ii++) {
-      const oi = ii * m;
-      let t2 = g[gj + active[ii]!]!;
-      for (let t = 0; t < jj; t++) t2 -= l[oi + t]! * l[oj + t]!;
-      l[oi + jj] = t2 / ljj;
-    }
-  }
-  for (let ii = 0; ii < m; ii++) {
-    const j = active[ii]!;
-    let s = c[j]! - (x[j]! > 0 ? lambda : -lambda);
-    for (let t = 0; t < ii; t++) s -= l[ii * m + t]! * b[t]!;
-    b[ii] = s / l[ii * m + ii]!;
-  }
-  for (let ii = m - 1; ii >= 0; ii--) {
-    let s = b[ii]!;
-    for (let t = ii + 1; t < m; t++) s -= l[t * m + ii]! * b[t]!;
-    b[ii] = s / l[ii * m + ii]!;
-  }
-  for (let ii = 0; ii < m; ii++) if (b[ii]! * x[active[ii]!]! <= 0) return;
-  for (let ii = 0; ii < m; ii++) x[active[ii]!] = b[ii]!;
 }
 
 /** Recomputes q = G·x from the non-zeros, which all lie in the active set. O(atoms·|A|). */
@@ -348,6 +282,97 @@ function refreshQ(g: Float64Array, k: number, x: Float64Array, q: Float64Array, 
   }
 }
 
+const ATOM_NORMS = new WeakMap<LassoDictionary, Float64Array>();
+
+/** ‖d_j‖ = √G_jj per atom (for the gap-safe screening test), cached per dictionary. */
+function atomNorms(dict: LassoDictionary): Float64Array {
+  let n = ATOM_NORMS.get(dict);
+  if (!n) {
+    const k = dict.atoms, g = dict.gram;
+    n = new Float64Array(k);
+    for (let j = 0; j < k; j++) n[j] = Math.sqrt(g[j * k + j]!);
+    ATOM_NORMS.set(dict, n);
+  }
+  return n;
+}
+
+/**
+ * q_i = Σ_a x_{A[a]}·G_{A[a], i} for the atoms i of pool[0..np) (every atom when np = k, read contiguously).
+ * Four Gram rows per pass, so q is loaded and stored once per four rows. O(np·|A|).
+ */
+function refreshQPool(
+  g: Float64Array,
+  k: number,
+  x: Float64Array,
+  q: Float64Array,
+  active: Int32Array,
+  m: number,
+  pool: Int32Array,
+  np: number,
+): void {
+  if (np === k) q.fill(0);
+  else for (let p = 0; p < np; p++) q[pool[p]!] = 0;
+  let a = 0;
+  for (; a + 3 < m; a += 4) {
+    const j0 = active[a]!, j1 = active[a + 1]!, j2 = active[a + 2]!, j3 = active[a + 3]!;
+    const x0 = x[j0]!, x1 = x[j1]!, x2 = x[j2]!, x3 = x[j3]!;
+    const o0 = j0 * k, o1 = j1 * k, o2 = j2 * k, o3 = j3 * k;
+    if (np === k) {
+      for (let i = 0; i < k; i++) {
+        q[i]! += x0 * g[o0 + i]! + x1 * g[o1 + i]! + x2 * g[o2 + i]! + x3 * g[o3 + i]!;
+      }
+    } else {
+      for (let p = 0; p < np; p++) {
+        const i = pool[p]!;
+        q[i]! += x0 * g[o0 + i]! + x1 * g[o1 + i]! + x2 * g[o2 + i]! + x3 * g[o3 + i]!;
+      }
+    }
+  }
+  for (; a < m; a++) {
+    const j = active[a]!, xj = x[j]!, o = j * k;
+    if (np === k) { for (let i = 0; i < k; i++) q[i]! += xj * g[o + i]!; }
+    else {
+      for (let p = 0; p < np; p++) {
+        const i = pool[p]!;
+        q[i]! += xj * g[o + i]!;
+      }
+    }
+  }
+}
+
+/**
+ * One coordinate-descent pass over the working set held contiguously: ga = G_AA (m × m), xa, ca = (D·y)_A,
+ * qa = (G·x)_A. Returns max |Δx| / max |x| over the pass.
+ */
+function cdPassCompact(
+  ga: Float64Array,
+  S: number,
+  m: number,
+  xa: Float64Array,
+  ca: Float64Array,
+  qa: Float64Array,
+  lambda: number,
+): number {
+  let maxDelta = 0, maxX = 0;
+  for (let a = 0; a < m; a++) {
+    const o = a * S;
+    const gjj = ga[o + a]!;
+    const xj = xa[a]!;
+    const rho = ca[a]! - qa[a]! + gjj * xj;
+    const xn = rho > lambda ? (rho - lambda) / gjj : rho < -lambda ? (rho + lambda) / gjj : 0;
+    const delta = xn - xj;
+    if (delta !== 0) {
+      xa[a] = xn;
+      for (let b = 0; b < m; b++) qa[b]! += delta * ga[o + b]!;
+      const ad = Math.abs(delta);
+      if (ad > maxDelta) maxDelta = ad;
+    }
+    const ax = Math.abs(xn);
+    if (ax > maxX) maxX = ax;
+  }
+  return maxX > 0 ? maxDelta / maxX : 0;
+}
+
 function solveCd(
   dict: LassoDictionary,
   ws: LassoWorkspace,
@@ -357,57 +382,236 @@ function solveCd(
   tol: number,
   maxIter: number,
 ): LassoResult {
-  const k = dict.atoms, g = dict.gram, { c, q, active, inSet, viol, violIdx } = ws;
+  const k = dict.atoms, g = dict.gram, { c, q, active, inSet, viol, violIdx, pool } = ws;
+  const norms = atomNorms(dict);
   const target = tol * 0.5 * yy;
   let objective = 0, gap = Infinity, it = 0;
-  // Working set: start from the warm start's support, then each round add the strongest KKT violators
-  // (at least 8, or as many as the set holds), so a round costs O(atoms · |A|), never O(atoms²).
-  let m = 0;
+  // Working set: start from the warm start's support, then each round add the strongest KKT violators.
+  // Pool: the atoms not yet proven zero at the optimum by the gap-safe test (Fercoq, Gramfort & Salmon, 2015);
+  // q, the violator scan and the duality gap are kept on the pool only, so later rounds cost O(pool · |A|).
+  let m = 0, np = k;
   inSet.fill(0);
-  for (let j = 0; j < k; j++) if (x[j] !== 0) (active[m++] = j, inSet[j] = 1);
-  // Inner sweeps stop when the largest relative change falls below innerTol; each round without
-  // new violators tightens it tenfold, so easy queries stop early and hard ones reach the requested gap.
+  for (let j = 0; j < k; j++) {
+    pool[j] = j;
+    if (x[j] !== 0) (active[m++] = j, inSet[j] = 1);
+  }
   let innerTol = 1e-2;
+  ws.gaM = 0;
+  ws.cholM = 0;
   for (; it < maxIter; it++) {
-    // q is exact here. Violators: atoms outside the set with |c_j − q_j| > λ.
-    let nv = 0;
-    for (let j = 0; j < k; j++) {
-      if (inSet[j]) continue;
-      const v = Math.abs(c[j]! - q[j]!) - lambda;
-      if (v > 0) (violIdx[nv] = j, viol[nv++] = v);
+    // q is exact on the pool here (the active atoms are in the pool).
+    gap = poolGap(x, c, q, yy, lambda, active, m, pool, np, ws);
+    objective = ws.primal;
+    // Gap-safe sphere: the dual optimum θ* (= the optimal residual) lies within √(2·gap) of s·r, so
+    // |d_jᵀθ*| ≤ s·|c_j − q_j| + √(2·gap)·‖d_j‖ < λ proves x*_j = 0. The margin covers rounding in the gap.
+    const s = ws.scale, radius = Math.sqrt(2 * gap + 1e-12 * yy);
+    let nv = 0, w = 0;
+    for (let p = 0; p < np; p++) {
+      const j = pool[p]!;
+      if (inSet[j]) {
+        pool[w++] = j;
+        continue;
+      }
+      const a = Math.abs(c[j]! - q[j]!);
+      if (s * a + radius * norms[j]! < lambda) continue;
+      pool[w++] = j;
+      if (a > lambda) (violIdx[nv] = j, viol[nv++] = a - lambda);
     }
+    np = w;
+    ws.work += np;
     if (nv === 0 && it > 0) {
-      [objective, gap] = objectiveAndGap(x, c, q, yy, lambda, k);
       if (gap <= target) break;
       innerTol = Math.max(innerTol * 0.1, 1e-13);
     }
-    // The first round takes as many violators as the previous solve ended with (queries of one gallery have
-    // similar support sizes), later rounds double the set: few rounds, each costing O(atoms · |A|).
     const add = Math.min(nv, Math.max(8, m, it === 0 ? ws.lastSupport : 0));
     if (add < nv) selectTop(viol, violIdx, nv, add);
     for (let a = 0; a < add; a++) (active[m++] = violIdx[a]!, inSet[violIdx[a]!] = 1);
-    for (let inner = 0; inner < 1000; inner++) {
-      ws.work += m * m;
-      if (cdPassActive(g, k, x, c, q, lambda, active, m) <= innerTol) break;
-    }
-    // Drop atoms that left the solution, then try the exact step on the sign pattern (the feature-sign
-    // step of Lee et al., 2007): accepted only when it keeps every sign.
-    let w = 0;
+    // Coordinate descent on the working set, its Gram block gathered contiguously.
+    if (m > ws.cap) growCompact(ws, m);
+    const ga = ws.ga, xa = ws.xa, ca = ws.ca, qa = ws.qa, S = ws.cap;
     for (let a = 0; a < m; a++) {
       const j = active[a]!;
-      if (x[j] !== 0) active[w++] = j;
-      else inSet[j] = 0;
+      xa[a] = x[j]!;
+      ca[a] = c[j]!;
+      qa[a] = q[j]!;
     }
-    m = w;
-    signStep(g, k, x, c, lambda, active, m, ws);
-    refreshQ(g, k, x, q, active, m);
-    ws.work += k * (m + 2) + (m * m * m) / 6;
-    if (nv === 0) continue;
-    [objective, gap] = objectiveAndGap(x, c, q, yy, lambda, k);
+    // G_AA is kept across rounds (survivors keep their order, violators are appended): gather only new rows.
+    for (let a = ws.gaM; a < m; a++) {
+      const o = active[a]! * k, oa = a * S;
+      for (let b = 0; b < m; b++) ga[oa + b] = g[o + active[b]!]!;
+      for (let b = 0; b < ws.gaM; b++) ga[b * S + a] = ga[oa + b]!;
+    }
+    ws.work += (m - ws.gaM) * m;
+    ws.gaM = m;
+    // Solve the working-set problem without touching the other atoms: sweeps until the relative change is
+    // below innerTol, drop the zeros, try the exact sign step; on failure sweep tighter. Only then refresh
+    // q on the pool (the O(pool·|A|) part).
+    let tolHere = innerTol;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      for (let inner = 0; inner < 1000; inner++) {
+        ws.work += m * m;
+        if (cdPassCompact(ga, S, m, xa, ca, qa, lambda) <= tolHere) break;
+      }
+      m = dropZerosCompact(ws, m, active, inSet, x);
+      if (signStepCompact(ws, m, lambda)) break;
+      tolHere = Math.max(tolHere * 0.1, 1e-13);
+    }
+    for (let a = 0; a < m; a++) x[active[a]!] = xa[a]!;
+    refreshQPool(g, k, x, q, active, m, pool, np);
+    ws.work += np * m;
   }
-  if (it === maxIter) [objective, gap] = objectiveAndGap(x, c, q, yy, lambda, k);
+  if (it === maxIter) (gap = poolGap(x, c, q, yy, lambda, active, m, pool, np, ws), objective = ws.primal);
   ws.lastSupport = m;
   return { x, objective, gap, iterations: Math.min(it + 1, maxIter) };
+}
+
+/** Grows the compact working-set storage to hold m atoms, keeping the valid parts of G_AA and its factor. */
+function growCompact(ws: LassoWorkspace, m: number): void {
+  const cap = Math.max(m, 2 * ws.cap, 32), old = ws.cap;
+  const ga = new Float64Array(cap * cap), l = new Float64Array(cap * cap);
+  for (let a = 0; a < ws.gaM; a++) ga.set(ws.ga.subarray(a * old, a * old + ws.gaM), a * cap);
+  for (let a = 0; a < ws.cholM; a++) l.set(ws.fac.subarray(a * old, a * old + a + 1), a * cap);
+  ws.ga = ga;
+  ws.fac = l;
+  ws.cap = cap;
+}
+
+/**
+ * Removes the zero coefficients from the compact working set: xa, ca, qa, active and G_AA compacted in place
+ * (qa stays exact: the removed coefficients are zero), and their rows deleted from the Cholesky factor by
+ * Givens rotations (O((n − r)²) each instead of refactoring); x_j = 0 for the dropped atoms. Returns the new size.
+ */
+function dropZerosCompact(
+  ws: LassoWorkspace,
+  m: number,
+  active: Int32Array,
+  inSet: Uint8Array,
+  x: Float64Array,
+): number {
+  const { xa, ca, qa, ga, cap: S } = ws, keep = ws.violIdx;
+  let w = 0;
+  for (let a = 0; a < m; a++) {
+    if (xa[a] !== 0) keep[w++] = a;
+    else (inSet[active[a]!] = 0, x[active[a]!] = 0);
+  }
+  if (w === m) return m;
+  // Factor rows first, from the last dropped index down, so the lower indices stay valid.
+  for (let a = m - 1; a >= 0; a--) {
+    if (xa[a] === 0 && a < ws.cholM) (ws.work += (ws.cholM - a) ** 2, cholDelete(ws.fac, S, ws.cholM--, a));
+  }
+  // In place: entry (a, b) moves to (i, j) with i ≤ a, j ≤ b.
+  for (let i = 0; i < w; i++) {
+    const a = keep[i]!, oa = a * S, oi = i * S;
+    for (let j = 0; j < w; j++) ga[oi + j] = ga[oa + keep[j]!]!;
+    xa[i] = xa[a]!;
+    ca[i] = ca[a]!;
+    qa[i] = qa[a]!;
+    active[i] = active[a]!;
+  }
+  ws.gaM = w;
+  return w;
+}
+
+/** Deletes row/column r of the n × n factor L (row stride S) so that L'·L'ᵀ is G without atom r. */
+function cholDelete(l: Float64Array, S: number, n: number, r: number): void {
+  for (let i = r; i < n - 1; i++) l.copyWithin(i * S, (i + 1) * S, (i + 1) * S + i + 2);
+  // Rows r..n−2 now have one entry right of the diagonal; rotate columns (c, c+1) to remove it.
+  for (let c = r; c < n - 1; c++) {
+    const oc = c * S, a = l[oc + c]!, b = l[oc + c + 1]!;
+    const h = Math.hypot(a, b);
+    if (h === 0) continue;
+    const cs = a / h, sn = b / h;
+    l[oc + c] = h;
+    l[oc + c + 1] = 0;
+    for (let i = c + 1; i < n - 1; i++) {
+      const oi = i * S, u = l[oi + c]!, v = l[oi + c + 1]!;
+      l[oi + c] = cs * u + sn * v;
+      l[oi + c + 1] = cs * v - sn * u;
+    }
+  }
+}
+
+/**
+ * The feature-sign step on the compact working set: solves G_AA·z = c_A − λ·sign(x_A) with the Cholesky factor
+ * (extended by the rows it lacks) and accepts z (x_A = z, qa = G_AA·z) when it keeps every sign. False when it
+ * does not or G_AA is singular.
+ */
+function signStepCompact(ws: LassoWorkspace, m: number, lambda: number): boolean {
+  if (m === 0) return true;
+  const { ga, xa, ca, qa, cap: S } = ws, l = ws.fac, b = ws.z;
+  ws.work += ((m - ws.cholM) * m * m) / 2 + 2 * m * m;
+  // Row-oriented Cholesky for the new rows (each entry is a dot of two contiguous earlier rows).
+  for (let i = ws.cholM; i < m; i++) {
+    const oi = i * S;
+    for (let j = 0; j < i; j++) {
+      const oj = j * S;
+      let s = ga[oi + j]!;
+      for (let t = 0; t < j; t++) s -= l[oi + t]! * l[oj + t]!;
+      l[oi + j] = s / l[oj + j]!;
+    }
+    let s = ga[oi + i]!;
+    for (let t = 0; t < i; t++) s -= l[oi + t]! * l[oi + t]!;
+    if (!(s > 1e-10 * ga[oi + i]!)) return false;
+    l[oi + i] = Math.sqrt(s);
+    ws.cholM = i + 1;
+  }
+  for (let i = 0; i < m; i++) {
+    let s = ca[i]! - (xa[i]! > 0 ? lambda : -lambda);
+    const oi = i * S;
+    for (let t = 0; t < i; t++) s -= l[oi + t]! * b[t]!;
+    b[i] = s / l[oi + i]!;
+  }
+  for (let i = m - 1; i >= 0; i--) {
+    let s = b[i]!;
+    for (let t = i + 1; t < m; t++) s -= l[t * S + i]! * b[t]!;
+    b[i] = s / l[i * S + i]!;
+  }
+  for (let i = 0; i < m; i++) if (b[i]! * xa[i]! <= 0) return false;
+  for (let i = 0; i < m; i++) xa[i] = b[i]!;
+  for (let i = 0; i < m; i++) {
+    const oi = i * S;
+    let s = 0;
+    for (let j = 0; j < m; j++) s += ga[oi + j]! * b[j]!;
+    qa[i] = s;
+  }
+  return true;
+}
+
+/**
+ * Duality gap on the pool (see {@link objectiveAndGap}); sets ws.primal and ws.scale (the dual scaling s).
+ * The non-zeros of x are the active atoms, and q is exact on the pool.
+ */
+function poolGap(
+  x: Float64Array,
+  c: Float64Array,
+  q: Float64Array,
+  yy: number,
+  lambda: number,
+  active: Int32Array,
+  m: number,
+  pool: Int32Array,
+  np: number,
+  ws: LassoWorkspace,
+): number {
+  let xc = 0, xq = 0, l1 = 0, dmax = 0;
+  for (let a = 0; a < m; a++) {
+    const j = active[a]!, xj = x[j]!;
+    xc += xj * c[j]!;
+    xq += xj * q[j]!;
+    l1 += Math.abs(xj);
+  }
+  for (let p = 0; p < np; p++) {
+    const j = pool[p]!;
+    const d = Math.abs(c[j]! - q[j]!);
+    if (d > dmax) dmax = d;
+  }
+  const rr = Math.max(0, yy - 2 * xc + xq);
+  const primal = 0.5 * rr + lambda * l1;
+  const s = dmax > lambda ? lambda / dmax : 1;
+  const dual = s * (yy - xc) - 0.5 * s * s * rr;
+  ws.primal = primal;
+  ws.scale = s;
+  return Math.max(0, primal - dual);
 }
 
 /** Moves the `top` largest values of v[0..n) (with their indices) to the front, in no particular order. */
