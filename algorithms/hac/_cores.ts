@@ -546,6 +546,7 @@ export function lazyReducibleCore(
     members[i] = new Int32Array(0);
     const bi = rowBase[i]!, bj = rowBase[j]!;
     const si = single[i]!, sj = single[j]!;
+    let rowMin = Infinity;
     forget(bi + j, code[bi + j]!, single[i]! & single[j]!);
     // Bounds D(k, j) ← min(D(k, i), D(k, j)) (codes rounded down, so still bounds); heap keys stay lower
     // bounds of their rows and neighbours pointing at i now point at j (both checked lazily at the top).
@@ -560,7 +561,9 @@ export function lazyReducibleCore(
       forget(kj, ej, sk & sj);
       const lc = ci < cj ? ci : cj;
       code[kj] = lc;
-      if (k < j) {
+      if (k > j) {
+        if (lc < rowMin) rowMin = lc;
+      } else {
         // D(k, i) with i < k sits in row i, outside k's bound: the new bound may undercut key[k].
         const lb = lc / BOUND_SCALE;
         if (lb < heap.key[k]! || heap.pos[k]! < 0) {
@@ -571,7 +574,11 @@ export function lazyReducibleCore(
     }
     single[i] = single[j] = 0;
     ctx.reads += 2 * n;
-    if (j < n - 1) recompute(j);
+    // Row j holds only bounds now: its smallest is the row's key, evaluated lazily when it reaches the
+    // heap's top — a cluster that merges as some other row's neighbour first never pays for its scan.
+    nn[j] = -1;
+    if (rowMin < Infinity) heap.set(j, rowMin / BOUND_SCALE);
+    else heap.remove(j);
     reads[m] = ctx.reads - lastReads;
     lastReads = ctx.reads;
     if (clock) {

@@ -31,8 +31,8 @@ export interface HacOptions {
   /** Seed of `median-sampled` [0]. */
   seed?: number;
   /**
-   * `dense`: one condensed float32 matrix (two for the median linkages, which must keep the original
-   * distances); `sparse`: threshold graph → connected components → each clustered densely and exactly
+   * `dense`: one condensed float32 matrix (the exact median adds a 16-bit bound per pair; the sampled
+   * median a second float32 matrix: both must keep the original distances); `sparse`: threshold graph → connected components → each clustered densely and exactly
    * (needs a threshold); `auto`: sparse when a threshold is given and n > {@link DENSE_LIMIT} [auto].
    */
   mode?: "auto" | "dense" | "sparse";
@@ -75,9 +75,10 @@ export interface HacResult {
  * merges are stable-sorted by height and relabelled like SciPy. The median linkages run the generic
  * algorithm, which merges the globally closest pair, ties to the smallest (first, second) slot.
  *
- * Complexity: dense NN-chain O(n²) time and n(n−1)/2 floats. Exact median: two condensed matrices
- * (point distances must be kept: the median has no update rule), O(n) per merge for reducibility
- * bounds plus the exact medians actually needed (|A|·|C| pair reads each). Sampled median: O(n·min(|A|·|C|, S))
+ * Complexity: dense NN-chain O(n²) time and n(n−1)/2 floats. Exact median: the float32 point distances
+ * (kept: the median has no update rule) plus a 16-bit bound per pair, O(n) per merge for reducibility
+ * bounds plus the exact medians actually needed (|A|·|C| pair reads each). Sampled median: two float32
+ * matrices. Sampled median: O(n·min(|A|·|C|, S))
  * per merge. Sparse mode: O(n²·d) flops for the threshold graph plus the dense cost of each component.
  *
  * @param vectors row-major n × dim, L2-normalised rows
