@@ -298,7 +298,7 @@ function atomNorms(dict: LassoDictionary): Float64Array {
 
 /**
  * q_i = Σ_a x_{A[a]}·G_{A[a], i} for the atoms i of pool[0..np) (every atom when np = k, read contiguously).
- * Four Gram rows per pass, so q is loaded and stored once per four rows. O(np·|A|).
+ * Eight (then four) Gram rows per pass, so q is loaded and stored once per eight rows. O(np·|A|).
  */
 function refreshQPool(
   g: Float64Array,
@@ -313,6 +313,24 @@ function refreshQPool(
   if (np === k) q.fill(0);
   else for (let p = 0; p < np; p++) q[pool[p]!] = 0;
   let a = 0;
+  for (; a + 7 < m; a += 8) {
+    const j0 = active[a]!, j1 = active[a + 1]!, j2 = active[a + 2]!, j3 = active[a + 3]!;
+    const j4 = active[a + 4]!, j5 = active[a + 5]!, j6 = active[a + 6]!, j7 = active[a + 7]!;
+    const x0 = x[j0]!, x1 = x[j1]!, x2 = x[j2]!, x3 = x[j3]!, x4 = x[j4]!, x5 = x[j5]!, x6 = x[j6]!, x7 = x[j7]!;
+    const o0 = j0 * k, o1 = j1 * k, o2 = j2 * k, o3 = j3 * k, o4 = j4 * k, o5 = j5 * k, o6 = j6 * k, o7 = j7 * k;
+    if (np === k) {
+      for (let i = 0; i < k; i++) {
+        q[i]! += x0 * g[o0 + i]! + x1 * g[o1 + i]! + x2 * g[o2 + i]! + x3 * g[o3 + i]! +
+          (x4 * g[o4 + i]! + x5 * g[o5 + i]! + x6 * g[o6 + i]! + x7 * g[o7 + i]!);
+      }
+    } else {
+      for (let p = 0; p < np; p++) {
+        const i = pool[p]!;
+        q[i]! += x0 * g[o0 + i]! + x1 * g[o1 + i]! + x2 * g[o2 + i]! + x3 * g[o3 + i]! +
+          (x4 * g[o4 + i]! + x5 * g[o5 + i]! + x6 * g[o6 + i]! + x7 * g[o7 + i]!);
+      }
+    }
+  }
   for (; a + 3 < m; a += 4) {
     const j0 = active[a]!, j1 = active[a + 1]!, j2 = active[a + 2]!, j3 = active[a + 3]!;
     const x0 = x[j0]!, x1 = x[j1]!, x2 = x[j2]!, x3 = x[j3]!;
