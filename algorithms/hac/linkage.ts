@@ -175,9 +175,79 @@ export function pairMedianBounded(ctx: PairContext, a: Int32Array, b: Int32Array
     for (let k = 0; k < count; k++) hist[(buf[k]! * HIST_SCALE) | 0]!++;
     return histMedian(buf, count, hist, cutoff);
   }
+  // Too many to gather: count buckets in one streaming pass, then gather only the median's bucket.
+  const { d, rowBase } = ctx.src;
+  const hist = ctx.hist;
+  hist.fill(0, 0, HIST_BINS + 1);
+  histPass(d, rowBase, a, b, hist);
+  histPass(d, rowBase, b, a, hist);
+  ctx.reads += count;
+  const k = (count - 1) >> 1;
+  let bin = 0, seen = 0;
+  while (seen + hist[bin]! <= k) seen += hist[bin++]!;
+  if (bin > cutoff * HIST_SCALE) return -bin / HIST_SCALE;
+  const cnt = hist[bin]!;
+  if (cnt <= ctx.scratch.length) {
+    const buf = ctx.scratch;
+    const above1 = collectPass(d, rowBase, a, b, bin, buf, 0);
+    const above = Math.min(above1, collectPass(d, rowBase, b, a, bin, buf, collected));
+    ctx.reads += count;
+    const r = k - seen;
+    const lower = quickselectLocal0(buf, 0, cnt - 1, r);
+    if (count & 1) return lower;
+    let upper = above;
+    for (let i = r + 1; i < cnt; i++) if (buf[i]! < upper) upper = buf[i]!;
+    return (lower + upper) / 2;
+  }
+  // One bucket larger than the scratch (heavily tied distances): two-pass 16-bit radix select.
   ctx.reads += count * (count & 1 ? 1 : 3);
-  const lo = radixSelect(ctx, a, b, (count - 1) >> 1);
+  const lo = radixSelect(ctx, a, b, k);
   return count & 1 ? lo : (lo + radixSelect(ctx, a, b, count >> 1)) / 2;
+}
+
+/** Bucket counts of the distances from each x of `a` to the members of `b` greater than x (row x). */
+function histPass(d: Float32Array, rowBase: Int32Array | Float64Array, a: Int32Array, b: Int32Array, hist: Int32Array) {
+  const bl = b.length;
+  let start = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    while (start < bl && b[start]! < x) start++;
+    const bx = rowBase[x]!;
+    for (let j = start; j < bl; j++) hist[(d[bx + b[j]!]! * HIST_SCALE) | 0]!++;
+  }
+}
+
+/** Values gathered by the last {@link collectPass} (the next one appends after them). */
+let collected = 0;
+
+/**
+ * Like {@link histPass}, appending the values of bucket `bin` to `out` from index k (count left in
+ * {@link collected}); returns the smallest value of any higher bucket.
+ */
+function collectPass(
+  d: Float32Array,
+  rowBase: Int32Array | Float64Array,
+  a: Int32Array,
+  b: Int32Array,
+  bin: number,
+  out: Float32Array,
+  k: number,
+): number {
+  const bl = b.length;
+  let start = 0, above = Infinity;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    while (start < bl && b[start]! < x) start++;
+    const bx = rowBase[x]!;
+    for (let j = start; j < bl; j++) {
+      const v = d[bx + b[j]!]!;
+      const bv = (v * HIST_SCALE) | 0;
+      if (bv === bin) out[k++] = v;
+      else if (bv > bin && v < above) above = v;
+    }
+  }
+  collected = k;
+  return above;
 }
 
 /**
