@@ -315,18 +315,18 @@ export function genericCore(
 }
 
 /**
- * Int32 → float32 hash table (open addressing, linear probing, backward-shift deletion): the exact
- * linkage values of the lazy core. Typed arrays keep it at ≈ 16–32 bytes per entry (a JS Map with
+ * Condensed index → float32 hash table (open addressing, linear probing, backward-shift deletion): the exact
+ * linkage values of the lazy core. Typed arrays keep it at ≈ 24–48 bytes per entry (a JS Map with
  * deletions costs several times that).
  */
 class ExactValues {
-  #keys: Int32Array;
+  #keys: Float64Array; // indices reach 2³² − 2 for the largest dense n
   #vals: Float32Array;
   #mask: number;
   #shift: number;
   size = 0;
   constructor(capacity = 1 << 12) {
-    this.#keys = new Int32Array(capacity).fill(-1);
+    this.#keys = new Float64Array(capacity).fill(-1);
     this.#vals = new Float32Array(capacity);
     this.#mask = capacity - 1;
     this.#shift = 32 - Math.log2(capacity);
@@ -382,7 +382,7 @@ class ExactValues {
   #grow(): void {
     const keys = this.#keys, vals = this.#vals;
     const cap = keys.length * 2;
-    this.#keys = new Int32Array(cap).fill(-1);
+    this.#keys = new Float64Array(cap).fill(-1);
     this.#vals = new Float32Array(cap);
     this.#mask = cap - 1;
     this.#shift = 32 - Math.log2(cap);

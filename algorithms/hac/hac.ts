@@ -47,7 +47,10 @@ export interface HacOptions {
   distances?: Float32Array;
   /** Precomputed threshold graph for sparse mode (all pairs with distance ≤ threshold). */
   edges?: ThresholdEdges;
-  /** Gather buffer for exact medians, in floats; larger pair sets use a streaming radix select [16,777,216]. */
+  /**
+   * Gather buffer for exact medians, in floats; larger pair sets are streamed (a bucket-count pass, then
+   * only the median's bucket gathered) [2,097,152].
+   */
   scratchPairs?: number;
 }
 
@@ -173,7 +176,7 @@ function prepare(vectors: Float32Array, dim: number, options: HacOptions): Prepa
     seed: options.seed ?? 0,
     clock: options.clock,
     gemm: options.gemm,
-    scratchPairs: options.scratchPairs ?? 1 << 24,
+    scratchPairs: options.scratchPairs ?? 1 << 21,
   };
   return { n, sparse, cfg };
 }
