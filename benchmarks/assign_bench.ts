@@ -20,7 +20,7 @@ import {
   solveLassoBatchGemm,
   solveLassoInto,
 } from "../algorithms/assignment/mod.ts";
-import { createOrtGemm } from "../pipeline/backends/ort_gemm.ts";
+import { createOrtGemm } from "../pipeline/onnx/ort_gemm.ts";
 import { galleryFromAtoms } from "../algorithms/gallery/mod.ts";
 import { Rng } from "../algorithms/random/rng.ts";
 import { writeFileAtomic } from "../datasets/npy.ts";

@@ -25,7 +25,7 @@ import {
 import { hac, hacAsync, type Linkage } from "../algorithms/hac/mod.ts";
 import { Rng } from "../algorithms/random/rng.ts";
 import { writeFileAtomic } from "../datasets/npy.ts";
-import { createOrtGemm } from "../pipeline/backends/ort_gemm.ts";
+import { createOrtGemm } from "../pipeline/onnx/ort_gemm.ts";
 import { loadAverage, peakRssMb } from "./runner/env.ts";
 
 const DIM = 128;

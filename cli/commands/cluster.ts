@@ -14,8 +14,13 @@ import { UsageError } from "../../datasets/errors.ts";
 import { readDataset } from "../../datasets/io.ts";
 import { writeLabels } from "../../datasets/labels.ts";
 import { writeFileAtomic, writeNpy } from "../../datasets/npy.ts";
-import { createOrtGemm } from "../../pipeline/backends/ort_gemm.ts";
 import { choice, type Command, flag, num, optNum, optStr } from "../command.ts";
+
+/** onnxruntime's Gemm for the distance blocks, loaded only when a clustering runs (keeps `pb` startup light). */
+async function ortGemm() {
+  const { createOrtGemm } = await import("../../pipeline/onnx/ort_gemm.ts");
+  return await createOrtGemm({ threads: 1 });
+}
 
 /** The `pb cluster` command. */
 export const clusterCommand: Command = {
@@ -116,7 +121,7 @@ export const clusterCommand: Command = {
     // onnxruntime computes every distance (dense matrix, or graph and component matrices), so dense and
     // sparse runs see the same kernel's values.
     const h = gemmName === "onnxruntime" && items > 1
-      ? await hacAsync(sp.vectors, sp.dim, { ...hacOptions, asyncGemm: await createOrtGemm({ threads: 1 }) })
+      ? await hacAsync(sp.vectors, sp.dim, { ...hacOptions, asyncGemm: await ortGemm() })
       : hac(sp.vectors, sp.dim, hacOptions);
     const labels = observationLabels(sp, h.labels);
     const seconds = (performance.now() - t0) / 1000;

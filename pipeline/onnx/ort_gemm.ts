@@ -6,8 +6,8 @@
  */
 import * as ort from "onnxruntime-node";
 import type { AsyncGemmProvider } from "../../algorithms/distance/cosine.ts";
-import { encodeNode } from "../onnx/graph.ts";
-import { concatBytes, lenField, varintField } from "../onnx/protobuf.ts";
+import { encodeNode } from "./graph.ts";
+import { concatBytes, lenField, varintField } from "./protobuf.ts";
 
 const FLOAT = 1;
 
