@@ -304,10 +304,11 @@ export function validateSpec(value: unknown, file: string): ExperimentSpec {
 }
 
 /**
- * Reads, parses and validates a spec file, importing its plugins first (so their variants validate).
+ * Reads, parses and validates a spec file (JSON, or YAML when the name ends in `.yaml`/`.yml`), importing its
+ * plugins first (so their variants validate).
  * @param path spec file
  * @returns the spec and its absolute path
- * @throws {SpecError} on unreadable JSON or an invalid spec
+ * @throws {SpecError} on an unreadable or unparseable file or an invalid spec
  */
 export async function loadSpec(path: string): Promise<{ spec: ExperimentSpec; file: string }> {
   const file = resolve(path);
@@ -322,10 +323,12 @@ export async function loadSpec(path: string): Promise<{ spec: ExperimentSpec; fi
     );
   }
   let value: unknown;
+  const yaml = /\.ya?ml$/i.test(file);
   try {
-    value = JSON.parse(text);
+    // YAML is loaded lazily: most specs are JSON.
+    value = yaml ? (await import("yaml")).parse(text) : JSON.parse(text);
   } catch (e) {
-    throw new SpecError(path, "", `invalid JSON: ${(e as Error).message}`);
+    throw new SpecError(path, "", `invalid ${yaml ? "YAML" : "JSON"}: ${(e as Error).message.split("\n")[0]}`);
   }
   const plugins = (value as Obj | null)?.plugins;
   if (Array.isArray(plugins)) {

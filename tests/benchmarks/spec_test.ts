@@ -197,3 +197,39 @@ Deno.test("--only matches globs or substrings; --shard partitions configurations
   assertEquals(shards.reduce((s, x) => s + x.length, 0), configs.length);
   assertEquals(new Set(shards.flat().map((x) => x.config_id)).size, configs.length);
 });
+
+Deno.test("loadSpec() reads YAML specs like their JSON twin and names YAML syntax errors", async () => {
+  const { loadSpec } = await import("../../benchmarks/spec/spec.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/s.json`, JSON.stringify(spec()));
+    const yaml = [
+      "name: t",
+      "datasets:",
+      "  tiny: {preset: tiny, seed: 1}",
+      "  other: {preset: tiny, seed: 2}",
+      "experiments:",
+      "  - name: linkage",
+      "    datasets: [tiny, other]",
+      "    seeds: [1, 2]",
+      "    repeats: 2",
+      "    stages:",
+      "      cluster:",
+      "        variant: hac",
+      "        params: {linkage: [average, median-sampled], threshold: [0.4, 0.5, 0.6]}",
+    ].join("\n");
+    await Deno.writeTextFile(`${dir}/s.yaml`, yaml);
+    const a = await loadSpec(`${dir}/s.json`), b = await loadSpec(`${dir}/s.yaml`);
+    assertEquals(canonicalJson(b.spec), canonicalJson(a.spec));
+    await Deno.writeTextFile(`${dir}/bad.yml`, "name: [unclosed\n");
+    let err: unknown;
+    try {
+      await loadSpec(`${dir}/bad.yml`);
+    } catch (e) {
+      err = e;
+    }
+    assert(err instanceof SpecError && err.message.includes("invalid YAML"), String(err));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
