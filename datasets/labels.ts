@@ -7,7 +7,13 @@ import { stringify } from "csv-stringify/sync";
 import { DataFileError } from "./errors.ts";
 import { readNpy, writeFileAtomic, writeNpy } from "./npy.ts";
 
-/** Reads labels (−1 = unclustered) from `.npy` or `id,cluster` CSV. */
+/** Label column names a CSV may use, in order of preference (`pb assign` writes `id,person,score`). */
+export const LABEL_COLUMNS = ["cluster", "label", "identity", "person"] as const;
+
+/**
+ * Reads labels (−1 = unclustered/unknown) from an integer `.npy` vector or a CSV with an `id` column and a
+ * label column (`cluster`, `label`, `identity` or `person`); text labels are coded in order of appearance.
+ */
 export async function readLabels(path: string): Promise<Int32Array> {
   if (path.toLowerCase().endsWith(".npy")) {
     const a = await readNpy(path);
@@ -31,24 +37,35 @@ export async function readLabels(path: string): Promise<Int32Array> {
   }
   const header = rows[0];
   if (!header) throw new DataFileError(path, "empty file");
-  const idCol = header.indexOf("id"), clusterCol = header.indexOf("cluster");
+  const idCol = header.indexOf("id");
+  const clusterCol = header.indexOf(LABEL_COLUMNS.find((c) => header.includes(c)) ?? "cluster");
   if (idCol < 0 || clusterCol < 0) {
-    throw new DataFileError(path, `needs columns "id,cluster", found "${header.join(",")}"`);
+    throw new DataFileError(
+      path,
+      `needs an "id" column and a label column (${LABEL_COLUMNS.join(", ")}), found "${header.join(",")}"`,
+    );
   }
   const n = rows.length - 1;
   const out = new Int32Array(n);
   const seen = new Uint8Array(n);
+  // Integer labels (≥ −1) are kept as they are; any other text (names such as "alice") makes the column
+  // categorical: each distinct value gets a code, and an empty cell or "-1" means unlabelled (−1).
+  const numeric = rows.slice(1).every((row) => /^-?\d+$/.test(row[clusterCol] ?? "") && Number(row[clusterCol]) >= -1);
+  const codes = new Map<string, number>();
   for (let r = 1; r < rows.length; r++) {
-    const id = Number(rows[r]![idCol]), c = Number(rows[r]![clusterCol]);
-    if (!Number.isInteger(id) || id < 0 || id >= n) {
+    const id = Number(rows[r]![idCol]), text = rows[r]![clusterCol] ?? "";
+    if (!/^\d+$/.test(rows[r]![idCol] ?? "") || id >= n) {
       throw new DataFileError(path, `line ${r + 1}: id ${rows[r]![idCol]} is outside 0..${n - 1}`);
     }
     if (seen[id]) throw new DataFileError(path, `line ${r + 1}: duplicate id ${id}`);
-    if (!Number.isInteger(c) || c < -1) {
-      throw new DataFileError(path, `line ${r + 1}: cluster must be an integer ≥ −1, got ${rows[r]![clusterCol]}`);
-    }
     seen[id] = 1;
-    out[id] = c;
+    if (numeric) out[id] = Number(text);
+    else if (text === "" || text === "-1") out[id] = -1;
+    else {
+      let c = codes.get(text);
+      if (c === undefined) codes.set(text, c = codes.size);
+      out[id] = c;
+    }
   }
   return out;
 }

@@ -49,7 +49,8 @@ export const metricsCommand: Command = {
   summary: "score predicted clusters against ground truth (pairwise, BCubed, ARI, NMI, per subgroup)",
   usage: "--pred FILE (--true FILE | --data DIR) [--data DIR] [--json]",
   description: [
-    "FILE is an int32/int64 .npy vector or a CSV with columns id,cluster.",
+    "FILE is an int32/int64 .npy vector or a CSV with an id column and a label column (cluster, label,",
+    "identity or person; integers, or names that are coded in order of appearance).",
     "Label −1 in --pred means unclustered (each such observation is its own singleton);",
     "label −1 (or an empty identity) in the truth means unknown (left out of every metric).",
     "With --data, the truth defaults to the dataset's identity column and a per-subgroup breakdown",

@@ -21,7 +21,7 @@ Deno.test("pb metrics: bad options exit 2, unreadable or mismatched files exit 1
   const dir = await tempDir();
   await writeLabels(`${dir}/a.csv`, Int32Array.of(0, 1));
   await writeLabels(`${dir}/b.csv`, Int32Array.of(0, 1, 2));
-  await Deno.writeTextFile(`${dir}/bad.csv`, "id,cluster\n0,x\n");
+  await Deno.writeTextFile(`${dir}/bad.csv`, "id,cluster\nx,0\n1,1\n");
   await Deno.writeTextFile(`${dir}/float.npy`, "");
   await writeNpy(`${dir}/f.npy`, { dtype: "float32", shape: [2], data: Float32Array.of(0, 1) });
   const cases: [string[], number, string][] = [
@@ -39,4 +39,15 @@ Deno.test("pb metrics: bad options exit 2, unreadable or mismatched files exit 1
     assertEquals(r.err.split("\n").length, 1, r.err);
     assert(r.err.includes(text), `${argv.join(" ")}: ${r.err}`);
   }
+});
+
+Deno.test("pb metrics reads text labels (names) and other label column names, empty = unknown", async () => {
+  const dir = await tempDir();
+  await Deno.writeTextFile(`${dir}/truth.csv`, "id,identity\n0,alice\n1,alice\n2,bob\n3,\n4,bob\n");
+  await Deno.writeTextFile(`${dir}/pred.csv`, "id,person,score\n0,7,0.9\n1,7,0.8\n2,3,0.7\n3,3,0.1\n4,3,0.5\n");
+  const r = await capture(() => main(["metrics", "--pred", `${dir}/pred.csv`, "--true", `${dir}/truth.csv`, "--json"]));
+  assertEquals(r.code, 0, r.err);
+  const m = JSON.parse(r.out);
+  assertEquals(m.n, 4);
+  assertEquals(m.ari, 1);
 });
