@@ -6,6 +6,7 @@ import { readNpy, writeNpy } from "../../datasets/npy.ts";
 import { writeLabels } from "../../datasets/labels.ts";
 import { generateLibrary, resolveConfig } from "../../datasets/synthetic/mod.ts";
 import { tempDir } from "../_shared.ts";
+import { capture } from "../_cli.ts";
 
 const N = 60;
 
@@ -123,18 +124,11 @@ for (const [name, file, fragment, damage] of CASES) {
     // Through the CLI: a command that reads the dataset prints one line and exits 1.
     const pred = `${dir}-pred.csv`;
     await writeLabels(pred, new Int32Array(N));
-    const err: string[] = [];
-    const error = console.error, log = console.log;
-    console.error = (...a: unknown[]) => err.push(a.join(" "));
-    console.log = () => {};
-    try {
-      assertEquals(await main(["metrics", "--pred", pred, "--data", dir]), 1);
-    } finally {
-      console.error = error;
-      console.log = log;
-      await Deno.remove(pred).catch(() => {});
-    }
+    const r = await capture(() => main(["metrics", "--pred", pred, "--data", dir]));
+    await Deno.remove(pred).catch(() => {});
     await Deno.remove(dir, { recursive: true });
+    assertEquals(r.code, 1);
+    const err = r.err.split("\n");
     assertEquals(err.length, 1, err.join(" | "));
     assert(err[0]!.includes(file) && err[0]!.includes(fragment), err[0]);
   });

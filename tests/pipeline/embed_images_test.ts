@@ -11,6 +11,7 @@ import { main } from "../../cli/main.ts";
 import { readDataset } from "../../datasets/io.ts";
 import { categoricalValue, type Dataset } from "../../datasets/format.ts";
 import { embedImages } from "../../pipeline/embed_images.ts";
+import { capture } from "../_cli.ts";
 
 const PHOTOS = () => sharedPath("data", "photos");
 
@@ -45,11 +46,8 @@ function looAccuracy(d: Dataset): { correct: number; total: number } {
 
 Deno.test("pb embed names a missing models folder and says where models come from (exit 1)", async () => {
   const dir = await tempDir();
-  const errors: string[] = [];
-  const orig = console.error;
-  console.error = (m: string) => errors.push(String(m));
-  try {
-    const code = await main([
+  const r = await capture(() =>
+    main([
       "embed",
       "--images",
       dir,
@@ -58,11 +56,10 @@ Deno.test("pb embed names a missing models folder and says where models come fro
       "--models",
       join(dir, "nope"),
       "--quiet",
-    ]);
-    assertEquals(code, 1);
-  } finally {
-    console.error = orig;
-  }
+    ])
+  );
+  assertEquals(r.code, 1);
+  const errors = r.err.split("\n");
   assert(errors.some((e) => e.includes(join(dir, "nope")) && e.includes("ONNX")), errors.join("\n"));
   await Deno.remove(dir, { recursive: true });
 });
@@ -234,11 +231,8 @@ sharedTest("pb embed --backend with an unavailable provider fails with one line 
   const missing = (await probeBackends()).find((s) => !s.usable);
   if (!missing) return; // every provider works here: nothing to refuse
   const dir = await tempDir();
-  const errors: string[] = [];
-  const orig = console.error;
-  console.error = (m: string) => errors.push(String(m));
-  try {
-    const code = await main([
+  const r = await capture(() =>
+    main([
       "embed",
       "--images",
       dir,
@@ -247,11 +241,10 @@ sharedTest("pb embed --backend with an unavailable provider fails with one line 
       "--backend",
       missing.name,
       "--quiet",
-    ]);
-    assertEquals(code, 1);
-  } finally {
-    console.error = orig;
-  }
+    ])
+  );
+  assertEquals(r.code, 1);
+  const errors = r.err.split("\n");
   assertEquals(errors.length, 1);
   assert(errors[0]!.includes(`"${missing.name}" is unavailable`) && errors[0]!.includes(missing.reason), errors[0]);
   await Deno.remove(dir, { recursive: true });
