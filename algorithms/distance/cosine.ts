@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { condensedLayout, type PairLayout } from "./layout.ts";
 
 /**
  * A matrix product `out = A · Bᵀ` (row-major, `aRows × dim` times `bRows × dim`, `out` is `aRows × bRows`).
@@ -116,14 +117,16 @@ export function condensedIndex(n: number, i: number, j: number): number {
   return n * i - (i * (i + 1)) / 2 + (j - i - 1);
 }
 
-/** Options for {@link condensedCosineDistances}. */
+/** Options for {@link condensedCosineDistances} and {@link layoutCosineDistances}. */
 export interface CondensedOptions {
   /** GEMM used for the blocks [JS_GEMM]. */
   gemm?: GemmProvider;
   /** Rows per block [512]: the scratch product is `blockRows²` floats. */
   blockRows?: number;
-  /** Write into this array (length n(n−1)/2) instead of allocating. */
+  /** Write into this array (length `layout.length`) instead of allocating. */
   out?: Float32Array;
+  /** Allocate the matrix over a SharedArrayBuffer (for HAC worker threads) [false]. */
+  shared?: boolean;
 }
 
 /**
@@ -142,8 +145,40 @@ export function condensedCosineDistances(
   dim: number,
   options: CondensedOptions = {},
 ): Float32Array {
-  const n = dim === 0 ? 0 : vectors.length / dim;
-  const out = allocCondensed(n, options.out);
+  return layoutCosineDistances(vectors, dim, condensedLayout(rowCount(vectors, dim)), options);
+}
+
+/**
+ * Asynchronous {@link condensedCosineDistances} for an {@link AsyncGemmProvider} (onnxruntime).
+ * Same result, same memory bound.
+ */
+export function condensedCosineDistancesAsync(
+  vectors: Float32Array,
+  dim: number,
+  options: { gemm: AsyncGemmProvider; blockRows?: number; out?: Float32Array },
+): Promise<Float32Array> {
+  return layoutCosineDistancesAsync(vectors, dim, condensedLayout(rowCount(vectors, dim)), options);
+}
+
+/**
+ * The cosine-distance matrix of L2-normalised rows in any {@link PairLayout} (e.g. the tiled layout the
+ * NN-chain reads fastest), built block by block like {@link condensedCosineDistances}.
+ *
+ * @param vectors row-major n × dim, unit rows (n = `layout.n`)
+ * @param dim row length
+ * @param layout where each pair goes
+ * @param options GEMM provider, block size, output buffer
+ * @returns Float32Array of length `layout.length`
+ * @throws {RangeError} when `out` has the wrong length or the layout is for another n
+ */
+export function layoutCosineDistances(
+  vectors: Float32Array,
+  dim: number,
+  layout: PairLayout,
+  options: CondensedOptions = {},
+): Float32Array {
+  const n = rowCount(vectors, dim);
+  const out = allocLayout(n, layout, options.out, options.shared);
   const gemm = options.gemm ?? JS_GEMM;
   const bs = options.blockRows ?? 512;
   const scratch = new Float32Array(bs * bs);
@@ -153,23 +188,21 @@ export function condensedCosineDistances(
     for (let j0 = i0; j0 < n; j0 += bs) {
       const nj = Math.min(bs, n - j0);
       gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch);
-      scatterBlock(out, n, i0, ni, j0, nj, scratch);
+      scatterBlock(out, layout, i0, ni, j0, nj, scratch);
     }
   }
   return out;
 }
 
-/**
- * Asynchronous {@link condensedCosineDistances} for an {@link AsyncGemmProvider} (onnxruntime).
- * Same result, same memory bound.
- */
-export async function condensedCosineDistancesAsync(
+/** Asynchronous {@link layoutCosineDistances} for an {@link AsyncGemmProvider} (onnxruntime). */
+export async function layoutCosineDistancesAsync(
   vectors: Float32Array,
   dim: number,
-  options: { gemm: AsyncGemmProvider; blockRows?: number; out?: Float32Array },
+  layout: PairLayout,
+  options: { gemm: AsyncGemmProvider; blockRows?: number; out?: Float32Array; shared?: boolean },
 ): Promise<Float32Array> {
-  const n = dim === 0 ? 0 : vectors.length / dim;
-  const out = allocCondensed(n, options.out);
+  const n = rowCount(vectors, dim);
+  const out = allocLayout(n, layout, options.out, options.shared);
   const bs = options.blockRows ?? 1024;
   const scratch = new Float32Array(bs * bs);
   for (let i0 = 0; i0 < n; i0 += bs) {
@@ -178,39 +211,46 @@ export async function condensedCosineDistancesAsync(
     for (let j0 = i0; j0 < n; j0 += bs) {
       const nj = Math.min(bs, n - j0);
       await options.gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch);
-      scatterBlock(out, n, i0, ni, j0, nj, scratch);
+      scatterBlock(out, layout, i0, ni, j0, nj, scratch);
     }
   }
   return out;
 }
 
-function allocCondensed(n: number, out?: Float32Array): Float32Array {
-  const size = n < 2 ? 0 : condensedSize(n);
-  if (out && out.length !== size) {
-    throw new RangeError(`condensed output has length ${out.length}, expected ${size} for n = ${n}`);
-  }
-  return out ?? new Float32Array(size);
+function rowCount(vectors: Float32Array, dim: number): number {
+  return dim === 0 ? 0 : vectors.length / dim;
 }
 
-/** Writes `1 − sim` of block (i0.., j0..) into the condensed matrix (upper triangle only). */
+function allocLayout(n: number, layout: PairLayout, out?: Float32Array, shared = false): Float32Array {
+  if (layout.n !== n) throw new RangeError(`layout is for ${layout.n} points, the vectors have ${n}`);
+  const size = layout.length;
+  if (out && out.length !== size) {
+    throw new RangeError(`${layout.kind} output has length ${out.length}, expected ${size} for n = ${n}`);
+  }
+  if (out) return out;
+  return shared ? new Float32Array(new SharedArrayBuffer(size * 4)) : new Float32Array(size);
+}
+
+/** Writes `1 − sim` of block (i0.., j0..) into the matrix (upper triangle only). */
 function scatterBlock(
   out: Float32Array,
-  n: number,
+  layout: PairLayout,
   i0: number,
   ni: number,
   j0: number,
   nj: number,
   sim: Float32Array,
 ): void {
+  const { rowBase, col } = layout;
   for (let r = 0; r < ni; r++) {
     const i = i0 + r;
     const jStart = Math.max(j0, i + 1);
     if (jStart >= j0 + nj) continue;
-    const base = n * i - (i * (i + 1)) / 2 - i - 1; // index of (i, j) is base + j
+    const base = rowBase[i]!; // index of (i, j) is base + col[j]
     const srow = r * nj - j0;
     for (let j = jStart; j < j0 + nj; j++) {
       const d = 1 - sim[srow + j]!;
-      out[base + j] = d < 0 ? 0 : d > 2 ? 2 : d;
+      out[base + col[j]!] = d < 0 ? 0 : d > 2 ? 2 : d;
     }
   }
 }

@@ -1,3 +1,4 @@
-/** Cosine distances, blocked GEMM kernels and the fused face + body distance. @module */
+/** Cosine distances, blocked GEMM kernels and the fused face + body distance; pair-matrix layouts. @module */
 export * from "./cosine.ts";
 export * from "./fused.ts";
+export * from "./layout.ts";

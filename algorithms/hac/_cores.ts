@@ -7,6 +7,7 @@
  * larger slot index, so each slot index is also a member point of its cluster.
  * @module
  */
+import type { PairLayout } from "../distance/layout.ts";
 import {
   type LanceWilliamsUpdate,
   type PairContext,
@@ -22,16 +23,6 @@ export interface CoreResult {
   inversions: number;
   seconds: Float64Array;
   pairDistances: Float64Array;
-}
-
-/**
- * Condensed row offsets: `rowBase[i] + j` indexes pair (i, j), i < j. Int32 (small-integer arithmetic in
- * the hot loops) whenever every index fits, which covers every dense size (n ≤ 46,341).
- */
-function rowBases(n: number): Int32Array | Float64Array {
-  const rb = n <= 46341 ? new Int32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) rb[i] = n * i - (i * (i + 1)) / 2 - i - 1;
-  return rb;
 }
 
 function lowerBound(a: Int32Array, count: number, v: number): number {
@@ -53,12 +44,12 @@ function lowerBound(a: Int32Array, count: number, v: number): number {
  */
 export function nnChainCore(
   d: Float32Array,
-  n: number,
+  layout: PairLayout,
   update: LanceWilliamsUpdate,
   threshold: number,
   clock: (() => number) | undefined,
 ): CoreResult {
-  const rowBase = rowBases(n);
+  const { n, rowBase, col } = layout;
   const act = new Int32Array(n);
   for (let i = 0; i < n; i++) act[i] = i;
   let count = n;
@@ -82,15 +73,16 @@ export function nnChainCore(
       x = chain[chainLen - 1]!;
       if (chainLen > 1) {
         y = chain[chainLen - 2]!;
-        cur = x < y ? d[rowBase[x]! + y]! : d[rowBase[y]! + x]!;
+        cur = x < y ? d[rowBase[x]! + col[y]!]! : d[rowBase[y]! + col[x]!]!;
       } else {
         y = -1;
         cur = Infinity;
       }
       const px = lowerBound(act, count, x);
+      const cx = col[x]!;
       for (let p = 0; p < px; p++) {
         const i = act[p]!;
-        const v = d[rowBase[i]! + x]!;
+        const v = d[rowBase[i]! + cx]!;
         if (v < cur) {
           cur = v;
           y = i;
@@ -99,7 +91,7 @@ export function nnChainCore(
       const bx = rowBase[x]!;
       for (let p = px + 1; p < count; p++) {
         const i = act[p]!;
-        const v = d[bx + i]!;
+        const v = d[bx + col[i]!]!;
         if (v < cur) {
           cur = v;
           y = i;
@@ -127,7 +119,7 @@ export function nnChainCore(
     raw[m * 4 + 2] = cur;
     size[x] = 0;
     size[y] = nx + ny;
-    readsNow += update(d, rowBase, act, count, x, y, nx, ny);
+    readsNow += update(d, layout, act, count, x, y, nx, ny, y);
     remove(x);
     reads[m] = readsNow;
     readsNow = 0;
@@ -237,19 +229,18 @@ export function genericCore(
   threshold: number,
   clock: (() => number) | undefined,
 ): CoreResult {
-  const n = ctx.src.n;
-  const rowBase = ctx.src.rowBase;
+  const { n, rowBase, col } = ctx.src;
   const active = new Uint8Array(n).fill(1);
   const members: Int32Array[] = Array.from({ length: n }, (_, i) => Int32Array.of(i));
   const nn = new Int32Array(n).fill(-1);
   const heap = new IndexedHeap(n);
-  const D = (i: number, j: number) => (i < j ? dc[rowBase[i]! + j]! : dc[rowBase[j]! + i]!);
+  const D = (i: number, j: number) => (i < j ? dc[rowBase[i]! + col[j]!]! : dc[rowBase[j]! + col[i]!]!);
   const recompute = (i: number) => {
     let best = Infinity, arg = -1;
     const b = rowBase[i]!;
     for (let j = i + 1; j < n; j++) {
       if (!active[j]) continue;
-      const v = dc[b + j]!;
+      const v = dc[b + col[j]!]!;
       if (v < best) {
         best = v;
         arg = j;
@@ -293,13 +284,14 @@ export function genericCore(
       if (!active[k] || k === j) continue;
       const v = linkage(ctx, merged, members[k]!);
       if (k < j) {
-        dc[rowBase[k]! + j] = v;
-        const vf = dc[rowBase[k]! + j]!;
+        const kj = rowBase[k]! + col[j]!;
+        dc[kj] = v;
+        const vf = dc[kj]!;
         if (vf < heap.key[k]! || heap.pos[k]! < 0) {
           nn[k] = j;
           heap.set(k, vf);
         } else if (nn[k] === i) nn[k] = j;
-      } else dc[rowBase[j]! + k] = v;
+      } else dc[rowBase[j]! + col[k]!] = v;
     }
     if (j < n - 1) recompute(j);
     reads[m] = ctx.reads - readsBefore;
@@ -426,9 +418,7 @@ export function lazyReducibleCore(
   threshold: number,
   clock: (() => number) | undefined,
 ): CoreResult {
-  const n = ctx.src.n;
-  const rowBase = ctx.src.rowBase;
-  const d = ctx.src.d;
+  const { n, rowBase, col, d } = ctx.src;
   // Every entry starts exact: between two singletons the linkage is the point distance itself (read
   // from `d`; only pairs with a merged cluster keep their exact value in the side table).
   const code = new Uint16Array(d.length);
@@ -448,7 +438,7 @@ export function lazyReducibleCore(
    * median, possibly a tighter bound > cutoff, returned negated and stored as the entry's bound.
    */
   const value = (p: number, q: number, cutoff: number): number => {
-    const idx = rowBase[p]! + q;
+    const idx = rowBase[p]! + col[q]!;
     const e = code[idx]!;
     if (e & EXACT) return single[p]! & single[q]! ? d[idx]! : known.get(idx);
     // Linkage values are float32, as in a float32 cluster-distance matrix (heights match genericCore).
@@ -479,10 +469,11 @@ export function lazyReducibleCore(
     const si = single[i]!;
     for (let j = i + 1; j < n; j++) {
       if (!active[j]) continue;
-      const e = code[b + j]!;
+      const bj = b + col[j]!;
+      const e = code[bj]!;
       if (e & EXACT) {
         if ((e ^ EXACT) / BOUND_SCALE <= best) {
-          const v = si & single[j]! ? d[b + j]! : known.get(b + j);
+          const v = si & single[j]! ? d[bj]! : known.get(bj);
           if (v < best) {
             best = v;
             arg = j;
@@ -496,7 +487,7 @@ export function lazyReducibleCore(
     let nk = 0;
     for (let c = 0; c < nc; c++) {
       const j = cand[c]!;
-      const e = code[b + j]!;
+      const e = code[b + col[j]!]!;
       if (e / BOUND_SCALE <= best) candKey[nk++] = e * CAND_SLOTS + j;
     }
     const keys = candKey.subarray(0, nk).sort();
@@ -547,13 +538,14 @@ export function lazyReducibleCore(
     const bi = rowBase[i]!, bj = rowBase[j]!;
     const si = single[i]!, sj = single[j]!;
     let rowMin = Infinity;
-    forget(bi + j, code[bi + j]!, single[i]! & single[j]!);
+    forget(bi + col[j]!, code[bi + col[j]!]!, single[i]! & single[j]!);
     // Bounds D(k, j) ← min(D(k, i), D(k, j)) (codes rounded down, so still bounds); heap keys stay lower
     // bounds of their rows and neighbours pointing at i now point at j (both checked lazily at the top).
     for (let k = 0; k < n; k++) {
       if (!active[k] || k === j) continue;
-      const ki = k < i ? rowBase[k]! + i : bi + k;
-      const kj = k < j ? rowBase[k]! + j : bj + k;
+      const ck = col[k]!;
+      const ki = k < i ? rowBase[k]! + col[i]! : bi + ck;
+      const kj = k < j ? rowBase[k]! + col[j]! : bj + ck;
       const ei = code[ki]!, ej = code[kj]!;
       const ci = ei & 0x7fff, cj = ej & 0x7fff;
       const sk = single[k]!;

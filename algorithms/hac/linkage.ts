@@ -8,29 +8,40 @@
  *
  * @module
  */
+import { condensedLayout, type PairLayout } from "../distance/layout.ts";
 import { Rng } from "../random/rng.ts";
+import type { LanceWilliamsRule } from "./_rnn_batch.ts";
 import { quickselect as quickselectLocal0 } from "./select.ts";
 
 /** Linkage ids, as the CLI and the harness spell them. */
 export type Linkage = "single" | "complete" | "average" | "median" | "median-sampled";
 
-/** Original point distances in scipy's condensed order with O(1) pair access. */
+/** Original point distances in a {@link PairLayout} with O(1) pair access. */
 export interface PairSource {
   /** Number of points. */
   n: number;
-  /** Condensed float32 distances (values in [0, 2]). */
+  /** Float32 distances (values in [0, 2]) in the layout. */
   d: Float32Array;
   /** Bit view of `d` (non-negative floats order like their bits). */
   bits: Uint32Array;
-  /** `rowBase[i] + j` is the index of pair (i, j), i < j (Int32 whenever every index fits). */
+  /** `rowBase[i] + col[j]` is the index of pair (i, j), i < j (Int32 whenever every index fits). */
   rowBase: Int32Array | Float64Array;
+  /** Column offsets of the layout (`col[j] = j` in scipy's condensed order). */
+  col: Int32Array | Float64Array;
 }
 
-/** Creates a {@link PairSource} over a condensed matrix of n points. */
-export function pairSource(d: Float32Array, n: number): PairSource {
-  const rowBase = n <= 46341 ? new Int32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) rowBase[i] = n * i - (i * (i + 1)) / 2 - i - 1;
-  return { n, d, bits: new Uint32Array(d.buffer, d.byteOffset, d.length), rowBase };
+/**
+ * Creates a {@link PairSource} over a matrix of n points.
+ * @param d the distances, in `layout` (condensed order when omitted)
+ * @param n number of points
+ * @param layout where each pair is stored [condensed]
+ */
+export function pairSource(d: Float32Array, n: number, layout: PairLayout = condensedLayout(n)): PairSource {
+  if (layout.n !== n || d.length !== layout.length) {
+    throw new RangeError(`distances have length ${d.length}, expected ${layout.length} for ${n} points (${layout.kind})`);
+  }
+  const { rowBase, col } = layout;
+  return { n, d, bits: new Uint32Array(d.buffer, d.byteOffset, d.length), rowBase, col };
 }
 
 /** Working state handed to pair linkages. */
@@ -58,18 +69,20 @@ export interface PairContext {
 export type PairLinkage = (ctx: PairContext, a: Int32Array, b: Int32Array) => number;
 
 /**
- * Lance–Williams row update after merging slot x into slot y (x < y by slot, y keeps the cluster):
- * for every active slot i ≠ x, y set D(i, y) = f(D(i, x), D(i, y)). Returns the number of entries read.
+ * Lance–Williams row update after merging slots x < y into `keep` (x or y; the other retires): for every
+ * active slot i ≠ x, y set D(i, keep) = f(D(i, x), D(i, y)). `active` lists the active slots in
+ * increasing order (`count` of them). Returns the number of entries read.
  */
 export type LanceWilliamsUpdate = (
   d: Float32Array,
-  rowBase: Int32Array | Float64Array,
+  layout: PairLayout,
   active: Int32Array,
   count: number,
   x: number,
   y: number,
   nx: number,
   ny: number,
+  keep: number,
 ) => number;
 
 /** One registered linkage. */
@@ -80,6 +93,11 @@ export interface LinkageStrategy {
   readonly reducible: boolean;
   /** In-place update for NN-chain, when the linkage has one. */
   readonly lanceWilliams: LanceWilliamsUpdate | null;
+  /**
+   * The update as an element rule for the batched RNN core (0 = min, 1 = max, 2 = size-weighted
+   * mean); absent → Lance–Williams linkages run by NN-chain.
+   */
+  readonly lanceWilliamsRule?: LanceWilliamsRule;
   /** Linkage from member pairs (always available: used by the generic algorithm and the tests). */
   readonly pairs: PairLinkage;
   /** One-line description for `pb variants`. */
@@ -87,35 +105,40 @@ export interface LinkageStrategy {
 }
 
 function pairDist(src: PairSource, a: number, b: number): number {
-  return a < b ? src.d[src.rowBase[a]! + b]! : src.d[src.rowBase[b]! + a]!;
+  return a < b ? src.d[src.rowBase[a]! + src.col[b]!]! : src.d[src.rowBase[b]! + src.col[a]!]!;
 }
 
 function lwLoop(kind: 0 | 1 | 2): LanceWilliamsUpdate {
   // One specialised loop per rule keeps the inner loop monomorphic; the active slots are split into the
   // ranges i < x, x < i < y and i > y so that each range has a fixed memory layout (column or row).
-  return (d, rowBase, active, count, x, y, nx, ny) => {
+  return (d, layout, active, count, x, y, nx, ny, keep) => {
+    const { rowBase, col } = layout;
     const wx = nx / (nx + ny), wy = ny / (nx + ny);
-    const bx = rowBase[x]!, by = rowBase[y]!;
+    const bx = rowBase[x]!, by = rowBase[y]!, cx = col[x]!, cy = col[y]!;
+    // Each range writes where `keep`'s entry lives: the x-side index when x keeps, else the y-side one.
+    const keepX = keep === x;
     let p = 0;
     for (; p < count; p++) {
       const i = active[p]!;
       if (i >= x) break;
       const bi = rowBase[i]!;
-      const dx = d[bi + x]!, dy = d[bi + y]!;
-      d[bi + y] = kind === 0 ? (dx < dy ? dx : dy) : kind === 1 ? (dx > dy ? dx : dy) : wx * dx + wy * dy;
+      const dx = d[bi + cx]!, dy = d[bi + cy]!;
+      d[keepX ? bi + cx : bi + cy] = kind === 0 ? (dx < dy ? dx : dy) : kind === 1 ? (dx > dy ? dx : dy) : wx * dx + wy * dy;
     }
     for (; p < count; p++) {
       const i = active[p]!;
       if (i === x) continue;
       if (i >= y) break;
-      const dx = d[bx + i]!, iy = rowBase[i]! + y, dy = d[iy]!;
-      d[iy] = kind === 0 ? (dx < dy ? dx : dy) : kind === 1 ? (dx > dy ? dx : dy) : wx * dx + wy * dy;
+      const ix = bx + col[i]!, iy = rowBase[i]! + cy;
+      const dx = d[ix]!, dy = d[iy]!;
+      d[keepX ? ix : iy] = kind === 0 ? (dx < dy ? dx : dy) : kind === 1 ? (dx > dy ? dx : dy) : wx * dx + wy * dy;
     }
     for (; p < count; p++) {
       const i = active[p]!;
       if (i === y) continue;
-      const dx = d[bx + i]!, dy = d[by + i]!;
-      d[by + i] = kind === 0 ? (dx < dy ? dx : dy) : kind === 1 ? (dx > dy ? dx : dy) : wx * dx + wy * dy;
+      const ci = col[i]!;
+      const dx = d[bx + ci]!, dy = d[by + ci]!;
+      d[keepX ? bx + ci : by + ci] = kind === 0 ? (dx < dy ? dx : dy) : kind === 1 ? (dx > dy ? dx : dy) : wx * dx + wy * dy;
     }
     return 2 * count;
   };
@@ -176,11 +199,11 @@ export function pairMedianBounded(ctx: PairContext, a: Int32Array, b: Int32Array
     return histMedian(buf, count, hist, cutoff);
   }
   // Too many to gather: count buckets in one streaming pass, then gather only the median's bucket.
-  const { d, rowBase } = ctx.src;
+  const { d, rowBase, col } = ctx.src;
   const hist = ctx.hist;
   hist.fill(0, 0, HIST_BINS + 1);
-  histPass(d, rowBase, a, b, hist);
-  histPass(d, rowBase, b, a, hist);
+  histPass(d, rowBase, col, a, b, hist);
+  histPass(d, rowBase, col, b, a, hist);
   ctx.reads += count;
   const k = (count - 1) >> 1;
   let bin = 0, seen = 0;
@@ -189,8 +212,8 @@ export function pairMedianBounded(ctx: PairContext, a: Int32Array, b: Int32Array
   const cnt = hist[bin]!;
   if (cnt <= ctx.scratch.length) {
     const buf = ctx.scratch;
-    const above1 = collectPass(d, rowBase, a, b, bin, buf, 0);
-    const above = Math.min(above1, collectPass(d, rowBase, b, a, bin, buf, collected));
+    const above1 = collectPass(d, rowBase, col, a, b, bin, buf, 0);
+    const above = Math.min(above1, collectPass(d, rowBase, col, b, a, bin, buf, collected));
     ctx.reads += count;
     const r = k - seen;
     const lower = quickselectLocal0(buf, 0, cnt - 1, r);
@@ -206,14 +229,21 @@ export function pairMedianBounded(ctx: PairContext, a: Int32Array, b: Int32Array
 }
 
 /** Bucket counts of the distances from each x of `a` to the members of `b` greater than x (row x). */
-function histPass(d: Float32Array, rowBase: Int32Array | Float64Array, a: Int32Array, b: Int32Array, hist: Int32Array) {
+function histPass(
+  d: Float32Array,
+  rowBase: Int32Array | Float64Array,
+  col: Int32Array | Float64Array,
+  a: Int32Array,
+  b: Int32Array,
+  hist: Int32Array,
+) {
   const bl = b.length;
   let start = 0;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     while (start < bl && b[start]! < x) start++;
     const bx = rowBase[x]!;
-    for (let j = start; j < bl; j++) hist[(d[bx + b[j]!]! * HIST_SCALE) | 0]!++;
+    for (let j = start; j < bl; j++) hist[(d[bx + col[b[j]!]!]! * HIST_SCALE) | 0]!++;
   }
 }
 
@@ -227,6 +257,7 @@ let collected = 0;
 function collectPass(
   d: Float32Array,
   rowBase: Int32Array | Float64Array,
+  col: Int32Array | Float64Array,
   a: Int32Array,
   b: Int32Array,
   bin: number,
@@ -240,7 +271,7 @@ function collectPass(
     while (start < bl && b[start]! < x) start++;
     const bx = rowBase[x]!;
     for (let j = start; j < bl; j++) {
-      const v = d[bx + b[j]!]!;
+      const v = d[bx + col[b[j]!]!]!;
       const bv = (v * HIST_SCALE) | 0;
       if (bv === bin) out[k++] = v;
       else if (bv > bin && v < above) above = v;
@@ -256,13 +287,15 @@ function collectPass(
  * TLB-friendly direction of a condensed matrix; the other order jumps a whole row per read).
  */
 function gatherPairs(src: PairSource, a: Int32Array, b: Int32Array, buf: Float32Array): void {
-  gatherAbove(src.d, src.rowBase, a, b, buf, gatherAbove(src.d, src.rowBase, b, a, buf, 0));
+  const { d, rowBase, col } = src;
+  gatherAbove(d, rowBase, col, a, b, buf, gatherAbove(d, rowBase, col, b, a, buf, 0));
 }
 
 /** For each x of `a`, the distances to the members of `b` greater than x (row x), appended at k. */
 function gatherAbove(
   d: Float32Array,
   rowBase: Int32Array | Float64Array,
+  col: Int32Array | Float64Array,
   a: Int32Array,
   b: Int32Array,
   buf: Float32Array,
@@ -274,7 +307,7 @@ function gatherAbove(
     const x = a[i]!;
     while (start < bl && b[start]! < x) start++;
     const bx = rowBase[x]!;
-    for (let j = start; j < bl; j++) buf[k++] = d[bx + b[j]!]!;
+    for (let j = start; j < bl; j++) buf[k++] = d[bx + col[b[j]!]!]!;
   }
   return k;
 }
@@ -323,14 +356,14 @@ function medianOf(buf: Float32Array, len: number): number {
 
 /** Rank-k value of the pair distances of a × b without gathering them: two 16-bit histogram passes. */
 function radixSelect(ctx: PairContext, a: Int32Array, b: Int32Array, rank: number): number {
-  const { bits, rowBase } = ctx.src;
+  const { bits, rowBase, col } = ctx.src;
   const hist = ctx.hist;
   hist.fill(0);
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     for (let j = 0; j < b.length; j++) {
       const y = b[j]!;
-      hist[(x < y ? bits[rowBase[x]! + y]! : bits[rowBase[y]! + x]!) >>> 16]!++;
+      hist[(x < y ? bits[rowBase[x]! + col[y]!]! : bits[rowBase[y]! + col[x]!]!) >>> 16]!++;
     }
   }
   let high = 0, seen = 0;
@@ -341,7 +374,7 @@ function radixSelect(ctx: PairContext, a: Int32Array, b: Int32Array, rank: numbe
     const x = a[i]!;
     for (let j = 0; j < b.length; j++) {
       const y = b[j]!;
-      const v = x < y ? bits[rowBase[x]! + y]! : bits[rowBase[y]! + x]!;
+      const v = x < y ? bits[rowBase[x]! + col[y]!]! : bits[rowBase[y]! + col[x]!]!;
       if (v >>> 16 === high) hist[v & 0xffff]!++;
     }
   }
@@ -397,7 +430,7 @@ export const pairMedianSampled: PairLinkage = (ctx, a, b) => {
   if (b[0]! < a[0]!) [a, b] = [b, a]; // draws must not depend on the argument order
   const rng = new Rng(pairSeed(ctx.seed, a, b, ctx.ids));
   const buf = ctx.scratch;
-  const { d, rowBase } = ctx.src;
+  const { d, rowBase, col } = ctx.src;
   const bl = b.length;
   if (sampleIdx.length < s) sampleIdx = new Float64Array(s);
   const idx = sampleIdx;
@@ -412,7 +445,7 @@ export const pairMedianSampled: PairLinkage = (ctx, a, b) => {
       r = v % count;
     } else r = rng.int(count);
     const x = a[Math.floor(r / bl)]!, y = b[r % bl]!;
-    idx[k] = x === y ? -1 : x < y ? rowBase[x]! + y : rowBase[y]! + x;
+    idx[k] = x === y ? -1 : x < y ? rowBase[x]! + col[y]! : rowBase[y]! + col[x]!;
   }
   // The reads in a loop of their own: independent loads the CPU can overlap (they miss the cache).
   for (let k = 0; k < s; k++) {
@@ -440,22 +473,25 @@ registerLinkage({
   id: "single",
   reducible: true,
   lanceWilliams: lwLoop(0),
+  lanceWilliamsRule: 0,
   pairs: pairMin,
-  description: "minimum pair distance (NN-chain, exact)",
+  description: "minimum pair distance (batched RNN or NN-chain, exact)",
 });
 registerLinkage({
   id: "complete",
   reducible: true,
   lanceWilliams: lwLoop(1),
+  lanceWilliamsRule: 1,
   pairs: pairMax,
-  description: "maximum pair distance (NN-chain, exact)",
+  description: "maximum pair distance (batched RNN or NN-chain, exact)",
 });
 registerLinkage({
   id: "average",
   reducible: true,
   lanceWilliams: lwLoop(2),
+  lanceWilliamsRule: 2,
   pairs: pairMean,
-  description: "mean pair distance, UPGMA (NN-chain, exact)",
+  description: "mean pair distance, UPGMA (batched RNN or NN-chain, exact)",
 });
 registerLinkage({
   id: "median",
