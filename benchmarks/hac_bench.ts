@@ -5,8 +5,12 @@
  * distance-kernel comparison (typed-array loop vs onnxruntime Gemm).
  *
  * Run: `deno run -A benchmarks/hac_bench.ts [--sizes 2000,5000,10000,20000] [--linkages average,median,...]
- *       [--sparse-n 100000] [--sparse-threshold 0.6] [--kernels 5000] [--threads 1] [--timeout 900] [--json FILE]`
- * (`--threads`: onnxruntime intra-op threads for the dense cells' distance matrix)
+ *       [--sparse-n 100000] [--sparse-threshold 0.6] [--kernels 5000] [--threads N] [--layout condensed]
+ *       [--algorithm auto]
+ *       [--timeout 900] [--json FILE]`
+ * (`--threads`: onnxruntime intra-op threads for the dense cells' distance matrix and worker threads of the
+ * batched Lance–Williams core [all cores]; `--layout condensed|tiled`: the dense matrix's memory layout
+ * [condensed]; `--algorithm auto|nn-chain|rnn-batch`: merge loop of single/complete/average [auto])
  *
  * Every cell runs in its own child process so that its peak RSS is its own. Per-merge times use the
  * process CPU clock (immune to other processes taking the CPU on a shared machine); wall time is reported
@@ -19,8 +23,11 @@ import { parseArgs } from "node:util";
 import {
   condensedCosineDistances,
   condensedCosineDistancesAsync,
+  condensedLayout,
   JS_GEMM,
+  layoutCosineDistancesAsync,
   thresholdEdgesAsync,
+  tiledLayout,
 } from "../algorithms/distance/mod.ts";
 import { hac, hacAsync, type Linkage } from "../algorithms/hac/mod.ts";
 import { Rng } from "../algorithms/random/rng.ts";
@@ -63,13 +70,26 @@ async function denseCell(
   linkage: Linkage,
   samplePairs: number,
   threads: number,
+  layoutKind: "tiled" | "condensed",
+  algorithm: "auto" | "nn-chain" | "rnn-batch",
 ): Promise<Record<string, unknown>> {
   const x = randomUnitVectors(n, DIM, 1);
   const w0 = performance.now(), c0 = cpuSeconds();
   const gemm = await createOrtGemm({ threads });
-  const distances = await condensedCosineDistancesAsync(x, DIM, { gemm });
+  const layout = layoutKind === "tiled" ? tiledLayout(n) : condensedLayout(n);
+  const distances = await layoutCosineDistancesAsync(x, DIM, layout, { gemm, shared: threads > 1 });
+  await gemm.trim?.(); // as hacAsync does: the GEMM's working memory goes before the merges
   const distWall = (performance.now() - w0) / 1000;
-  const r = hac(x, DIM, { linkage, samplePairs, seed: 1, distances, clock: () => cpuSeconds() * 1000 });
+  const r = hac(x, DIM, {
+    linkage,
+    samplePairs,
+    seed: 1,
+    distances,
+    layout: layoutKind,
+    algorithm,
+    threads,
+    clock: () => cpuSeconds() * 1000,
+  });
   const wall = (performance.now() - w0) / 1000, cpu = cpuSeconds() - c0;
   const per = Float64Array.from(r.iterations.seconds).sort();
   const reads = r.iterations.pairDistances.reduce((a, b) => a + b, 0);
@@ -88,6 +108,9 @@ async function denseCell(
     merge_max_ms: quantile(per, 1) * 1000,
     pair_distances: reads,
     gemm: gemm.name,
+    layout: layoutKind,
+    algorithm,
+    threads,
   };
 }
 
@@ -140,8 +163,17 @@ async function kernelCell(n: number): Promise<Record<string, unknown>> {
 async function child(spec: string): Promise<void> {
   const [kind, a, b, c, e] = spec.split(":");
   let result: Record<string, unknown>;
-  if (kind === "dense") result = await denseCell(Number(a), b as Linkage, Number(c), Number(e ?? 1));
-  else if (kind === "sparse") result = await sparseCell(Number(a), b as Linkage, Number(c));
+  if (kind === "dense") {
+    const [, , , , , layout, algorithm] = spec.split(":");
+    result = await denseCell(
+      Number(a),
+      b as Linkage,
+      Number(c),
+      Number(e ?? 1),
+      layout as "tiled",
+      algorithm as "auto",
+    );
+  } else if (kind === "sparse") result = await sparseCell(Number(a), b as Linkage, Number(c));
   else result = await kernelCell(Number(a));
   console.log(JSON.stringify(result));
 }
@@ -180,7 +212,9 @@ async function main(): Promise<void> {
       "sparse-threshold": { type: "string", default: "0.6" },
       kernels: { type: "string", default: "5000" },
       timeout: { type: "string", default: "900" },
-      threads: { type: "string", default: "1" },
+      threads: { type: "string", default: String(navigator.hardwareConcurrency ?? 1) },
+      layout: { type: "string", default: "condensed" },
+      algorithm: { type: "string", default: "auto" },
       json: { type: "string" },
     },
   });
@@ -191,7 +225,10 @@ async function main(): Promise<void> {
   const order = ["average", ...linkages.filter((l) => l !== "average")] as Linkage[];
   const timeout = Number(values.timeout);
   const results: Record<string, unknown>[] = [];
-  console.log(`# HAC benchmark, d = ${DIM}, load average ${loadAverage().join(" ")}`);
+  console.log(
+    `# HAC benchmark, d = ${DIM}, threads ${values.threads}, layout ${values.layout}, algorithm ${values.algorithm}, ` +
+      `load average ${loadAverage().join(" ")}`,
+  );
   if (Number(values.kernels) > 0) {
     const k = await runChild(`kernels:${values.kernels}`, timeout);
     results.push(k);
@@ -208,7 +245,10 @@ async function main(): Promise<void> {
   for (const n of sizes) {
     let base: Record<string, unknown> | undefined;
     for (const linkage of order) {
-      const r = await runChild(`dense:${n}:${linkage}:${values["sample-pairs"]}:${values.threads}`, timeout);
+      const r = await runChild(
+        `dense:${n}:${linkage}:${values["sample-pairs"]}:${values.threads}:${values.layout}:${values.algorithm}`,
+        timeout,
+      );
       r.n = n;
       r.linkage = linkage;
       results.push(r);

@@ -27,6 +27,11 @@ export interface AsyncGemmProvider {
   readonly name: string;
   /** Computes `out = A·Bᵀ` like {@link GemmProvider.abt}, asynchronously. */
   abt(a: Float32Array, aRows: number, b: Float32Array, bRows: number, dim: number, out: Float32Array): Promise<void>;
+  /**
+   * Frees working memory between uses (thread pools, kernel buffers, garbage); the provider stays usable
+   * and re-creates what it needs. Called by `hacAsync` once the distances are built, before the merges.
+   */
+  trim?(): Promise<void>;
 }
 
 /**
@@ -203,7 +208,7 @@ export async function layoutCosineDistancesAsync(
 ): Promise<Float32Array> {
   const n = rowCount(vectors, dim);
   const out = allocLayout(n, layout, options.out, options.shared);
-  const bs = options.blockRows ?? 1024;
+  const bs = options.blockRows ?? 512;
   const scratch = new Float32Array(bs * bs);
   for (let i0 = 0; i0 < n; i0 += bs) {
     const ni = Math.min(bs, n - i0);

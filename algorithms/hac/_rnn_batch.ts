@@ -103,7 +103,7 @@ export function runPart(s: RnnArrays, phase: number, part: number): void {
   if (phase === PHASE_FULL) fullPart(s, part, begin, end);
   else if (phase === PHASE_SWEEP) sweepPart(s, begin, end, begin2, end2);
   else if (phase === PHASE_PAIRS) pairsPart(s, begin, end);
-  else if (phase === PHASE_RESCAN) for (let q = begin; q < end; q++) rescan(s, s.staleList[q]!);
+  else if (phase === PHASE_RESCAN) { for (let q = begin; q < end; q++) rescan(s, s.staleList[q]!); }
 }
 
 /** Rows `act[begin..end)`: their best entry to a larger slot, and per slot the best from these rows. */
@@ -288,7 +288,9 @@ function sharedLike<T extends Int32Array | Float64Array | Float32Array>(
 }
 
 function sharedCopy(a: Index, shared: boolean): Index {
-  const out = a instanceof Int32Array ? sharedLike(Int32Array, a.length, shared) : sharedLike(Float64Array, a.length, shared);
+  const out = a instanceof Int32Array
+    ? sharedLike(Int32Array, a.length, shared)
+    : sharedLike(Float64Array, a.length, shared);
   out.set(a);
   return out;
 }

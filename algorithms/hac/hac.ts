@@ -150,7 +150,10 @@ export async function hacAsync(
   if (!p.sparse) {
     const layout = layoutOf(options, p.n);
     const d = options.distances ??
-      (p.n > 1 ? await layoutCosineDistancesAsync(vectors, dim, layout, { gemm, shared: sharedMatrix(p.cfg) }) : undefined);
+      (p.n > 1
+        ? await layoutCosineDistancesAsync(vectors, dim, layout, { gemm, shared: sharedMatrix(p.cfg) })
+        : undefined);
+    await gemm.trim?.();
     return denseResult(vectors, dim, p, d, layout);
   }
   const t = p.cfg.threshold + EDGE_MARGIN;
@@ -166,6 +169,7 @@ export async function hacAsync(
       shared: sharedMatrix(p.cfg),
     });
   }
+  await gemm.trim?.();
   return sparseResult(vectors, dim, p, comp, (c) => perComponent[c]);
 }
 

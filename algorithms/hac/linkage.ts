@@ -38,7 +38,9 @@ export interface PairSource {
  */
 export function pairSource(d: Float32Array, n: number, layout: PairLayout = condensedLayout(n)): PairSource {
   if (layout.n !== n || d.length !== layout.length) {
-    throw new RangeError(`distances have length ${d.length}, expected ${layout.length} for ${n} points (${layout.kind})`);
+    throw new RangeError(
+      `distances have length ${d.length}, expected ${layout.length} for ${n} points (${layout.kind})`,
+    );
   }
   const { rowBase, col } = layout;
   return { n, d, bits: new Uint32Array(d.buffer, d.byteOffset, d.length), rowBase, col };
@@ -123,7 +125,11 @@ function lwLoop(kind: 0 | 1 | 2): LanceWilliamsUpdate {
       if (i >= x) break;
       const bi = rowBase[i]!;
       const dx = d[bi + cx]!, dy = d[bi + cy]!;
-      d[keepX ? bi + cx : bi + cy] = kind === 0 ? (dx < dy ? dx : dy) : kind === 1 ? (dx > dy ? dx : dy) : wx * dx + wy * dy;
+      d[keepX ? bi + cx : bi + cy] = kind === 0
+        ? (dx < dy ? dx : dy)
+        : kind === 1
+        ? (dx > dy ? dx : dy)
+        : wx * dx + wy * dy;
     }
     for (; p < count; p++) {
       const i = active[p]!;
@@ -138,7 +144,11 @@ function lwLoop(kind: 0 | 1 | 2): LanceWilliamsUpdate {
       if (i === y) continue;
       const ci = col[i]!;
       const dx = d[bx + ci]!, dy = d[by + ci]!;
-      d[keepX ? bx + ci : by + ci] = kind === 0 ? (dx < dy ? dx : dy) : kind === 1 ? (dx > dy ? dx : dy) : wx * dx + wy * dy;
+      d[keepX ? bx + ci : by + ci] = kind === 0
+        ? (dx < dy ? dx : dy)
+        : kind === 1
+        ? (dx > dy ? dx : dy)
+        : wx * dx + wy * dy;
     }
     return 2 * count;
   };

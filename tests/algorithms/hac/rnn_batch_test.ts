@@ -1,5 +1,10 @@
 import fc from "fast-check";
-import { condensedCosineDistances, layoutCosineDistances, tiledLayout, toCondensed } from "../../../algorithms/distance/mod.ts";
+import {
+  condensedCosineDistances,
+  layoutCosineDistances,
+  tiledLayout,
+  toCondensed,
+} from "../../../algorithms/distance/mod.ts";
 import { hac, type Linkage } from "../../../algorithms/hac/mod.ts";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../../_assert.ts";
 import { samePartition, unitRows } from "./_fixtures.ts";
