@@ -32,7 +32,7 @@ import type { CoreResult } from "./_cores.ts";
 export type LanceWilliamsRule = 0 | 1 | 2;
 
 /** Slots of the shared `params` array. */
-const P_COUNT = 0, P_BATCH = 1, P_RULE = 2, P_PHASE = 3, P_GEN = 4, P_DONE = 5, P_STALE = 6, P_PARTS = 7;
+const P_COUNT = 0, P_BATCH = 1, P_RULE = 2, P_PHASE = 3, P_GEN = 4, P_DONE = 5, P_PARTS = 6;
 /** Phases a part can run. */
 export const PHASE_EXIT = 0, PHASE_FULL = 1, PHASE_SWEEP = 2, PHASE_PAIRS = 3, PHASE_RESCAN = 4;
 
@@ -64,7 +64,7 @@ export interface RnnArrays {
   colD: Float64Array;
   colJ: Int32Array;
   staleList: Int32Array;
-  /** Scalars: count, batch, rule, phase, generation, parts done, stale count, parts. */
+  /** Scalars: count, batch, rule, phase, generation, parts done, parts. */
   params: Int32Array;
   /** Per part: [begin, end) of its rows (FULL, SWEEP), merges (SWEEP, PAIRS) or stale rows (RESCAN). */
   ranges: Int32Array;
