@@ -134,7 +134,7 @@ export function nnChainCore(
 }
 
 /** A binary min-heap over slot indices keyed by (key, index), with decrease/increase/remove. */
-class IndexedHeap {
+export class IndexedHeap {
   readonly key: Float64Array;
   readonly heap: Int32Array;
   readonly pos: Int32Array;
@@ -204,7 +204,8 @@ class IndexedHeap {
   }
 }
 
-function mergeSorted(a: Int32Array, b: Int32Array): Int32Array {
+/** Merges two sorted member lists. */
+export function mergeSorted(a: Int32Array, b: Int32Array): Int32Array {
   const out = new Int32Array(a.length + b.length);
   let i = 0, j = 0, k = 0;
   while (i < a.length && j < b.length) out[k++] = a[i]! < b[j]! ? a[i++]! : b[j++]!;
@@ -215,38 +216,79 @@ function mergeSorted(a: Int32Array, b: Int32Array): Int32Array {
 
 /**
  * Generic HAC (Müllner 2011, "Modern hierarchical, agglomerative clustering algorithms", generic
- * algorithm): a cluster-distance matrix `dc` over slots (initialised from the point distances, then
- * overwritten), a lower-bound nearest neighbour per slot among larger slots, and a heap. Every merge
- * recomputes the linkage of the new cluster to every active cluster from member pairs. Always merges
- * the globally closest pair (ties: smallest first slot, then smallest second slot), so it is exact for
- * any linkage and stops as soon as the closest pair is farther than `threshold`. A merge lower than
- * the previous one is counted as an inversion.
+ * algorithm) for pair-based linkages without the reducibility property (the sampled median): every
+ * merge evaluates the linkage of the new cluster to every active cluster from member pairs; each slot
+ * keeps its nearest larger slot and that exact distance as its heap key. Always merges the globally
+ * closest pair (ties: smallest first slot, then smallest second slot), so it is exact for any linkage
+ * and stops as soon as the closest pair is farther than `threshold`. A merge lower than the previous
+ * one is counted as an inversion.
+ *
+ * Memory: the point distances must stay intact (the sampled pairs are read from them), so the cluster
+ * distances are not a second float32 matrix. Between two never-merged slots the linkage is the point
+ * distance itself; any other pair keeps a 16-bit lower bound of its value (rounded down to 1/16383) in a
+ * condensed Uint16Array — half a float32 matrix. The linkage is a deterministic function of the two
+ * clusters (the sampled median seeds its draws from their identities), so a row minimum is found from the
+ * bounds and re-evaluated exactly for the few candidates whose bound does not exceed the best exact value
+ * — the merges are those of the same algorithm over a float32 cluster-distance matrix (tested).
  */
 export function genericCore(
   ctx: PairContext,
-  dc: Float32Array,
   linkage: PairLinkage,
   threshold: number,
   clock: (() => number) | undefined,
 ): CoreResult {
-  const { n, rowBase, col } = ctx.src;
+  const { n, rowBase, col, d } = ctx.src;
+  const code = new Uint16Array(d.length);
+  const single = new Uint8Array(n).fill(1);
   const active = new Uint8Array(n).fill(1);
   const members: Int32Array[] = Array.from({ length: n }, (_, i) => Int32Array.of(i));
   const nn = new Int32Array(n).fill(-1);
+  /** The key of a slot no longer matches its neighbour (the neighbour merged): rescan at the top. */
+  const stale = new Uint8Array(n);
   const heap = new IndexedHeap(n);
-  const D = (i: number, j: number) => (i < j ? dc[rowBase[i]! + col[j]!]! : dc[rowBase[j]! + col[i]!]!);
-  const recompute = (i: number) => {
-    let best = Infinity, arg = -1;
+  const cand = new Int32Array(n);
+  const candKey = new Float64Array(n);
+  /** Linkage of slots p < q as a float32 value, as a float32 cluster-distance matrix would hold it. */
+  const exact = (p: number, q: number): number =>
+    single[p]! & single[q]! ? d[rowBase[p]! + col[q]!]! : Math.fround(linkage(ctx, members[p]!, members[q]!));
+  const recompute = (i: number): void => {
     const b = rowBase[i]!;
+    const si = single[i]!;
+    // One pass: the best exact entry (pairs of singletons) and the bounds at or below it as candidates;
+    // then the candidates in increasing (bound, slot) order, evaluated while one can still win.
+    let best = Infinity, arg = -1, nc = 0;
     for (let j = i + 1; j < n; j++) {
       if (!active[j]) continue;
-      const v = dc[b + col[j]!]!;
-      if (v < best) {
+      const idx = b + col[j]!;
+      if (si & single[j]!) {
+        const v = d[idx]!;
+        if (v < best) {
+          best = v;
+          arg = j;
+        }
+      } else if (code[idx]! / BOUND_SCALE <= best) cand[nc++] = j;
+    }
+    ctx.reads += n - i - 1;
+    let nk = 0;
+    for (let c = 0; c < nc; c++) {
+      const j = cand[c]!;
+      const e = code[b + col[j]!]!;
+      if (e / BOUND_SCALE <= best) candKey[nk++] = e * CAND_SLOTS + j;
+    }
+    const keys = candKey.subarray(0, nk).sort();
+    for (let c = 0; c < nk; c++) {
+      const key = keys[c]!;
+      const e = Math.floor(key / CAND_SLOTS), j = key - e * CAND_SLOTS;
+      const qb = e / BOUND_SCALE;
+      if (qb > best || (qb === best && j > arg)) break;
+      const v = exact(i, j);
+      if (v < best || (v === best && j < arg)) {
         best = v;
         arg = j;
       }
     }
     nn[i] = arg;
+    stale[i] = 0;
     if (arg < 0) heap.remove(i);
     else heap.set(i, best);
   };
@@ -259,10 +301,8 @@ export function genericCore(
   let readsBefore = ctx.reads;
   while (heap.size > 0) {
     let i = heap.top();
-    // Lazy validation: the heap key is a lower bound; recompute until the top is exact.
-    while (i >= 0 && (nn[i]! < 0 || !active[nn[i]!] || D(i, nn[i]!) !== heap.key[i])) {
+    while (i >= 0 && stale[i]) {
       recompute(i);
-      ctx.reads += n - i - 1;
       i = heap.top();
     }
     if (i < 0) break;
@@ -280,18 +320,22 @@ export function genericCore(
     const merged = mergeSorted(members[i]!, members[j]!);
     members[j] = merged;
     members[i] = new Int32Array(0);
+    single[i] = single[j] = 0;
     for (let k = 0; k < n; k++) {
       if (!active[k] || k === j) continue;
-      const v = linkage(ctx, merged, members[k]!);
+      const v = Math.fround(linkage(ctx, merged, members[k]!));
+      const c = Math.floor(v * BOUND_SCALE); // exact: a float32 times an integer < 2¹⁴
       if (k < j) {
-        const kj = rowBase[k]! + col[j]!;
-        dc[kj] = v;
-        const vf = dc[kj]!;
-        if (vf < heap.key[k]! || heap.pos[k]! < 0) {
+        code[rowBase[k]! + col[j]!] = c;
+        if (v < heap.key[k]! || heap.pos[k]! < 0) {
           nn[k] = j;
-          heap.set(k, vf);
-        } else if (nn[k] === i) nn[k] = j;
-      } else dc[rowBase[j]! + col[k]!] = v;
+          heap.set(k, v);
+          stale[k] = 0;
+        } else if (nn[k] === i || nn[k] === j) stale[k] = 1;
+      } else {
+        code[rowBase[j]! + col[k]!] = c;
+        if (nn[k] === i) stale[k] = 1;
+      }
     }
     if (j < n - 1) recompute(j);
     reads[m] = ctx.reads - readsBefore;

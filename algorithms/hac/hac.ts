@@ -359,7 +359,7 @@ function denseRun(
     hist: new Int32Array(65536),
   };
   if (cfg.strategy.reducible) return lazyReducibleCore(ctx, cfg.strategy.pairs, cfg.threshold, cfg.clock);
-  return genericCore(ctx, d.slice(), cfg.strategy.pairs, cfg.threshold, cfg.clock);
+  return genericCore(ctx, cfg.strategy.pairs, cfg.threshold, cfg.clock);
 }
 
 function emptyCore(): CoreResult {

@@ -1,7 +1,14 @@
 /** Small inputs and a naive reference HAC for the HAC tests. @module */
 import { Rng } from "../../../algorithms/random/rng.ts";
 import { condensedCosineDistances } from "../../../algorithms/distance/cosine.ts";
-import { getLinkage, type Linkage, type PairContext, pairSource } from "../../../algorithms/hac/linkage.ts";
+import {
+  getLinkage,
+  type Linkage,
+  type PairContext,
+  type PairLinkage,
+  pairSource,
+} from "../../../algorithms/hac/linkage.ts";
+import { type CoreResult, IndexedHeap, mergeSorted } from "../../../algorithms/hac/_cores.ts";
 
 /** n random unit rows of length dim; with `clustered`, rows gather around a few centres. */
 export function unitRows(seed: number, n: number, dim: number, clustered = false): Float32Array {
@@ -96,4 +103,97 @@ export function naiveHac(
       return snapshots[k]!;
     },
   };
+}
+
+/**
+ * Reference for the HAC cores' tests: the textbook generic HAC (Müllner 2011, "Modern hierarchical, agglomerative clustering algorithms", generic
+ * algorithm): a cluster-distance matrix `dc` over slots (initialised from the point distances, then
+ * overwritten), a lower-bound nearest neighbour per slot among larger slots, and a heap. Every merge
+ * recomputes the linkage of the new cluster to every active cluster from member pairs. Always merges
+ * the globally closest pair (ties: smallest first slot, then smallest second slot), so it is exact for
+ * any linkage and stops as soon as the closest pair is farther than `threshold`. A merge lower than
+ * the previous one is counted as an inversion.
+ */
+export function eagerGenericCore(
+  ctx: PairContext,
+  dc: Float32Array,
+  linkage: PairLinkage,
+  threshold: number,
+  clock: (() => number) | undefined,
+): CoreResult {
+  const { n, rowBase, col } = ctx.src;
+  const active = new Uint8Array(n).fill(1);
+  const members: Int32Array[] = Array.from({ length: n }, (_, i) => Int32Array.of(i));
+  const nn = new Int32Array(n).fill(-1);
+  const heap = new IndexedHeap(n);
+  const D = (i: number, j: number) => (i < j ? dc[rowBase[i]! + col[j]!]! : dc[rowBase[j]! + col[i]!]!);
+  const recompute = (i: number) => {
+    let best = Infinity, arg = -1;
+    const b = rowBase[i]!;
+    for (let j = i + 1; j < n; j++) {
+      if (!active[j]) continue;
+      const v = dc[b + col[j]!]!;
+      if (v < best) {
+        best = v;
+        arg = j;
+      }
+    }
+    nn[i] = arg;
+    if (arg < 0) heap.remove(i);
+    else heap.set(i, best);
+  };
+  for (let i = 0; i < n - 1; i++) recompute(i);
+  const raw = new Float64Array(Math.max(0, n - 1) * 4);
+  const seconds = new Float64Array(Math.max(0, n - 1));
+  const reads = new Float64Array(Math.max(0, n - 1));
+  let m = 0, inversions = 0, prevH = -Infinity;
+  let last = clock ? clock() : 0;
+  let readsBefore = ctx.reads;
+  while (heap.size > 0) {
+    let i = heap.top();
+    // Lazy validation: the heap key is a lower bound; recompute until the top is exact.
+    while (i >= 0 && (nn[i]! < 0 || !active[nn[i]!] || D(i, nn[i]!) !== heap.key[i])) {
+      recompute(i);
+      ctx.reads += n - i - 1;
+      i = heap.top();
+    }
+    if (i < 0) break;
+    const j = nn[i]!;
+    const h = heap.key[i]!;
+    if (h > threshold) break;
+    if (h < prevH) inversions++;
+    prevH = h;
+    raw[m * 4] = i;
+    raw[m * 4 + 1] = j;
+    raw[m * 4 + 2] = h;
+    // Slot j keeps the merged cluster; slot i retires.
+    active[i] = 0;
+    heap.remove(i);
+    const merged = mergeSorted(members[i]!, members[j]!);
+    members[j] = merged;
+    members[i] = new Int32Array(0);
+    for (let k = 0; k < n; k++) {
+      if (!active[k] || k === j) continue;
+      const v = linkage(ctx, merged, members[k]!);
+      if (k < j) {
+        const kj = rowBase[k]! + col[j]!;
+        dc[kj] = v;
+        const vf = dc[kj]!;
+        if (vf < heap.key[k]! || heap.pos[k]! < 0) {
+          nn[k] = j;
+          heap.set(k, vf);
+        } else if (nn[k] === i) nn[k] = j;
+      } else dc[rowBase[j]! + col[k]!] = v;
+    }
+    if (j < n - 1) recompute(j);
+    reads[m] = ctx.reads - readsBefore;
+    readsBefore = ctx.reads;
+    if (clock) {
+      const now = clock();
+      seconds[m] = (now - last) / 1000;
+      last = now;
+    }
+    m++;
+  }
+  return { raw, m, inversions, seconds: seconds.subarray(0, m), pairDistances: reads.subarray(0, m) };
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { cutDendrogram, hac, type Linkage, LINKAGES, registerLinkage } from "../../../algorithms/hac/mod.ts";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../../_assert.ts";
-import { heights, naiveHac, samePartition, unitRows } from "./_fixtures.ts";
+import { eagerGenericCore, heights, naiveHac, samePartition, unitRows } from "./_fixtures.ts";
 
 const ALL: Linkage[] = ["single", "complete", "average", "median", "median-sampled"];
 const REDUCIBLE: Linkage[] = ["single", "complete", "average", "median"];
@@ -201,7 +201,7 @@ Deno.test("hac() median: the streaming radix select gives the same tree as gathe
   assertEquals(streamed.merges, gathered.merges);
 });
 
-Deno.test("exact median: lazily bounded evaluation makes exactly the merges of the eager generic algorithm", async () => {
+Deno.test("exact and sampled median: bounded cores make exactly the merges of the eager generic algorithm", async () => {
   const { genericCore, lazyReducibleCore } = await import("../../../algorithms/hac/_cores.ts");
   const { pairSource, getLinkage } = await import("../../../algorithms/hac/linkage.ts");
   const { condensedCosineDistances } = await import("../../../algorithms/distance/cosine.ts");
@@ -219,10 +219,18 @@ Deno.test("exact median: lazily bounded evaluation makes exactly the merges of t
         hist: new Int32Array(65536),
       });
       const f = getLinkage("median").pairs;
-      const eager = genericCore(ctx(), d.slice(), f, p.t, undefined);
+      const eager = eagerGenericCore(ctx(), d.slice(), f, p.t, undefined);
       const lazy = lazyReducibleCore(ctx(), f, p.t, undefined);
       assertEquals(lazy.m, eager.m);
       assertEquals(lazy.raw, eager.raw);
+      // The sampled median over 16-bit bounds (one float32 matrix) = over a float32 cluster matrix.
+      const sampled = { ...ctx(), samplePairs: p.samplePairs, seed: p.seed };
+      const g = getLinkage("median-sampled").pairs;
+      const eagerSampled = eagerGenericCore({ ...sampled }, d.slice(), g, p.t, undefined);
+      const coded = genericCore({ ...sampled }, g, p.t, undefined);
+      assertEquals(coded.m, eagerSampled.m);
+      assertEquals(coded.raw, eagerSampled.raw);
+      assertEquals(coded.inversions, eagerSampled.inversions);
     }),
     RUNS,
   );
