@@ -48,18 +48,19 @@ export function nnChainCore(
   update: LanceWilliamsUpdate,
   threshold: number,
   clock: (() => number) | undefined,
+  resume?: ChainResume,
 ): CoreResult {
   const { n, rowBase, col } = layout;
-  const act = new Int32Array(n);
-  for (let i = 0; i < n; i++) act[i] = i;
-  let count = n;
-  const size = new Float64Array(n).fill(1);
+  const act = resume?.act ?? new Int32Array(n);
+  let count = resume?.count ?? n;
+  if (!resume) { for (let i = 0; i < n; i++) act[i] = i; }
+  const size = resume?.size ?? new Float64Array(n).fill(1);
   const chain = new Int32Array(n);
   let chainLen = 0;
-  const raw = new Float64Array(Math.max(0, n - 1) * 4);
-  const seconds = new Float64Array(Math.max(0, n - 1));
-  const reads = new Float64Array(Math.max(0, n - 1));
-  let m = 0, readsNow = 0;
+  const raw = resume?.raw ?? new Float64Array(Math.max(0, n - 1) * 4);
+  const seconds = resume?.seconds ?? new Float64Array(Math.max(0, n - 1));
+  const reads = resume?.reads ?? new Float64Array(Math.max(0, n - 1));
+  let m = resume?.m ?? 0, readsNow = 0;
   let last = clock ? clock() : 0;
   const remove = (s: number) => {
     const p = lowerBound(act, count, s);
@@ -131,6 +132,20 @@ export function nnChainCore(
     m++;
   }
   return { raw, m, inversions: 0, seconds: seconds.subarray(0, m), pairDistances: reads.subarray(0, m) };
+}
+
+/**
+ * State handed from another core to {@link nnChainCore} to finish the dendrogram: the active slots
+ * (increasing), their cluster sizes (0 for retired slots) and the merge rows made so far.
+ */
+export interface ChainResume {
+  act: Int32Array;
+  count: number;
+  size: Float64Array;
+  raw: Float64Array;
+  seconds: Float64Array;
+  reads: Float64Array;
+  m: number;
 }
 
 /** A binary min-heap over slot indices keyed by (key, index), with decrease/increase/remove. */

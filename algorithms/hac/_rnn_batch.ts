@@ -26,7 +26,8 @@
  * @module
  */
 import type { PairLayout } from "../distance/layout.ts";
-import type { CoreResult } from "./_cores.ts";
+import { type ChainResume, type CoreResult, nnChainCore } from "./_cores.ts";
+import type { LanceWilliamsUpdate } from "./linkage.ts";
 
 /** Lance–Williams rules the batch core knows: 0 = min (single), 1 = max (complete), 2 = size-weighted mean. */
 export type LanceWilliamsRule = 0 | 1 | 2;
@@ -229,6 +230,7 @@ function rescan(s: RnnArrays, x: number): void {
 class Crew {
   readonly #workers: Worker[] = [];
   readonly #params: Int32Array;
+  #closed = false;
   constructor(buffers: RnnBuffers, params: Int32Array, workers: number) {
     this.#params = params;
     for (let w = 0; w < workers; w++) {
@@ -252,6 +254,8 @@ class Crew {
     }
   }
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     Atomics.store(this.#params, P_PHASE, PHASE_EXIT);
     Atomics.add(this.#params, P_GEN, 1);
     Atomics.notify(this.#params, P_GEN);
@@ -320,6 +324,7 @@ const PARALLEL_MIN_COUNT = 2048;
  * @param d pair distances in `layout` (over a SharedArrayBuffer for `threads` > 1)
  * @param layout the matrix layout
  * @param rule the Lance–Williams rule
+ * @param update the same rule as an NN-chain update (for rounds too small to pay, see {@link rounds})
  * @param threshold merge only pairs at or below it (Infinity: full dendrogram)
  * @param clock millisecond clock for per-merge timings
  * @param threads threads to use (1: this thread only; > 1 needs `d` over a SharedArrayBuffer)
@@ -329,6 +334,7 @@ export function rnnBatchCore(
   d: Float32Array,
   layout: PairLayout,
   rule: LanceWilliamsRule,
+  update: LanceWilliamsUpdate,
   threshold: number,
   clock: (() => number) | undefined,
   threads = 1,
@@ -365,7 +371,12 @@ export function rnnBatchCore(
   };
   const crew = parallel ? new Crew(buffersOf(s), s.params, parts - 1) : null;
   try {
-    return rounds(s, n, rule, threshold, clock, parts, crew);
+    return rounds(s, n, rule, threshold, clock, parts, crew, (resume) => {
+      // Chain-like data (single linkage especially) pairs up few clusters per round: the rest goes to the
+      // NN-chain, whose cost per merge does not depend on how many pairs are reciprocal.
+      crew?.close();
+      return nnChainCore(d, layout, update, threshold, clock, resume);
+    });
   } finally {
     crew?.close();
   }
@@ -396,6 +407,12 @@ export function arraysFrom(buffers: RnnBuffers): RnnArrays {
   return out as unknown as RnnArrays;
 }
 
+/**
+ * A round pays off while it merges more than about one cluster in {@link MIN_BATCH_SHARE}: its full pass
+ * (≈ 1.3 ns × count²/2) is then cheaper per merge than an NN-chain step (≈ 4 row reads × count × ≈ 10 ns).
+ */
+const MIN_BATCH_SHARE = 48;
+
 function rounds(
   s: RnnArrays,
   n: number,
@@ -404,6 +421,7 @@ function rounds(
   clock: (() => number) | undefined,
   parts: number,
   crew: Crew | null,
+  finish: (resume: ChainResume) => CoreResult,
 ): CoreResult {
   const { act, nn, nnd, roundOf, keepers, retired, wKeep, wRetired, rowA, rowB, colA, colB, params, ranges } = s;
   const { rowBase, col } = s;
@@ -468,6 +486,7 @@ function rounds(
       }
     }
     if (batch === 0) break;
+    if (batch * MIN_BATCH_SHARE < count && count > 512) return finish({ act, count, size, raw, seconds, reads, m });
     for (let t = 0; t < batch; t++) {
       const a = keepers[t]!, b = retired[t]!;
       roundOf[a] = roundOf[b] = t;

@@ -345,7 +345,7 @@ function denseRun(
   if (lw) {
     const rule = cfg.strategy.lanceWilliamsRule;
     if (cfg.algorithm !== "nn-chain" && rule !== undefined) {
-      return rnnBatchCore(d, lay, rule, cfg.threshold, cfg.clock, cfg.threads);
+      return rnnBatchCore(d, lay, rule, lw, cfg.threshold, cfg.clock, cfg.threads);
     }
     return nnChainCore(d, lay, lw, cfg.threshold, cfg.clock);
   }

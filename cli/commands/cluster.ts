@@ -17,9 +17,9 @@ import { writeFileAtomic, writeNpy } from "../../datasets/npy.ts";
 import { choice, type Command, flag, num, optNum, optStr } from "../command.ts";
 
 /** onnxruntime's Gemm for the distance blocks, loaded only when a clustering runs (keeps `pb` startup light). */
-async function ortGemm() {
+async function ortGemm(threads: number) {
   const { createOrtGemm } = await import("../../pipeline/onnx/ort_gemm.ts");
-  return await createOrtGemm({ threads: 1 });
+  return await createOrtGemm({ threads });
 }
 
 /** The `pb cluster` command. */
@@ -27,7 +27,8 @@ export const clusterCommand: Command = {
   name: "cluster",
   summary: "cluster observations: greedy first pass on face+body, then HAC with any linkage",
   usage: "(--data DIR | --embeddings FILE.npy) --linkage L [--threshold T] [--first-pass greedy|none] " +
-    "[--first-threshold T1 --alpha A --beta B] [--sample-pairs S] [--seed N] [--out labels.csv] " +
+    "[--first-threshold T1 --alpha A --beta B] [--sample-pairs S] [--seed N] [--threads N] " +
+    "[--algorithm auto|nn-chain|rnn-batch] [--out labels.csv] " +
     "[--merges merges.npy] [--iterations iterations.csv] [--json]",
   description: [
     "Linkages: " + [...LINKAGES.values()].map((s) => `${s.id} (${s.description})`).join("; ") + ".",
@@ -36,6 +37,8 @@ export const clusterCommand: Command = {
     "bare .npy that are not unit length are normalised (the count is reported). The first pass needs a",
     "dataset for bodies and moments; on a bare .npy it runs on faces in row order.",
     `Mode auto uses the sparse threshold-graph mode above ${DENSE_LIMIT} items when a threshold is given.`,
+    "--threads splits the distance products and the batched single/complete/average merges over threads",
+    "(same result for any count); --algorithm nn-chain runs SciPy's one-merge-at-a-time loop instead.",
   ].join("\n"),
   options: {
     data: { type: "string", value: "DIR", help: "dataset folder (format v1)" },
@@ -55,6 +58,12 @@ export const clusterCommand: Command = {
     seed: { type: "string", value: "N", help: "seed of median-sampled [0]" },
     mode: { type: "string", value: "M", help: "auto, dense or sparse [auto]" },
     gemm: { type: "string", value: "G", help: "distance kernel: onnxruntime or js [onnxruntime]" },
+    threads: { type: "string", value: "N", help: "threads for distances and batched merges [1]" },
+    algorithm: {
+      type: "string",
+      value: "A",
+      help: "single/complete/average merge loop: auto, rnn-batch or nn-chain [auto = rnn-batch]",
+    },
     out: { type: "string", value: "FILE", help: "write labels (id,cluster CSV, or .npy)" },
     merges: { type: "string", value: "FILE", help: "write merges as float64 m × 4 .npy (scipy linkage format)" },
     iterations: { type: "string", value: "FILE", help: "write per-merge timings CSV (iteration,seconds,...)" },
@@ -75,6 +84,8 @@ export const clusterCommand: Command = {
     const seed = num(args, "seed", 0, { integer: true });
     const mode = choice(args, "mode", ["auto", "dense", "sparse"] as const, "auto");
     const gemmName = choice(args, "gemm", ["onnxruntime", "js"] as const, "onnxruntime");
+    const threads = num(args, "threads", 1, { min: 1, max: 64, integer: true });
+    const algorithm = choice(args, "algorithm", ["auto", "rnn-batch", "nn-chain"] as const, "auto");
     if (mode === "sparse" && threshold === undefined) throw new UsageError("--mode sparse needs --threshold");
 
     let input: ClusterInput;
@@ -116,12 +127,14 @@ export const clusterCommand: Command = {
       samplePairs,
       seed,
       mode: sparse ? "sparse" as const : "dense" as const,
+      threads,
+      algorithm,
       clock: () => performance.now(),
     };
     // onnxruntime computes every distance (dense matrix, or graph and component matrices), so dense and
     // sparse runs see the same kernel's values.
     const h = gemmName === "onnxruntime" && items > 1
-      ? await hacAsync(sp.vectors, sp.dim, { ...hacOptions, asyncGemm: await ortGemm() })
+      ? await hacAsync(sp.vectors, sp.dim, { ...hacOptions, asyncGemm: await ortGemm(threads) })
       : hac(sp.vectors, sp.dim, hacOptions);
     const labels = observationLabels(sp, h.labels);
     const seconds = (performance.now() - t0) / 1000;
@@ -158,6 +171,8 @@ export const clusterCommand: Command = {
       mode: h.mode,
       components: h.components,
       gemm: gemmName,
+      threads,
+      algorithm,
       normalized_rows: normalizedRows,
     };
     if (flag(args, "json")) {

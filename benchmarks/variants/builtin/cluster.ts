@@ -50,6 +50,19 @@ const HAC_PARAMS = {
   },
   curve_min: { kind: "float", min: 0, max: 2, default: 0.1, help: "lowest curve threshold [0.1]" },
   curve_max: { kind: "float", min: 0, max: 2, default: 1.0, help: "highest curve threshold [1.0]" },
+  algorithm: {
+    kind: "enum",
+    values: ["auto", "rnn-batch", "nn-chain"],
+    default: "auto",
+    help: "merge loop of single/complete/average: batched RNN rounds (auto) or NN-chain (true per-merge times)",
+  },
+  threads: {
+    kind: "int",
+    min: 1,
+    max: 64,
+    default: 1,
+    help: "threads of the batched single/complete/average merges (same result for any count) [1]",
+  },
   ...FILTER_PARAMS,
 } as const satisfies Record<string, ParamSpec>;
 
@@ -93,6 +106,8 @@ type FilterParams = { filter_points: number };
 
 type HacParams = FilterParams & {
   linkage: string;
+  algorithm: string;
+  threads: number;
   threshold: number;
   sample_pairs: number;
   curve_points: number;
@@ -191,6 +206,8 @@ function hacOptions(p: HacParams, seed: number) {
     threshold: p.curve_points > 0 ? undefined : p.threshold,
     samplePairs: p.sample_pairs,
     seed,
+    algorithm: p.algorithm as "auto" | "rnn-batch" | "nn-chain",
+    threads: p.threads,
     clock: () => performance.now(),
   };
 }

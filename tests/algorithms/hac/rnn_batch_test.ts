@@ -5,18 +5,28 @@ import {
   tiledLayout,
   toCondensed,
 } from "../../../algorithms/distance/mod.ts";
-import { hac, type Linkage } from "../../../algorithms/hac/mod.ts";
+import { cutDendrogram, hac, type Linkage } from "../../../algorithms/hac/mod.ts";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../../_assert.ts";
 import { samePartition, unitRows } from "./_fixtures.ts";
 
 const LW: Linkage[] = ["single", "complete", "average"];
 
-/** Same tree: identical ids and sizes row by row, heights equal to float32 rounding. */
-function assertSameTree(a: Float64Array, b: Float64Array, what: string): void {
+/**
+ * Same tree: equal heights in order (to float32 rounding), and the same partition between heights. Merges
+ * at exactly equal heights may come in another order (float32 ties are common at dim 2), which changes
+ * SciPy ids but no cut.
+ */
+function assertSameTree(a: Float64Array, b: Float64Array, n: number, what: string): void {
   assertEquals(a.length, b.length, `${what}: merge count`);
   for (let k = 0; k < a.length / 4; k++) {
-    assertEquals([a[k * 4], a[k * 4 + 1], a[k * 4 + 3]], [b[k * 4], b[k * 4 + 1], b[k * 4 + 3]], `${what}: row ${k}`);
     assertAlmostEquals(a[k * 4 + 2]!, b[k * 4 + 2]!, 1e-6, `${what}: height ${k}`);
+  }
+  // Cuts between consecutive heights (clear of float32 rounding: the two loops add in different orders).
+  for (let k = 0; k + 1 < a.length / 4; k++) {
+    const lo = a[k * 4 + 2]!, hi = a[(k + 1) * 4 + 2]!;
+    if (hi - lo < 2e-6) continue;
+    const t = (lo + hi) / 2;
+    assert(samePartition(cutDendrogram(a, n, t), cutDendrogram(b, n, t)), `${what}: cut at ${t}`);
   }
 }
 
@@ -33,7 +43,7 @@ Deno.test("rnn-batch makes the NN-chain's dendrogram for single, complete and av
         const x = unitRows(seed, n, dim, clustered);
         const chain = hac(x, dim, { linkage, algorithm: "nn-chain" });
         const batch = hac(x, dim, { linkage, algorithm: "rnn-batch" });
-        assertSameTree(batch.merges, chain.merges, linkage);
+        assertSameTree(batch.merges, chain.merges, n, linkage);
         const cutChain = hac(x, dim, { linkage, threshold: t, algorithm: "nn-chain" });
         const cutBatch = hac(x, dim, { linkage, threshold: t, algorithm: "rnn-batch" });
         assert(samePartition(cutBatch.labels, cutChain.labels), `${linkage} at ${t}`);
@@ -88,4 +98,31 @@ Deno.test("hac() rejects a bad algorithm, thread count or layout with one clear 
   assertThrows(() => hac(x, 2, { linkage: "average", threads: 0 }), RangeError, "threads");
   assertThrows(() => hac(x, 2, { linkage: "average", threads: 1.5 }), RangeError, "threads");
   assertThrows(() => hac(x, 2, { linkage: "average", layout: "blocked" as "tiled" }), RangeError, "layout");
+});
+
+Deno.test("rnn-batch hands chain-like data to the NN-chain midway: single linkage's tree is unchanged", () => {
+  // Points along a wavy arc: single linkage pairs few clusters per round, so the batched core finishes
+  // with the NN-chain on its own state. The arc has exact float32 ties, so the comparison uses what ties
+  // cannot change for single linkage: the sorted heights and the partition at every cut (connected
+  // components of the graph d ≤ t).
+  const n = 1800, dim = 3;
+  const x = new Float32Array(n * dim);
+  let s = 7;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const a = (i / n) * 3 + (s / 2 ** 32) * 1e-3;
+    const z = 0.2 * Math.sin(i * 0.37);
+    const norm = Math.hypot(Math.cos(a), Math.sin(a), z);
+    x.set([Math.cos(a) / norm, Math.sin(a) / norm, z / norm], i * dim);
+  }
+  const batch = hac(x, dim, { linkage: "single" });
+  const chain = hac(x, dim, { linkage: "single", algorithm: "nn-chain" });
+  const hb = Array.from({ length: n - 1 }, (_, k) => batch.merges[k * 4 + 2]!);
+  const hc = Array.from({ length: n - 1 }, (_, k) => chain.merges[k * 4 + 2]!);
+  assertEquals(hb, hc);
+  for (const q of [0.1, 0.5, 0.9, 0.99]) {
+    const t = hc[Math.floor(q * (n - 2))]!;
+    assert(samePartition(cutDendrogram(batch.merges, n, t), cutDendrogram(chain.merges, n, t)), `cut at ${t}`);
+    assert(samePartition(hac(x, dim, { linkage: "single", threshold: t }).labels, cutDendrogram(chain.merges, n, t)));
+  }
 });
