@@ -139,6 +139,8 @@ Deno.test("pb cluster: bad input gives one clear line and exit 1 or 2", async ()
     [["cluster", "--embeddings", `${dir}/ok.npy`, "--linkage", "average", "--threshold", "-1"], 2, "--threshold"],
     [["cluster", "--embeddings", `${dir}/ok.npy`, "--linkage", "ward"], 2, "--linkage must be one of"],
     [["cluster", "--linkage", "average"], 2, "--data"],
+    [["cluster", "--embeddings", `${dir}/ok.npy`, "--linkage", "average", "--threads", "0"], 2, "--threads"],
+    [["cluster", "--embeddings", `${dir}/ok.npy`, "--linkage", "average", "--algorithm", "slink"], 2, "--algorithm"],
   ];
   for (const [argv, code, text] of cases) {
     const r = await capture(() => main(argv));
@@ -161,4 +163,41 @@ Deno.test("pb cluster: dense and sparse modes give the same labels through onnxr
     labels.push(await readLabels(`${dir}/${mode}.csv`));
   }
   assertEquals(labels[1], labels[0]);
+});
+
+Deno.test("pb cluster --threads 2 and --algorithm nn-chain give the default's labels", async () => {
+  const dir = await tempDir();
+  const rng = new Rng(9);
+  const centres = Array.from({ length: 12 }, () => unit(rng, new Float32Array(16), 1));
+  const n = 2400; // above the batched core's parallel cut-off (2,048 clusters)
+  const x = new Float32Array(n * 16);
+  for (let i = 0; i < n; i++) x.set(unit(rng, centres[i % 12]!, 0.4), i * 16);
+  await writeNpy(`${dir}/e.npy`, { dtype: "float32", shape: [n, 16], data: x });
+  const run = async (extra: string[]) => {
+    const r = await capture(() =>
+      main([
+        "cluster",
+        "--embeddings",
+        `${dir}/e.npy`,
+        "--linkage",
+        "average",
+        "--threshold",
+        "0.6",
+        "--json",
+        ...extra,
+      ])
+    );
+    assertEquals(r.code, 0, r.err);
+    return JSON.parse(r.out) as { clusters: number; threads: number; algorithm: string };
+  };
+  const base = await run(["--out", `${dir}/a.csv`]);
+  const threaded = await run(["--threads", "2", "--out", `${dir}/b.csv`]);
+  const chain = await run(["--algorithm", "nn-chain", "--out", `${dir}/c.csv`]);
+  assertEquals([threaded.threads, chain.algorithm], [2, "nn-chain"]);
+  assert(base.clusters > 1 && base.clusters < n, `${base.clusters} clusters`);
+  const a = await readLabels(`${dir}/a.csv`),
+    b = await readLabels(`${dir}/b.csv`),
+    c = await readLabels(`${dir}/c.csv`);
+  assertEquals(b, a);
+  assertEquals(c, a);
 });
