@@ -33,8 +33,8 @@ export interface HacOptions {
   /** Seed of `median-sampled` [0]. */
   seed?: number;
   /**
-   * `dense`: one condensed float32 matrix (the exact median adds a 16-bit bound per pair; the sampled
-   * median a second float32 matrix: both must keep the original distances); `sparse`: threshold graph → connected components → each clustered densely and exactly
+   * `dense`: one float32 matrix (both medians add a 16-bit bound per pair: they must keep the original
+   * distances); `sparse`: threshold graph → connected components → each clustered densely and exactly
    * (needs a threshold); `auto`: sparse when a threshold is given and n > {@link DENSE_LIMIT} [auto].
    */
   mode?: "auto" | "dense" | "sparse";
@@ -95,16 +95,20 @@ export interface HacResult {
 /**
  * Clusters n unit vectors by HAC with cosine distance.
  *
- * Tie rule (documented for comparisons with SciPy): NN-chain linkages (single, complete, average)
- * follow SciPy's `nn_chain` exactly (previous chain element wins a tie, then the lowest index), then
- * merges are stable-sorted by height and relabelled like SciPy. The median linkages run the generic
- * algorithm, which merges the globally closest pair, ties to the smallest (first, second) slot.
+ * Single, complete and average linkage run as batched reciprocal-nearest-neighbour rounds by default
+ * (`algorithm`, `threads`) or as SciPy's NN-chain; both give the same dendrogram. Tie rule (documented
+ * for comparisons with SciPy): the NN-chain follows SciPy's `nn_chain` exactly (previous chain element
+ * wins a tie, then the lowest index), then merges are stable-sorted by height and relabelled like
+ * SciPy; rounds may list merges of exactly equal height in another order (same cuts). The median
+ * linkages run the generic algorithm, which merges the globally closest pair, ties to the smallest
+ * (first, second) slot.
  *
- * Complexity: dense NN-chain O(n²) time and n(n−1)/2 floats. Exact median: the float32 point distances
- * (kept: the median has no update rule) plus a 16-bit bound per pair, O(n) per merge for reducibility
- * bounds plus the exact medians actually needed (|A|·|C| pair reads each). Sampled median: two float32
- * matrices. Sampled median: O(n·min(|A|·|C|, S))
- * per merge. Sparse mode: O(n²·d) flops for the threshold graph plus the dense cost of each component.
+ * Complexity: single/complete/average O(n²) time (rounds: O(n²) per round on the contiguous halves of
+ * the rows, a few dozen rounds) and n(n−1)/2 floats. Exact median: the float32 point distances (kept:
+ * the median has no update rule) plus a 16-bit bound per pair, O(n) per merge for reducibility bounds
+ * plus the exact medians actually needed (|A|·|C| pair reads each). Sampled median: the same two arrays,
+ * O(n·min(|A|·|C|, S)) per merge. Sparse mode: O(n²·d) flops for the threshold graph plus the dense cost
+ * of each component.
  *
  * @param vectors row-major n × dim, L2-normalised rows
  * @param dim row length
