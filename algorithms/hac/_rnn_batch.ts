@@ -33,7 +33,8 @@ import type { LanceWilliamsUpdate } from "./linkage.ts";
 export type LanceWilliamsRule = 0 | 1 | 2;
 
 /** Slots of the shared `params` array. */
-const P_COUNT = 0, P_BATCH = 1, P_RULE = 2, P_PHASE = 3, P_GEN = 4, P_DONE = 5, P_PARTS = 6;
+const P_COUNT = 0, P_BATCH = 1, P_RULE = 2, P_PHASE = 3, P_GEN = 4, P_DONE = 5, P_PARTS = 6, P_READY = 7;
+const P_ERROR = 8;
 /** Phases a part can run. */
 export const PHASE_EXIT = 0, PHASE_FULL = 1, PHASE_SWEEP = 2, PHASE_PAIRS = 3, PHASE_RESCAN = 4;
 
@@ -65,7 +66,7 @@ export interface RnnArrays {
   colD: Float64Array;
   colJ: Int32Array;
   staleList: Int32Array;
-  /** Scalars: count, batch, rule, phase, generation, parts done, parts. */
+  /** Scalars: count, batch, rule, phase, generation, parts done, parts, workers ready, worker error. */
   params: Int32Array;
   /** Per part: [begin, end) of its rows (FULL, SWEEP), merges (SWEEP, PAIRS) or stale rows (RESCAN). */
   ranges: Int32Array;
@@ -226,19 +227,44 @@ function rescan(s: RnnArrays, x: number): void {
   nnd[x] = best;
 }
 
+/** How long a run waits for its workers to start before it goes on alone (module load ≈ 50–200 ms). */
+const START_TIMEOUT_MS = 10_000;
+
 /** Starts and drives the worker threads of a run (parts 1..parts−1); part 0 runs on the calling thread. */
 class Crew {
   readonly #workers: Worker[] = [];
   readonly #params: Int32Array;
   #closed = false;
-  constructor(buffers: RnnBuffers, params: Int32Array, workers: number) {
+  private constructor(params: Int32Array) {
     this.#params = params;
-    for (let w = 0; w < workers; w++) {
-      const worker = new Worker(new URL("./_rnn_worker.ts", import.meta.url).href, { type: "module" });
-      worker.postMessage({ buffers, part: w + 1 });
-      this.#workers.push(worker);
-    }
   }
+
+  /**
+   * Starts `workers` threads and waits until they are ready. The caller blocks in `Atomics.wait`, so it
+   * could never see a worker's load error: without read access to the worker's module (checked first),
+   * or when the workers are not ready in time, it returns null and the run goes on one thread.
+   */
+  static start(buffers: RnnBuffers, params: Int32Array, workers: number): Crew | null {
+    const url = new URL("./_rnn_worker.ts", import.meta.url);
+    if (!canLoad(url)) return null;
+    const crew = new Crew(params);
+    for (let w = 0; w < workers; w++) {
+      const worker = new Worker(url.href, { type: "module" });
+      worker.postMessage({ buffers, part: w + 1 });
+      crew.#workers.push(worker);
+    }
+    const deadline = performance.now() + START_TIMEOUT_MS;
+    for (;;) {
+      const ready = Atomics.load(params, P_READY);
+      if (ready >= workers) return crew;
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      Atomics.wait(params, P_READY, ready, left);
+    }
+    crew.close();
+    return null;
+  }
+
   /** Runs `phase` on every part and returns when all are done. */
   run(s: RnnArrays, phase: number): void {
     const params = this.#params;
@@ -252,7 +278,9 @@ class Crew {
       if (done >= this.#workers.length) break;
       Atomics.wait(params, P_DONE, done);
     }
+    if (Atomics.load(params, P_ERROR)) throw new Error("a worker thread of the batched HAC core failed");
   }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -263,6 +291,13 @@ class Crew {
   }
 }
 
+/** Whether a worker may load this module: Deno needs read access to local module files. */
+function canLoad(url: URL): boolean {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (url.protocol !== "file:" || !deno?.permissions?.querySync) return true;
+  return deno.permissions.querySync({ name: "read", path: new URL("../", url) }).state === "granted";
+}
+
 /**
  * The loop a worker thread runs: wait for a new generation, run its part of the phase, report done.
  * @param s the shared arrays
@@ -270,13 +305,20 @@ class Crew {
  */
 export function workerLoop(s: RnnArrays, part: number): void {
   const params = s.params;
+  Atomics.add(params, P_READY, 1);
+  Atomics.notify(params, P_READY);
   let seen = 0;
   for (;;) {
     Atomics.wait(params, P_GEN, seen);
     seen = Atomics.load(params, P_GEN);
     const phase = Atomics.load(params, P_PHASE);
     if (phase === PHASE_EXIT) return;
-    runPart(s, phase, part);
+    try {
+      runPart(s, phase, part);
+    } catch {
+      // Reported to the waiting thread, which throws: a part left undone would corrupt the matrix.
+      Atomics.store(params, P_ERROR, 1);
+    }
     Atomics.add(params, P_DONE, 1);
     Atomics.notify(params, P_DONE);
   }
@@ -369,9 +411,9 @@ export function rnnBatchCore(
     params: I32(16),
     ranges: I32(parts * 4),
   };
-  const crew = parallel ? new Crew(buffersOf(s), s.params, parts - 1) : null;
+  const crew = parallel ? Crew.start(buffersOf(s), s.params, parts - 1) : null;
   try {
-    return rounds(s, n, rule, threshold, clock, parts, crew, (resume) => {
+    return rounds(s, n, rule, threshold, clock, crew ? parts : 1, crew, (resume) => {
       // Chain-like data (single linkage especially) pairs up few clusters per round: the rest goes to the
       // NN-chain, whose cost per merge does not depend on how many pairs are reciprocal.
       crew?.close();

@@ -126,3 +126,26 @@ Deno.test("rnn-batch hands chain-like data to the NN-chain midway: single linkag
     assert(samePartition(hac(x, dim, { linkage: "single", threshold: t }).labels, cutDendrogram(chain.merges, n, t)));
   }
 });
+
+Deno.test("hac() with threads but no read access for worker modules runs on one thread instead of hanging", async () => {
+  // The calling thread blocks in Atomics.wait, so a worker that cannot load its module must be caught before.
+  const dir = await Deno.makeTempDir();
+  const mod = new URL("../../../algorithms/hac/mod.ts", import.meta.url).href;
+  const rows = new URL("./_fixtures.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    `${dir}/run.ts`,
+    `import { hac } from "${mod}";\nimport { unitRows } from "${rows}";\n` +
+      `const x = unitRows(4, 2300, 6, true);\n` +
+      `console.log(JSON.stringify(Array.from(hac(x, 6, { linkage: "average", threads: 2 }).merges)));\n`,
+  );
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--no-config", `${dir}/run.ts`],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(120_000),
+  }).output();
+  await Deno.remove(dir, { recursive: true });
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  const merges = Float64Array.from(JSON.parse(new TextDecoder().decode(out.stdout)));
+  assertEquals(merges, hac(unitRows(4, 2300, 6, true), 6, { linkage: "average" }).merges);
+});
