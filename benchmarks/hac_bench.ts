@@ -24,6 +24,7 @@ import {
   condensedCosineDistances,
   condensedCosineDistancesAsync,
   condensedLayout,
+  createWasmSimdGemm,
   JS_GEMM,
   layoutCosineDistancesAsync,
   thresholdEdgesAsync,
@@ -147,6 +148,16 @@ async function kernelCell(n: number): Promise<Record<string, unknown>> {
   const c0 = cpuSeconds();
   const ref = condensedCosineDistances(x, DIM, { gemm: JS_GEMM });
   out["js-blocked"] = { cpu_s: cpuSeconds() - c0, gflops: flops / (cpuSeconds() - c0) / 1e9 };
+  const wasm = createWasmSimdGemm();
+  if (wasm) {
+    condensedCosineDistances(x.subarray(0, 512 * DIM), DIM, { gemm: wasm }); // warm-up
+    const c1 = cpuSeconds();
+    const d = condensedCosineDistances(x, DIM, { gemm: wasm });
+    const cpu = cpuSeconds() - c1;
+    let maxDiff = 0;
+    for (let i = 0; i < d.length; i++) maxDiff = Math.max(maxDiff, Math.abs(d[i]! - ref[i]!));
+    out[wasm.name] = { cpu_s: cpu, gflops: flops / cpu / 1e9, max_abs_diff: maxDiff };
+  } else out["wasm-simd"] = { error: "WebAssembly SIMD unavailable" };
   for (const threads of [1, 2]) {
     const gemm = await createOrtGemm({ threads });
     await condensedCosineDistancesAsync(x.subarray(0, 512 * DIM), DIM, { gemm }); // warm-up

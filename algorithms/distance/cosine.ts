@@ -8,6 +8,7 @@
  * @module
  */
 import { condensedLayout, type PairLayout } from "./layout.ts";
+import { createWasmSimdGemm } from "./wasm_gemm.ts";
 
 /**
  * A matrix product `out = A · Bᵀ` (row-major, `aRows × dim` times `bRows × dim`, `out` is `aRows × bRows`).
@@ -79,6 +80,18 @@ export const JS_GEMM: GemmProvider = {
   },
 };
 
+let fallbackGemm: GemmProvider | undefined;
+
+/**
+ * The synchronous GEMM used when none is given: the WebAssembly SIMD kernel (≈ 17 GFLOP/s here, 4–5× the
+ * typed-array loop, on par with one onnxruntime thread), or {@link JS_GEMM} where WebAssembly SIMD is
+ * unavailable.
+ * @returns a shared provider (single-threaded use)
+ */
+export function defaultGemm(): GemmProvider {
+  return fallbackGemm ??= createWasmSimdGemm() ?? JS_GEMM;
+}
+
 /** Dot product of row `ai` of `a` (offset in elements) and row `bi` of `b`, accumulated in float64. */
 export function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
   let s = 0;
@@ -124,7 +137,7 @@ export function condensedIndex(n: number, i: number, j: number): number {
 
 /** Options for {@link condensedCosineDistances} and {@link layoutCosineDistances}. */
 export interface CondensedOptions {
-  /** GEMM used for the blocks [JS_GEMM]. */
+  /** GEMM used for the blocks [{@link defaultGemm}: WebAssembly SIMD, or `JS_GEMM` without it]. */
   gemm?: GemmProvider;
   /** Rows per block [512]: the scratch product is `blockRows²` floats. */
   blockRows?: number;
@@ -184,7 +197,7 @@ export function layoutCosineDistances(
 ): Float32Array {
   const n = rowCount(vectors, dim);
   const out = allocLayout(n, layout, options.out, options.shared);
-  const gemm = options.gemm ?? JS_GEMM;
+  const gemm = options.gemm ?? defaultGemm();
   const bs = options.blockRows ?? 512;
   const scratch = new Float32Array(bs * bs);
   for (let i0 = 0; i0 < n; i0 += bs) {
@@ -277,7 +290,7 @@ export function thresholdEdges(
   options: { gemm?: GemmProvider; blockRows?: number } = {},
 ): ThresholdEdges {
   const n = dim === 0 ? 0 : vectors.length / dim;
-  const gemm = options.gemm ?? JS_GEMM;
+  const gemm = options.gemm ?? defaultGemm();
   const bs = options.blockRows ?? 512;
   const scratch = new Float32Array(bs * bs);
   const acc = new EdgeAccumulator();

@@ -2,3 +2,4 @@
 export * from "./cosine.ts";
 export * from "./fused.ts";
 export * from "./layout.ts";
+export { createWasmSimdGemm } from "./wasm_gemm.ts";

@@ -40,7 +40,7 @@ export interface HacOptions {
   mode?: "auto" | "dense" | "sparse";
   /** Millisecond clock (e.g. `performance.now`) for the per-merge timings; none → times are 0 [none]. */
   clock?: () => number;
-  /** GEMM for building distances [JS_GEMM]. */
+  /** GEMM for building distances [`defaultGemm()`: WebAssembly SIMD, or the typed-array loop]. */
   gemm?: GemmProvider;
   /**
    * Precomputed distances (float32, e.g. from an onnxruntime GEMM) in the layout named by `layout`:

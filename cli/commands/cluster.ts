@@ -5,7 +5,7 @@
  */
 import { observationLabels, secondPassInput } from "../../algorithms/clustering/two_pass.ts";
 import { type ClusterInput, greedyFirstPass } from "../../algorithms/clustering/greedy.ts";
-import { DEFAULT_FUSION } from "../../algorithms/distance/mod.ts";
+import { createWasmSimdGemm, DEFAULT_FUSION, JS_GEMM } from "../../algorithms/distance/mod.ts";
 import { DENSE_LIMIT, hac, hacAsync, type Linkage, LINKAGES } from "../../algorithms/hac/mod.ts";
 import { clusteringMetrics } from "../../algorithms/metrics/mod.ts";
 import { peakRssMb } from "../../benchmarks/runner/env.ts";
@@ -57,7 +57,11 @@ export const clusterCommand: Command = {
     "sample-pairs": { type: "string", value: "S", help: "pairs drawn by median-sampled when |A|·|B| > S [64]" },
     seed: { type: "string", value: "N", help: "seed of median-sampled [0]" },
     mode: { type: "string", value: "M", help: "auto, dense or sparse [auto]" },
-    gemm: { type: "string", value: "G", help: "distance kernel: onnxruntime or js [onnxruntime]" },
+    gemm: {
+      type: "string",
+      value: "G",
+      help: "distance kernel: onnxruntime, wasm (WebAssembly SIMD) or js (typed-array loop) [onnxruntime]",
+    },
     threads: { type: "string", value: "N", help: "threads for distances and batched merges [1]" },
     algorithm: {
       type: "string",
@@ -83,7 +87,7 @@ export const clusterCommand: Command = {
     const samplePairs = num(args, "sample-pairs", 64, { min: 1, integer: true });
     const seed = num(args, "seed", 0, { integer: true });
     const mode = choice(args, "mode", ["auto", "dense", "sparse"] as const, "auto");
-    const gemmName = choice(args, "gemm", ["onnxruntime", "js"] as const, "onnxruntime");
+    const gemmName = choice(args, "gemm", ["onnxruntime", "wasm", "js"] as const, "onnxruntime");
     const threads = num(args, "threads", 1, { min: 1, max: 64, integer: true });
     const algorithm = choice(args, "algorithm", ["auto", "rnn-batch", "nn-chain"] as const, "auto");
     if (mode === "sparse" && threshold === undefined) throw new UsageError("--mode sparse needs --threshold");
@@ -121,8 +125,11 @@ export const clusterCommand: Command = {
     const sp = secondPassInput(input, first);
     const items = sp.items.length;
     const sparse = mode === "sparse" || (mode === "auto" && threshold !== undefined && items > DENSE_LIMIT);
+    const gemm = gemmName === "js" ? JS_GEMM : gemmName === "wasm" ? createWasmSimdGemm() : undefined;
+    if (gemmName === "wasm" && !gemm) throw new Error("--gemm wasm: this runtime cannot compile WebAssembly SIMD");
     const hacOptions = {
       linkage,
+      gemm: gemm ?? undefined,
       threshold,
       samplePairs,
       seed,

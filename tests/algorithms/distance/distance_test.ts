@@ -3,7 +3,9 @@ import {
   condensedCosineDistances,
   condensedIndex,
   cosineDistance,
+  createWasmSimdGemm,
   DEFAULT_FUSION,
+  defaultGemm,
   fusedDistance,
   fuseDistances,
   JS_GEMM,
@@ -45,6 +47,47 @@ Deno.test("JS_GEMM computes A·Bᵀ including ragged edges", () => {
       assertAlmostEquals(out[i * 5 + j]!, s, 1e-6);
     }
   }
+});
+
+Deno.test("WebAssembly SIMD GEMM equals A·Bᵀ for any shape (padding of rows and dimension), memory growth", () => {
+  const wasm = createWasmSimdGemm();
+  if (!wasm) throw new Error("WebAssembly SIMD unavailable in this Deno");
+  assertEquals(defaultGemm().name, "wasm-simd");
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 1e6 }),
+      fc.integer({ min: 0, max: 23 }),
+      fc.integer({ min: 0, max: 19 }),
+      fc.integer({ min: 1, max: 37 }),
+      (seed, aRows, bRows, dim) => {
+        const a = unitRows(seed, aRows, dim), b = unitRows(seed + 1, bRows, dim);
+        const out = new Float32Array(aRows * bRows).fill(NaN);
+        wasm.abt(a, aRows, b, bRows, dim, out);
+        for (let i = 0; i < aRows; i++) {
+          for (let j = 0; j < bRows; j++) {
+            let s = 0;
+            for (let k = 0; k < dim; k++) s += a[i * dim + k]! * b[j * dim + k]!;
+            assertAlmostEquals(out[i * bRows + j]!, s, 1e-6);
+          }
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+  // A block larger than the module's first 64 KiB page grows its memory; results still match.
+  const a = unitRows(3, 300, 64), b = unitRows(4, 301, 64);
+  const big = new Float32Array(300 * 301), ref = new Float32Array(300 * 301);
+  wasm.abt(a, 300, b, 301, 64, big);
+  JS_GEMM.abt(a, 300, b, 301, 64, ref);
+  for (let k = 0; k < big.length; k++) assertAlmostEquals(big[k]!, ref[k]!, 1e-6);
+});
+
+Deno.test("the committed WebAssembly module is the compile of gemm_simd.wat", async () => {
+  const { generate } = await import("../../../benchmarks/tools/build_wasm_gemm.ts");
+  const committed = await Deno.readTextFile(
+    new URL("../../../algorithms/distance/wasm/_gemm_simd_wasm.ts", import.meta.url),
+  );
+  assertEquals(committed, await generate(), "regenerate: deno run -A benchmarks/tools/build_wasm_gemm.ts");
 });
 
 Deno.test("thresholdEdges() keeps exactly the pairs of the condensed matrix that are ≤ t", () => {
