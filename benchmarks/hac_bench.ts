@@ -6,11 +6,13 @@
  *
  * Run: `deno run -A benchmarks/hac_bench.ts [--sizes 2000,5000,10000,20000] [--linkages average,median,...]
  *       [--sparse-n 100000] [--sparse-threshold 0.6] [--kernels 5000] [--threads N] [--layout condensed]
- *       [--algorithm auto]
+ *       [--algorithm auto] [--kernel wasm]
  *       [--timeout 900] [--json FILE]`
  * (`--threads`: onnxruntime intra-op threads for the dense cells' distance matrix and worker threads of the
  * batched Lance–Williams core [2, or 1 on a single core]; `--layout condensed|tiled`: the dense matrix's memory layout
- * [condensed]; `--algorithm auto|nn-chain|rnn-batch`: merge loop of single/complete/average [auto])
+ * [condensed]; `--algorithm auto|nn-chain|rnn-batch`: merge loop of single/complete/average [auto];
+ * `--kernel wasm|onnxruntime`: the dense cells' distance kernel [wasm: the library's default, split over
+ * the threads, no onnxruntime in the process])
  *
  * Every cell runs in its own child process so that its peak RSS is its own. Per-merge times use the
  * process CPU clock (immune to other processes taking the CPU on a shared machine); wall time is reported
@@ -26,6 +28,7 @@ import {
   condensedLayout,
   createWasmSimdGemm,
   JS_GEMM,
+  layoutCosineDistances,
   layoutCosineDistancesAsync,
   thresholdEdgesAsync,
   tiledLayout,
@@ -73,13 +76,22 @@ async function denseCell(
   threads: number,
   layoutKind: "tiled" | "condensed",
   algorithm: "auto" | "nn-chain" | "rnn-batch",
+  kernel: "wasm" | "onnxruntime",
 ): Promise<Record<string, unknown>> {
   const x = randomUnitVectors(n, DIM, 1);
   const w0 = performance.now(), c0 = cpuSeconds();
-  const gemm = await createOrtGemm({ threads });
   const layout = layoutKind === "tiled" ? tiledLayout(n) : condensedLayout(n);
-  const distances = await layoutCosineDistancesAsync(x, DIM, layout, { gemm, shared: threads > 1 });
-  await gemm.trim?.(); // as hacAsync does: the GEMM's working memory goes before the merges
+  let distances: Float32Array, gemmName: string;
+  if (kernel === "wasm") {
+    // The default kernel, split over worker threads (no onnxruntime in the process at all).
+    distances = layoutCosineDistances(x, DIM, layout, { threads, shared: threads > 1 });
+    gemmName = `wasm-simd(threads=${threads})`;
+  } else {
+    const gemm = await createOrtGemm({ threads });
+    distances = await layoutCosineDistancesAsync(x, DIM, layout, { gemm, shared: threads > 1 });
+    await gemm.trim?.(); // as hacAsync does: the GEMM's working memory goes before the merges
+    gemmName = gemm.name;
+  }
   const distWall = (performance.now() - w0) / 1000;
   const r = hac(x, DIM, {
     linkage,
@@ -108,7 +120,7 @@ async function denseCell(
     merge_p99_ms: quantile(per, 0.99) * 1000,
     merge_max_ms: quantile(per, 1) * 1000,
     pair_distances: reads,
-    gemm: gemm.name,
+    gemm: gemmName,
     layout: layoutKind,
     algorithm,
     threads,
@@ -175,7 +187,7 @@ async function child(spec: string): Promise<void> {
   const [kind, a, b, c, e] = spec.split(":");
   let result: Record<string, unknown>;
   if (kind === "dense") {
-    const [, , , , , layout, algorithm] = spec.split(":");
+    const [, , , , , layout, algorithm, kernel] = spec.split(":");
     result = await denseCell(
       Number(a),
       b as Linkage,
@@ -183,6 +195,7 @@ async function child(spec: string): Promise<void> {
       Number(e ?? 1),
       layout as "tiled",
       algorithm as "auto",
+      (kernel ?? "wasm") as "wasm",
     );
   } else if (kind === "sparse") result = await sparseCell(Number(a), b as Linkage, Number(c));
   else result = await kernelCell(Number(a));
@@ -228,6 +241,7 @@ async function main(): Promise<void> {
       threads: { type: "string", default: String(Math.min(2, navigator.hardwareConcurrency ?? 1)) },
       layout: { type: "string", default: "condensed" },
       algorithm: { type: "string", default: "auto" },
+      kernel: { type: "string", default: "wasm" },
       json: { type: "string" },
     },
   });
@@ -240,7 +254,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown>[] = [];
   console.log(
     `# HAC benchmark, d = ${DIM}, threads ${values.threads}, layout ${values.layout}, algorithm ${values.algorithm}, ` +
-      `load average ${loadAverage().join(" ")}`,
+      `kernel ${values.kernel}, load average ${loadAverage().join(" ")}`,
   );
   if (Number(values.kernels) > 0) {
     const k = await runChild(`kernels:${values.kernels}`, timeout);
@@ -259,7 +273,9 @@ async function main(): Promise<void> {
     let base: Record<string, unknown> | undefined;
     for (const linkage of order) {
       const r = await runChild(
-        `dense:${n}:${linkage}:${values["sample-pairs"]}:${values.threads}:${values.layout}:${values.algorithm}`,
+        `dense:${n}:${linkage}:${
+          values["sample-pairs"]
+        }:${values.threads}:${values.layout}:${values.algorithm}:${values.kernel}`,
         timeout,
       );
       r.n = n;

@@ -9,6 +9,7 @@
  */
 import { condensedLayout, type PairLayout } from "./layout.ts";
 import { createWasmSimdGemm } from "./wasm_gemm.ts";
+import { parallelDistances } from "./_parallel.ts";
 
 /**
  * A matrix product `out = A · Bᵀ` (row-major, `aRows × dim` times `bRows × dim`, `out` is `aRows × bRows`).
@@ -145,6 +146,11 @@ export interface CondensedOptions {
   out?: Float32Array;
   /** Allocate the matrix over a SharedArrayBuffer (for HAC worker threads) [false]. */
   shared?: boolean;
+  /**
+   * Threads for the default kernel (workers take interleaved block rows; the matrix is then shared).
+   * Ignored with a custom `gemm`, which cannot move to a worker [1].
+   */
+  threads?: number;
 }
 
 /**
@@ -196,11 +202,40 @@ export function layoutCosineDistances(
   options: CondensedOptions = {},
 ): Float32Array {
   const n = rowCount(vectors, dim);
-  const out = allocLayout(n, layout, options.out, options.shared);
-  const gemm = options.gemm ?? defaultGemm();
   const bs = options.blockRows ?? 512;
+  const threads = options.gemm ? 1 : Math.max(1, Math.floor(options.threads ?? 1));
+  const parallel = threads > 1 && n > bs && (!options.out || options.out.buffer instanceof SharedArrayBuffer);
+  const out = allocLayout(n, layout, options.out, options.shared || parallel);
+  if (parallel && parallelDistances(vectors, dim, layout, out, bs, threads)) return out;
+  distanceBlockRows(vectors, dim, layout, out, options.gemm ?? defaultGemm(), bs, 0, 1);
+  return out;
+}
+
+/**
+ * One share of {@link layoutCosineDistances}: block rows `part`, `part + parts`, … (interleaved, so the
+ * shares of the upper block triangle come out even). Used by the calling thread and the distance workers.
+ * @param vectors row-major n × dim, unit rows
+ * @param dim row length
+ * @param layout where each pair goes (`rowBase`, `col` may be copies)
+ * @param out the matrix
+ * @param gemm the kernel
+ * @param bs rows per block
+ * @param part this share
+ * @param parts number of shares
+ */
+export function distanceBlockRows(
+  vectors: Float32Array,
+  dim: number,
+  layout: Pick<PairLayout, "rowBase" | "col">,
+  out: Float32Array,
+  gemm: GemmProvider,
+  bs: number,
+  part: number,
+  parts: number,
+): void {
+  const n = rowCount(vectors, dim);
   const scratch = new Float32Array(bs * bs);
-  for (let i0 = 0; i0 < n; i0 += bs) {
+  for (let i0 = part * bs; i0 < n; i0 += parts * bs) {
     const ni = Math.min(bs, n - i0);
     const a = vectors.subarray(i0 * dim, (i0 + ni) * dim);
     for (let j0 = i0; j0 < n; j0 += bs) {
@@ -209,7 +244,6 @@ export function layoutCosineDistances(
       scatterBlock(out, layout, i0, ni, j0, nj, scratch);
     }
   }
-  return out;
 }
 
 /** Asynchronous {@link layoutCosineDistances} for an {@link AsyncGemmProvider} (onnxruntime). */
@@ -252,7 +286,7 @@ function allocLayout(n: number, layout: PairLayout, out?: Float32Array, shared =
 /** Writes `1 − sim` of block (i0.., j0..) into the matrix (upper triangle only). */
 function scatterBlock(
   out: Float32Array,
-  layout: PairLayout,
+  layout: Pick<PairLayout, "rowBase" | "col">,
   i0: number,
   ni: number,
   j0: number,

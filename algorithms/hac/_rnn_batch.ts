@@ -28,6 +28,7 @@
 import type { PairLayout } from "../distance/layout.ts";
 import { type ChainResume, type CoreResult, nnChainCore } from "./_cores.ts";
 import type { LanceWilliamsUpdate } from "./linkage.ts";
+import { startWorkers, waitCount } from "../_workers.ts";
 
 /** Lance–Williams rules the batch core knows: 0 = min (single), 1 = max (complete), 2 = size-weighted mean. */
 export type LanceWilliamsRule = 0 | 1 | 2;
@@ -227,9 +228,6 @@ function rescan(s: RnnArrays, x: number): void {
   nnd[x] = best;
 }
 
-/** How long a run waits for its workers to start before it goes on alone (module load ≈ 50–200 ms). */
-const START_TIMEOUT_MS = 10_000;
-
 /** Starts and drives the worker threads of a run (parts 1..parts−1); part 0 runs on the calling thread. */
 class Crew {
   readonly #workers: Worker[] = [];
@@ -240,29 +238,16 @@ class Crew {
   }
 
   /**
-   * Starts `workers` threads and waits until they are ready. The caller blocks in `Atomics.wait`, so it
-   * could never see a worker's load error: without read access to the worker's module (checked first),
-   * or when the workers are not ready in time, it returns null and the run goes on one thread.
+   * Starts `workers` threads and waits until they are ready; null (the run goes on one thread) when they
+   * cannot load their module or are not ready in time (see `algorithms/_workers.ts`).
    */
   static start(buffers: RnnBuffers, params: Int32Array, workers: number): Crew | null {
-    const url = new URL("./_rnn_worker.ts", import.meta.url);
-    if (!canLoad(url)) return null;
+    const messages = Array.from({ length: workers }, (_, w) => ({ buffers, part: w + 1 }));
+    const started = startWorkers(new URL("./_rnn_worker.ts", import.meta.url), messages, params, P_READY);
+    if (!started) return null;
     const crew = new Crew(params);
-    for (let w = 0; w < workers; w++) {
-      const worker = new Worker(url.href, { type: "module" });
-      worker.postMessage({ buffers, part: w + 1 });
-      crew.#workers.push(worker);
-    }
-    const deadline = performance.now() + START_TIMEOUT_MS;
-    for (;;) {
-      const ready = Atomics.load(params, P_READY);
-      if (ready >= workers) return crew;
-      const left = deadline - performance.now();
-      if (left <= 0) break;
-      Atomics.wait(params, P_READY, ready, left);
-    }
-    crew.close();
-    return null;
+    crew.#workers.push(...started);
+    return crew;
   }
 
   /** Runs `phase` on every part and returns when all are done. */
@@ -273,11 +258,7 @@ class Crew {
     Atomics.add(params, P_GEN, 1);
     Atomics.notify(params, P_GEN);
     runPart(s, phase, 0);
-    for (;;) {
-      const done = Atomics.load(params, P_DONE);
-      if (done >= this.#workers.length) break;
-      Atomics.wait(params, P_DONE, done);
-    }
+    waitCount(params, P_DONE, this.#workers.length);
     if (Atomics.load(params, P_ERROR)) throw new Error("a worker thread of the batched HAC core failed");
   }
 
@@ -289,13 +270,6 @@ class Crew {
     Atomics.notify(this.#params, P_GEN);
     for (const w of this.#workers) w.terminate();
   }
-}
-
-/** Whether a worker may load this module: Deno needs read access to local module files. */
-function canLoad(url: URL): boolean {
-  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
-  if (url.protocol !== "file:" || !deno?.permissions?.querySync) return true;
-  return deno.permissions.querySync({ name: "read", path: new URL("../", url) }).state === "granted";
 }
 
 /**

@@ -62,9 +62,9 @@ export interface HacOptions {
    */
   algorithm?: "auto" | "nn-chain" | "rnn-batch";
   /**
-   * Threads for `rnn-batch` (the calling thread plus workers). The dense matrix must live in a
-   * SharedArrayBuffer: `hac`/`hacAsync` allocate it so when they build it; given `distances` over a
-   * plain ArrayBuffer run on one thread [1].
+   * Threads (the calling thread plus workers) for `rnn-batch` and for the distance blocks `hac` builds
+   * with the default kernel. The dense matrix must live in a SharedArrayBuffer: `hac`/`hacAsync` allocate
+   * it so when they build it; given `distances` over a plain ArrayBuffer run on one thread [1].
    */
   threads?: number;
   /** Precomputed threshold graph for sparse mode (all pairs with distance ≤ threshold). */
@@ -344,7 +344,8 @@ function denseRun(
       `distances has length ${distances.length}, expected ${lay.length} for ${n} points (${lay.kind} layout)`,
     );
   }
-  const d = distances ?? layoutCosineDistances(vectors, dim, lay, { gemm: cfg.gemm, shared: sharedMatrix(cfg) });
+  const d = distances ??
+    layoutCosineDistances(vectors, dim, lay, { gemm: cfg.gemm, shared: sharedMatrix(cfg), threads: cfg.threads });
   const lw = cfg.strategy.lanceWilliams;
   if (lw) {
     const rule = cfg.strategy.lanceWilliamsRule;

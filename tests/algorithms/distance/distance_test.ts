@@ -124,3 +124,16 @@ Deno.test("fusedDistance() gates the body term by moment", () => {
   assertAlmostEquals(other, 0.4, 1e-6);
   assertAlmostEquals(ungated, same, 1e-12);
 });
+
+Deno.test("layoutCosineDistances() on worker threads writes the same matrix as one thread", () => {
+  const x = unitRows(12, 1700, 24, true);
+  const one = condensedCosineDistances(x, 24, { blockRows: 256 });
+  for (const threads of [2, 3]) {
+    const many = condensedCosineDistances(x, 24, { blockRows: 256, threads });
+    assertEquals(many.buffer instanceof SharedArrayBuffer, true);
+    assertEquals(many, one, `${threads} threads`);
+  }
+  // A custom kernel cannot move to a worker: it runs on the calling thread.
+  const js = condensedCosineDistances(x.subarray(0, 300 * 24), 24, { gemm: JS_GEMM, threads: 2 });
+  assertEquals(js.buffer instanceof SharedArrayBuffer, false);
+});
