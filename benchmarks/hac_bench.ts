@@ -31,6 +31,7 @@ import {
   layoutCosineDistances,
   layoutCosineDistancesAsync,
   thresholdEdgesAsync,
+  thresholdEdgesParallel,
   tiledLayout,
 } from "../algorithms/distance/mod.ts";
 import { hac, hacAsync, type Linkage } from "../algorithms/hac/mod.ts";
@@ -128,14 +129,31 @@ async function denseCell(
 }
 
 /** The sparse cell: threshold graph by onnxruntime, components, exact HAC per component. */
-async function sparseCell(n: number, linkage: Linkage, threshold: number): Promise<Record<string, unknown>> {
+async function sparseCell(
+  n: number,
+  linkage: Linkage,
+  threshold: number,
+  threads: number,
+  kernel: "wasm" | "onnxruntime",
+): Promise<Record<string, unknown>> {
   const x = randomUnitVectors(n, DIM, 2);
   const w0 = performance.now(), c0 = cpuSeconds();
-  const gemm = await createOrtGemm({ threads: 1 });
-  // The graph alone first (timed separately), then hacAsync on it: components' matrices by onnxruntime too.
-  const edges = await thresholdEdgesAsync(x, DIM, threshold + 1e-5, { gemm });
-  const graphWall = (performance.now() - w0) / 1000;
-  const r = await hacAsync(x, DIM, { linkage, threshold, mode: "sparse", edges, asyncGemm: gemm });
+  // The graph alone first (timed separately), then HAC on it, the components' matrices by the same kernel
+  // (so a pair rounds the same way in the graph and in its component).
+  let r, edges, gemmName: string;
+  let graphWall: number;
+  if (kernel === "wasm") {
+    edges = await thresholdEdgesParallel(x, DIM, threshold + 1e-5, { threads });
+    graphWall = (performance.now() - w0) / 1000;
+    r = hac(x, DIM, { linkage, threshold, mode: "sparse", edges, threads });
+    gemmName = `wasm-simd(threads=${threads})`;
+  } else {
+    const gemm = await createOrtGemm({ threads });
+    edges = await thresholdEdgesAsync(x, DIM, threshold + 1e-5, { gemm });
+    graphWall = (performance.now() - w0) / 1000;
+    r = await hacAsync(x, DIM, { linkage, threshold, mode: "sparse", edges, asyncGemm: gemm, threads });
+    gemmName = gemm.name;
+  }
   return {
     kind: "sparse",
     n,
@@ -148,7 +166,7 @@ async function sparseCell(n: number, linkage: Linkage, threshold: number): Promi
     components: r.components,
     clusters: new Set(r.labels).size,
     peak_rss_mb: peakRssMb(),
-    gemm: gemm.name,
+    gemm: gemmName,
   };
 }
 
@@ -197,8 +215,10 @@ async function child(spec: string): Promise<void> {
       algorithm as "auto",
       (kernel ?? "wasm") as "wasm",
     );
-  } else if (kind === "sparse") result = await sparseCell(Number(a), b as Linkage, Number(c));
-  else result = await kernelCell(Number(a));
+  } else if (kind === "sparse") {
+    const [, , , , threads, kernel] = spec.split(":");
+    result = await sparseCell(Number(a), b as Linkage, Number(c), Number(threads ?? 1), (kernel ?? "wasm") as "wasm");
+  } else result = await kernelCell(Number(a));
   console.log(JSON.stringify(result));
 }
 
@@ -298,7 +318,10 @@ async function main(): Promise<void> {
   }
   const sparseN = Number(values["sparse-n"]);
   if (sparseN > 0) {
-    const r = await runChild(`sparse:${sparseN}:average:${values["sparse-threshold"]}`, timeout);
+    const r = await runChild(
+      `sparse:${sparseN}:average:${values["sparse-threshold"]}:${values.threads}:${values.kernel}`,
+      timeout,
+    );
     results.push(r);
     console.log(`\n## sparse mode, N = ${sparseN}, threshold ${values["sparse-threshold"]}, average linkage`);
     console.log(

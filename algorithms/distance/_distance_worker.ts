@@ -7,6 +7,9 @@
 import { type DistanceJob, runDistanceJob } from "./_parallel.ts";
 
 self.onmessage = (e: MessageEvent<DistanceJob>) => {
-  runDistanceJob(e.data);
+  const edges = runDistanceJob(e.data);
+  if (edges && "i" in edges) {
+    self.postMessage(edges, { transfer: [edges.i.buffer, edges.j.buffer, edges.d.buffer] as ArrayBuffer[] });
+  } else if (edges) self.postMessage(edges);
   self.close();
 };

@@ -19,8 +19,19 @@ import { parallelDistances } from "./_parallel.ts";
 export interface GemmProvider {
   /** Name recorded with results (e.g. "js-blocked", "onnxruntime-matmul"). */
   readonly name: string;
-  /** Computes `out[i·bRows + j] = Σ_k a[i·dim + k] · b[j·dim + k]`. */
-  abt(a: Float32Array, aRows: number, b: Float32Array, bRows: number, dim: number, out: Float32Array): void;
+  /**
+   * Computes `out[i·bRows + j] = Σ_k a[i·dim + k] · b[j·dim + k]`. `sameA`: A is the block of the previous
+   * call, unchanged — a provider that copies its inputs may reuse its copy (the blocked loops set it).
+   */
+  abt(
+    a: Float32Array,
+    aRows: number,
+    b: Float32Array,
+    bRows: number,
+    dim: number,
+    out: Float32Array,
+    sameA?: boolean,
+  ): void;
 }
 
 /** An asynchronous GEMM (onnxruntime's `run` is asynchronous); same contract as {@link GemmProvider}. */
@@ -240,7 +251,7 @@ export function distanceBlockRows(
     const a = vectors.subarray(i0 * dim, (i0 + ni) * dim);
     for (let j0 = i0; j0 < n; j0 += bs) {
       const nj = Math.min(bs, n - j0);
-      gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch);
+      gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch, j0 !== i0);
       scatterBlock(out, layout, i0, ni, j0, nj, scratch);
     }
   }
@@ -323,17 +334,39 @@ export function thresholdEdges(
   threshold: number,
   options: { gemm?: GemmProvider; blockRows?: number } = {},
 ): ThresholdEdges {
-  const n = dim === 0 ? 0 : vectors.length / dim;
-  const gemm = options.gemm ?? defaultGemm();
-  const bs = options.blockRows ?? 512;
+  return edgeBlockRows(vectors, dim, threshold, options.gemm ?? defaultGemm(), options.blockRows ?? 512, 0, 1);
+}
+
+/**
+ * One share of {@link thresholdEdges}: the edges of block rows `part`, `part + parts`, … (interleaved).
+ * Used by the calling thread and the distance workers of {@link thresholdEdgesParallel}.
+ * @param vectors row-major n × dim, unit rows
+ * @param dim row length
+ * @param threshold keep pairs with distance ≤ threshold
+ * @param gemm the kernel
+ * @param bs rows per block
+ * @param part this share
+ * @param parts number of shares
+ * @returns the share's edges
+ */
+export function edgeBlockRows(
+  vectors: Float32Array,
+  dim: number,
+  threshold: number,
+  gemm: GemmProvider,
+  bs: number,
+  part: number,
+  parts: number,
+): ThresholdEdges {
+  const n = rowCount(vectors, dim);
   const scratch = new Float32Array(bs * bs);
   const acc = new EdgeAccumulator();
-  for (let i0 = 0; i0 < n; i0 += bs) {
+  for (let i0 = part * bs; i0 < n; i0 += parts * bs) {
     const ni = Math.min(bs, n - i0);
     const a = vectors.subarray(i0 * dim, (i0 + ni) * dim);
     for (let j0 = i0; j0 < n; j0 += bs) {
       const nj = Math.min(bs, n - j0);
-      gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch);
+      gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch, j0 !== i0);
       acc.addBlock(i0, ni, j0, nj, scratch, threshold);
     }
   }

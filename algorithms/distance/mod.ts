@@ -3,3 +3,4 @@ export * from "./cosine.ts";
 export * from "./fused.ts";
 export * from "./layout.ts";
 export { createWasmSimdGemm } from "./wasm_gemm.ts";
+export { thresholdEdgesParallel } from "./_parallel.ts";

@@ -63,15 +63,20 @@ export function createWasmSimdGemm(): GemmProvider | null {
     }
     view.fill(0, at + rows * padDim, at + padRows * padDim);
   };
+  // The blocked loops pass one A block against many B blocks and say so (`sameA`): its copy in the
+  // module is then reused, if the shapes match and the memory did not move.
+  let lastA: { rows: number; dim: number } | null = null;
   return {
     name: "wasm-simd",
-    abt(a, aRows, b, bRows, dim, out) {
+    abt(a, aRows, b, bRows, dim, out, sameA = false) {
       if (aRows === 0 || bRows === 0) return;
       const padDim = up(dim, 4), padA = up(aRows, 4), padB = up(bRows, 2);
       // Float offsets, each a multiple of 4 floats (16 bytes) as v128 loads like.
       const aAt = 0, bAt = up(padA * padDim, 4), outAt = bAt + up(padB * padDim, 4);
+      const grown = view.buffer !== kernel.memory.buffer || (outAt + padA * padB) * 4 > view.byteLength;
       ensure(outAt + padA * padB);
-      put(a, aRows, padA, dim, padDim, aAt);
+      if (!(sameA && !grown && lastA?.rows === aRows && lastA.dim === dim)) put(a, aRows, padA, dim, padDim, aAt);
+      lastA = { rows: aRows, dim };
       put(b, bRows, padB, dim, padDim, bAt);
       kernel.abt(aAt * 4, padA, bAt * 4, padB, padDim, outAt * 4);
       if (padB === bRows) out.set(view.subarray(outAt, outAt + aRows * bRows));

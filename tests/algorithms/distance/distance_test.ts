@@ -10,6 +10,7 @@ import {
   fuseDistances,
   JS_GEMM,
   thresholdEdges,
+  thresholdEdgesParallel,
 } from "../../../algorithms/distance/mod.ts";
 import { assertAlmostEquals, assertEquals } from "../../_assert.ts";
 import { unitRows } from "../hac/_fixtures.ts";
@@ -74,6 +75,17 @@ Deno.test("WebAssembly SIMD GEMM equals A·Bᵀ for any shape (padding of rows a
     ),
     { numRuns: 60 },
   );
+  // sameA reuses the module's copy of A; without it a changed A is read again.
+  const a0 = unitRows(7, 6, 9), b0 = unitRows(8, 5, 9), b1 = unitRows(9, 5, 9);
+  const first = new Float32Array(30), second = new Float32Array(30), ref0 = new Float32Array(30);
+  wasm.abt(a0, 6, b0, 5, 9, first);
+  wasm.abt(a0, 6, b1, 5, 9, second, true);
+  JS_GEMM.abt(a0, 6, b1, 5, 9, ref0);
+  for (let k = 0; k < 30; k++) assertAlmostEquals(second[k]!, ref0[k]!, 1e-6);
+  const a1 = unitRows(10, 6, 9);
+  wasm.abt(a1, 6, b1, 5, 9, second, false);
+  JS_GEMM.abt(a1, 6, b1, 5, 9, ref0);
+  for (let k = 0; k < 30; k++) assertAlmostEquals(second[k]!, ref0[k]!, 1e-6);
   // A block larger than the module's first 64 KiB page grows its memory; results still match.
   const a = unitRows(3, 300, 64), b = unitRows(4, 301, 64);
   const big = new Float32Array(300 * 301), ref = new Float32Array(300 * 301);
@@ -136,4 +148,15 @@ Deno.test("layoutCosineDistances() on worker threads writes the same matrix as o
   // A custom kernel cannot move to a worker: it runs on the calling thread.
   const js = condensedCosineDistances(x.subarray(0, 300 * 24), 24, { gemm: JS_GEMM, threads: 2 });
   assertEquals(js.buffer instanceof SharedArrayBuffer, false);
+});
+
+Deno.test("thresholdEdgesParallel() finds exactly the one-thread threshold graph", async () => {
+  const x = unitRows(21, 1500, 12, true);
+  const one = thresholdEdges(x, 12, 0.35, { blockRows: 200 });
+  const key = (e: { i: Int32Array; j: Int32Array; d: Float32Array }) =>
+    Array.from(e.i, (_, k) => `${e.i[k]},${e.j[k]},${e.d[k]}`).sort();
+  for (const threads of [1, 2, 3]) {
+    const many = await thresholdEdgesParallel(x, 12, 0.35, { threads, blockRows: 200 });
+    assertEquals(key(many), key(one), `${threads} threads`);
+  }
 });
