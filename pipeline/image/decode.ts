@@ -38,13 +38,17 @@ export interface DecodeOptions {
   maxPixels?: number;
 }
 
-function problem(e: unknown): string {
+/**
+ * One line for a sharp failure. `pixels`: the header was read, decoding the pixels failed — the data is
+ * bad whatever libvips says (under concurrent decodes its message can come back as "Unknown error").
+ */
+function problem(e: unknown, stage: "header" | "pixels"): string {
   const m = ((e as Error)?.message ?? String(e)).split("\n")[0]!.trim();
   if (/unsupported image format/i.test(m)) return "not a supported image (unrecognised format)";
-  if (/premature end|truncated|end of file|corrupt|invalid|bad|read error/i.test(m)) {
+  if (/pixel limit/i.test(m)) return `image too large (${m})`;
+  if (stage === "pixels" || /premature end|truncated|end of file|corrupt|invalid|bad|read error/i.test(m)) {
     return `truncated or corrupt image data (${m})`;
   }
-  if (/pixel limit/i.test(m)) return `image too large (${m})`;
   return `cannot decode: ${m}`;
 }
 
@@ -78,7 +82,7 @@ export async function decodeImage(
   try {
     meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
   } catch (e) {
-    throw new DataFileError(name, problem(e));
+    throw new DataFileError(name, problem(e, "header"));
   }
   if (!meta.width || !meta.height || !meta.format) throw new DataFileError(name, "not a supported image");
   const orientation = meta.orientation ?? 1;
@@ -109,7 +113,7 @@ export async function decodeImage(
       .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw new DataFileError(name, problem(e));
+    throw new DataFileError(name, problem(e, "pixels"));
   }
   const { width, height, channels } = raw.info;
   let data = new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);

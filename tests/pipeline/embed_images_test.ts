@@ -112,10 +112,10 @@ sharedTest("pb embed survives the bad-input corpus: finishes, lists skipped file
   }[];
   const reasons = Object.fromEntries(skipped.map((s) => [s.file, s.reason]));
   assertEquals(Object.keys(reasons).sort(), ["no-face.png", "text.jpg", "truncated.jpg", "zero.jpg"]);
-  assert(reasons["truncated.jpg"]!.includes("truncated"));
-  assert(reasons["zero.jpg"]!.includes("empty"));
-  assert(reasons["text.jpg"]!.includes("not a supported image"));
-  assert(reasons["no-face.png"]!.includes("no face"));
+  assert(reasons["truncated.jpg"]!.includes("truncated"), reasons["truncated.jpg"]);
+  assert(reasons["zero.jpg"]!.includes("empty"), reasons["zero.jpg"]);
+  assert(reasons["text.jpg"]!.includes("not a supported image"), reasons["text.jpg"]);
+  assert(reasons["no-face.png"]!.includes("no face"), reasons["no-face.png"]);
   const d = await readDataset(out);
   const per = facesPerAsset(d);
   for (const f of ["webp-named.jpg", "cmyk.jpg", "deep16.png", "grey.png", "rotated.jpg", "huge.jpg"]) {

@@ -59,6 +59,19 @@ Deno.test("decodeImage() names the file and the problem for empty, non-image and
   await assertRejects(() => decodeImage(jpg.subarray(0, jpg.length >> 1), {}, "cut.jpg"), DataFileError, "truncated");
 });
 
+Deno.test("decodeImage() calls truncated data truncated even when concurrent decodes lose libvips' message", async () => {
+  // libvips keeps one error buffer: with decodes running in parallel a failure may read "Unknown error".
+  const jpeg = await sharp({ create: { width: 300, height: 300, channels: 3, background: "#a85" } }).jpeg().toBuffer();
+  const half = new Uint8Array(jpeg.subarray(0, jpeg.length >> 1));
+  const errors = await Promise.all(
+    Array.from({ length: 24 }, () => decodeImage(half, {}, "half.jpg").then(() => null, (e: Error) => e)),
+  );
+  for (const e of errors) {
+    assert(e instanceof DataFileError, String(e));
+    assert(e.message.startsWith("half.jpg: truncated or corrupt image data"), e.message);
+  }
+});
+
 Deno.test("resizeRgb() and packChw() produce the expected tensor layout", async () => {
   const img = await decodeImage(bytes(await base().png().toBuffer()));
   const small = await resizeRgb(img, 8, 6);
