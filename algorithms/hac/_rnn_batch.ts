@@ -34,8 +34,8 @@ import { startWorkers, waitCount } from "../_workers.ts";
 export type LanceWilliamsRule = 0 | 1 | 2;
 
 /** Slots of the shared `params` array. */
-const P_COUNT = 0, P_BATCH = 1, P_RULE = 2, P_PHASE = 3, P_GEN = 4, P_DONE = 5, P_PARTS = 6, P_READY = 7;
-const P_ERROR = 8;
+const P_COUNT = 0, P_BATCH = 1, P_RULE = 2, P_PHASE = 3, P_GEN = 4, P_DONE = 5, P_READY = 6;
+const P_ERROR = 7;
 /** Phases a part can run. */
 export const PHASE_EXIT = 0, PHASE_FULL = 1, PHASE_SWEEP = 2, PHASE_PAIRS = 3, PHASE_RESCAN = 4;
 
@@ -67,7 +67,7 @@ export interface RnnArrays {
   colD: Float64Array;
   colJ: Int32Array;
   staleList: Int32Array;
-  /** Scalars: count, batch, rule, phase, generation, parts done, parts, workers ready, worker error. */
+  /** Scalars: count, batch, rule, phase, generation, parts done, workers ready, worker error. */
   params: Int32Array;
   /** Per part: [begin, end) of its rows (FULL, SWEEP), merges (SWEEP, PAIRS) or stale rows (RESCAN). */
   ranges: Int32Array;
@@ -445,7 +445,6 @@ function rounds(
   roundOf.fill(-1);
   let count = n;
   params[P_RULE] = rule;
-  params[P_PARTS] = parts;
   const size = new Float64Array(n).fill(1);
   const heights = new Float64Array(n);
   const order = new Int32Array(n);
