@@ -6,12 +6,13 @@
  *
  * Run: `deno run -A benchmarks/hac_bench.ts [--sizes 2000,5000,10000,20000] [--linkages average,median,...]
  *       [--sparse-n 100000] [--sparse-threshold 0.6] [--kernels 5000] [--threads N] [--layout condensed]
- *       [--algorithm auto] [--kernel wasm]
+ *       [--algorithm auto] [--kernel wasm] [--embeddings FILE.npy ...]
  *       [--timeout 900] [--json FILE]`
  * (`--threads`: onnxruntime intra-op threads for the dense cells' distance matrix and worker threads of the
  * batched Lance–Williams core [2, or 1 on a single core]; `--layout condensed|tiled`: the dense matrix's memory layout
  * [condensed]; `--algorithm auto|nn-chain|rnn-batch`: merge loop of single/complete/average [auto];
- * `--kernel wasm|onnxruntime`: the dense cells' distance kernel [wasm: the library's default, split over
+ * `--embeddings FILE.npy` (repeatable): also every linkage on a real embedding matrix, e.g. `pb embed`'s
+ * face.npy of celeb24; `--kernel wasm|onnxruntime`: the dense cells' distance kernel [wasm: the library's default, split over
  * the threads, no onnxruntime in the process])
  *
  * Every cell runs in its own child process so that its peak RSS is its own. Per-merge times use the
@@ -36,6 +37,7 @@ import {
 } from "../algorithms/distance/mod.ts";
 import { hac, hacAsync, type Linkage } from "../algorithms/hac/mod.ts";
 import { Rng } from "../algorithms/random/rng.ts";
+import { readEmbeddingMatrix } from "../datasets/cluster_input.ts";
 import { writeFileAtomic } from "../datasets/npy.ts";
 import { createOrtGemm } from "../pipeline/onnx/ort_gemm.ts";
 import { loadAverage, peakRssMb } from "./runner/env.ts";
@@ -78,23 +80,31 @@ async function denseCell(
   layoutKind: "tiled" | "condensed",
   algorithm: "auto" | "nn-chain" | "rnn-batch",
   kernel: "wasm" | "onnxruntime",
+  embeddings?: string,
 ): Promise<Record<string, unknown>> {
-  const x = randomUnitVectors(n, DIM, 1);
+  let x: Float32Array, dim = DIM;
+  if (embeddings) {
+    // Real embeddings (e.g. `pb embed`'s face.npy): rows normalised as `pb cluster` does.
+    const m = await readEmbeddingMatrix(embeddings);
+    x = m.vectors;
+    dim = m.dim;
+    n = m.n;
+  } else x = randomUnitVectors(n, DIM, 1);
   const w0 = performance.now(), c0 = cpuSeconds();
   const layout = layoutKind === "tiled" ? tiledLayout(n) : condensedLayout(n);
   let distances: Float32Array, gemmName: string;
   if (kernel === "wasm") {
     // The default kernel, split over worker threads (no onnxruntime in the process at all).
-    distances = layoutCosineDistances(x, DIM, layout, { threads, shared: threads > 1 });
+    distances = layoutCosineDistances(x, dim, layout, { threads, shared: threads > 1 });
     gemmName = `wasm-simd(threads=${threads})`;
   } else {
     const gemm = await createOrtGemm({ threads });
-    distances = await layoutCosineDistancesAsync(x, DIM, layout, { gemm, shared: threads > 1 });
+    distances = await layoutCosineDistancesAsync(x, dim, layout, { gemm, shared: threads > 1 });
     await gemm.trim?.(); // as hacAsync does: the GEMM's working memory goes before the merges
     gemmName = gemm.name;
   }
   const distWall = (performance.now() - w0) / 1000;
-  const r = hac(x, DIM, {
+  const r = hac(x, dim, {
     linkage,
     samplePairs,
     seed: 1,
@@ -204,7 +214,20 @@ async function kernelCell(n: number): Promise<Record<string, unknown>> {
 async function child(spec: string): Promise<void> {
   const [kind, a, b, c, e] = spec.split(":");
   let result: Record<string, unknown>;
-  if (kind === "dense") {
+  if (spec.startsWith("real|")) {
+    const [, path, linkage, pairs, threads, kernel] = spec.split("|");
+    result = await denseCell(
+      0,
+      linkage as Linkage,
+      Number(pairs),
+      Number(threads),
+      "condensed",
+      "auto",
+      kernel as "wasm",
+      path,
+    );
+    result.embeddings = path;
+  } else if (kind === "dense") {
     const [, , , , , layout, algorithm, kernel] = spec.split(":");
     result = await denseCell(
       Number(a),
@@ -262,6 +285,7 @@ async function main(): Promise<void> {
       layout: { type: "string", default: "condensed" },
       algorithm: { type: "string", default: "auto" },
       kernel: { type: "string", default: "wasm" },
+      embeddings: { type: "string", multiple: true, default: [] },
       json: { type: "string" },
     },
   });
@@ -313,6 +337,32 @@ async function main(): Promise<void> {
           } | ${fmt(ratio("peak_rss_mb"))} | ${fmt(p50, 3)} | ${fmt(p99, 3)} | ${
             fmt(p99 / p50, 1)
           } | ${r.inversions} |`,
+      );
+    }
+  }
+  for (const path of values.embeddings as string[]) {
+    console.log(
+      `\n## real embeddings: ${path}\n` +
+        "| N | linkage | wall s | cpu s | × average (cpu) | peak MB | merge p50 ms | p99 ms | p99/p50 | inversions |\n" +
+        "|---|---|---|---|---|---|---|---|---|---|",
+    );
+    let base: Record<string, unknown> | undefined;
+    for (const linkage of order) {
+      const r = await runChild(
+        `real|${path}|${linkage}|${values["sample-pairs"]}|${values.threads}|${values.kernel}`,
+        timeout,
+      );
+      r.linkage = linkage;
+      results.push(r);
+      if (linkage === "average") base = r;
+      const ratio = base && typeof r.cpu_s === "number" ? (r.cpu_s as number) / (base.cpu_s as number) : NaN;
+      const p50 = r.merge_p50_ms as number, p99 = r.merge_p99_ms as number;
+      console.log(
+        r.error
+          ? `| – | ${linkage} | ${r.error} ||||||||`
+          : `| ${r.n} | ${linkage} | ${fmt(r.wall_s)} | ${fmt(r.cpu_s)} | ${fmt(ratio)} | ${fmt(r.peak_rss_mb, 0)} | ${
+            fmt(p50, 3)
+          } | ${fmt(p99, 3)} | ${fmt(p99 / p50, 1)} | ${r.inversions} |`,
       );
     }
   }
