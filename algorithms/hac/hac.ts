@@ -182,6 +182,8 @@ export async function hacAsync(
  * can never split a pair that a component's own matrix puts at ≤ t; coarser components are still exact.
  */
 const EDGE_MARGIN = 1e-5;
+/** The margin above the threshold at which callers building their own graph (`edges`) should cut it. */
+export const SPARSE_EDGE_MARGIN = EDGE_MARGIN;
 
 interface Prepared {
   n: number;

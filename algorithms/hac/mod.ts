@@ -7,6 +7,7 @@ export {
   hacAsync,
   type HacOptions,
   type HacResult,
+  SPARSE_EDGE_MARGIN,
 } from "./hac.ts";
 export { canonicalLabels, countClusters, cutDendrogram, toScipyLinkage } from "./dendrogram.ts";
 export {

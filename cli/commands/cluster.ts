@@ -5,8 +5,8 @@
  */
 import { observationLabels, secondPassInput } from "../../algorithms/clustering/two_pass.ts";
 import { type ClusterInput, greedyFirstPass } from "../../algorithms/clustering/greedy.ts";
-import { createWasmSimdGemm, DEFAULT_FUSION, JS_GEMM } from "../../algorithms/distance/mod.ts";
-import { DENSE_LIMIT, hac, hacAsync, type Linkage, LINKAGES } from "../../algorithms/hac/mod.ts";
+import { createWasmSimdGemm, DEFAULT_FUSION, JS_GEMM, thresholdEdgesParallel } from "../../algorithms/distance/mod.ts";
+import { DENSE_LIMIT, hac, hacAsync, type Linkage, LINKAGES, SPARSE_EDGE_MARGIN } from "../../algorithms/hac/mod.ts";
 import { clusteringMetrics } from "../../algorithms/metrics/mod.ts";
 import { peakRssMb } from "../../benchmarks/runner/env.ts";
 import { clusterInputFromDataset, readEmbeddingMatrix } from "../../datasets/cluster_input.ts";
@@ -140,9 +140,13 @@ export const clusterCommand: Command = {
     };
     // onnxruntime computes every distance (dense matrix, or graph and component matrices), so dense and
     // sparse runs see the same kernel's values.
+    // The WebAssembly kernel's threshold graph splits over threads (asynchronously) before the sync HAC.
+    const edges = gemmName === "wasm" && sparse && threads > 1 && items > 1
+      ? await thresholdEdgesParallel(sp.vectors, sp.dim, threshold! + SPARSE_EDGE_MARGIN, { threads })
+      : undefined;
     const h = gemmName === "onnxruntime" && items > 1
       ? await hacAsync(sp.vectors, sp.dim, { ...hacOptions, asyncGemm: await ortGemm(threads) })
-      : hac(sp.vectors, sp.dim, hacOptions);
+      : hac(sp.vectors, sp.dim, { ...hacOptions, edges });
     const labels = observationLabels(sp, h.labels);
     const seconds = (performance.now() - t0) / 1000;
 

@@ -200,4 +200,8 @@ Deno.test("pb cluster --threads 2 and --algorithm nn-chain give the default's la
     c = await readLabels(`${dir}/c.csv`);
   assertEquals(b, a);
   assertEquals(c, a);
+  // The WebAssembly kernel: dense, and sparse with the threshold graph on two threads, agree.
+  await run(["--gemm", "wasm", "--mode", "dense", "--out", `${dir}/d.csv`]);
+  await run(["--gemm", "wasm", "--mode", "sparse", "--threads", "2", "--out", `${dir}/e.csv`]);
+  assertEquals(await readLabels(`${dir}/e.csv`), await readLabels(`${dir}/d.csv`));
 });
