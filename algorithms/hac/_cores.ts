@@ -25,7 +25,8 @@ export interface CoreResult {
   pairDistances: Float64Array;
 }
 
-function lowerBound(a: Int32Array, count: number, v: number): number {
+/** First position p < count with a[p] ≥ v in the increasing a[0..count). */
+export function lowerBound(a: Int32Array, count: number, v: number): number {
   let lo = 0, hi = count;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -230,6 +231,57 @@ export function mergeSorted(a: Int32Array, b: Int32Array): Int32Array {
 }
 
 /**
+ * The second half of a row scan over 16-bit bounds: candidates (slots whose bound does not exceed the best
+ * exact value found so far) evaluated in increasing (bound, slot) order — one native sort of packed keys —
+ * while one can still beat or tie the best at a lower slot. Evaluations only change the evaluated entry's
+ * code, so the order stays valid.
+ */
+class CandidateSearch {
+  readonly #keys: Float64Array;
+  /** Result of the last {@link run}: the row minimum and its slot (−1: none). */
+  best = Infinity;
+  arg = -1;
+  constructor(n: number) {
+    this.#keys = new Float64Array(n);
+  }
+  /**
+   * @param evaluate exact value of slot j, or a negative number when it is proved farther than `cutoff`
+   */
+  run(
+    cand: Int32Array,
+    nc: number,
+    code: Uint16Array,
+    rowStart: number,
+    col: Int32Array | Float64Array,
+    best: number,
+    arg: number,
+    evaluate: (j: number, cutoff: number) => number,
+  ): void {
+    let nk = 0;
+    for (let c = 0; c < nc; c++) {
+      const j = cand[c]!;
+      const e = code[rowStart + col[j]!]!;
+      if (e / BOUND_SCALE <= best) this.#keys[nk++] = e * CAND_SLOTS + j;
+    }
+    const keys = this.#keys.subarray(0, nk).sort();
+    for (let c = 0; c < nk; c++) {
+      const key = keys[c]!;
+      const e = Math.floor(key / CAND_SLOTS), j = key - e * CAND_SLOTS;
+      const qb = e / BOUND_SCALE;
+      if (qb > best || (qb === best && j > arg)) break;
+      const v = evaluate(j, best);
+      if (v < 0) continue; // proved farther than best
+      if (v < best || (v === best && j < arg)) {
+        best = v;
+        arg = j;
+      }
+    }
+    this.best = best;
+    this.arg = arg;
+  }
+}
+
+/**
  * Generic HAC (Müllner 2011, "Modern hierarchical, agglomerative clustering algorithms", generic
  * algorithm) for pair-based linkages without the reducibility property (the sampled median): every
  * merge evaluates the linkage of the new cluster to every active cluster from member pairs; each slot
@@ -262,7 +314,7 @@ export function genericCore(
   const stale = new Uint8Array(n);
   const heap = new IndexedHeap(n);
   const cand = new Int32Array(n);
-  const candKey = new Float64Array(n);
+  const search = new CandidateSearch(n);
   /** Linkage of slots p < q as a float32 value, as a float32 cluster-distance matrix would hold it. */
   const exact = (p: number, q: number): number =>
     single[p]! & single[q]! ? d[rowBase[p]! + col[q]!]! : Math.fround(linkage(ctx, members[p]!, members[q]!));
@@ -284,24 +336,9 @@ export function genericCore(
       } else if (code[idx]! / BOUND_SCALE <= best) cand[nc++] = j;
     }
     ctx.reads += n - i - 1;
-    let nk = 0;
-    for (let c = 0; c < nc; c++) {
-      const j = cand[c]!;
-      const e = code[b + col[j]!]!;
-      if (e / BOUND_SCALE <= best) candKey[nk++] = e * CAND_SLOTS + j;
-    }
-    const keys = candKey.subarray(0, nk).sort();
-    for (let c = 0; c < nk; c++) {
-      const key = keys[c]!;
-      const e = Math.floor(key / CAND_SLOTS), j = key - e * CAND_SLOTS;
-      const qb = e / BOUND_SCALE;
-      if (qb > best || (qb === best && j > arg)) break;
-      const v = exact(i, j);
-      if (v < best || (v === best && j < arg)) {
-        best = v;
-        arg = j;
-      }
-    }
+    search.run(cand, nc, code, b, col, best, arg, (j) => exact(i, j));
+    best = search.best;
+    arg = search.arg;
     nn[i] = arg;
     stale[i] = 0;
     if (arg < 0) heap.remove(i);
@@ -518,7 +555,7 @@ export function lazyReducibleCore(
     if (e & EXACT && !singles) known.delete(idx);
   };
   const cand = new Int32Array(n);
-  const candKey = new Float64Array(n);
+  const search = new CandidateSearch(n);
   const recompute = (i: number) => {
     const b = rowBase[i]!;
     // One pass: the smallest exact entry, and the bounds below it as candidates. Then evaluate the
@@ -541,27 +578,9 @@ export function lazyReducibleCore(
       } else if (e / BOUND_SCALE <= best) cand[nc++] = j;
     }
     ctx.reads += n - i - 1;
-    // Candidates still at or below the final best, ordered by (bound code, slot) in one native sort: the
-    // evaluations only ever change the evaluated entry's code, so the order stays valid.
-    let nk = 0;
-    for (let c = 0; c < nc; c++) {
-      const j = cand[c]!;
-      const e = code[b + col[j]!]!;
-      if (e / BOUND_SCALE <= best) candKey[nk++] = e * CAND_SLOTS + j;
-    }
-    const keys = candKey.subarray(0, nk).sort();
-    for (let c = 0; c < nk; c++) {
-      const key = keys[c]!;
-      const e = Math.floor(key / CAND_SLOTS), j = key - e * CAND_SLOTS;
-      const qb = e / BOUND_SCALE;
-      if (qb > best || (qb === best && j > arg)) break;
-      const v = value(i, j, best);
-      if (v < 0) continue; // proved farther than best
-      if (v < best || (v === best && j < arg)) {
-        best = v;
-        arg = j;
-      }
-    }
+    search.run(cand, nc, code, b, col, best, arg, (j, cutoff) => value(i, j, cutoff));
+    best = search.best;
+    arg = search.arg;
     nn[i] = arg;
     if (arg < 0) heap.remove(i);
     else heap.set(i, best);

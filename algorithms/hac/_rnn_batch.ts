@@ -26,7 +26,7 @@
  * @module
  */
 import type { PairLayout } from "../distance/layout.ts";
-import { type ChainResume, type CoreResult, nnChainCore } from "./_cores.ts";
+import { type ChainResume, type CoreResult, lowerBound, nnChainCore } from "./_cores.ts";
 import type { LanceWilliamsUpdate } from "./linkage.ts";
 import { startWorkers, waitCount } from "../_workers.ts";
 
@@ -83,16 +83,6 @@ export interface SharedView {
 
 /** The views of {@link RnnArrays}, for rebuilding them in a worker. */
 export type RnnBuffers = { [K in keyof RnnArrays]: SharedView };
-
-function lowerBound(a: Int32Array, count: number, v: number): number {
-  let lo = 0, hi = count;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * Runs one part of one phase (the main thread runs part 0, workers the others).
