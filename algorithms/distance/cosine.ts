@@ -244,6 +244,27 @@ export function distanceBlockRows(
   part: number,
   parts: number,
 ): void {
+  forEachBlock(vectors, dim, gemm, bs, part, parts, (i0, ni, j0, nj, sim) => {
+    scatterBlock(out, layout, i0, ni, j0, nj, sim);
+  });
+}
+
+/** A visitor of one product block: rows i0.. (ni of them) against rows j0.. (nj), `sim` = A·Bᵀ. */
+type BlockVisitor = (i0: number, ni: number, j0: number, nj: number, sim: Float32Array) => void;
+
+/**
+ * The upper block triangle of `vectors · vectorsᵀ`, block rows `part`, `part + parts`, … (interleaved
+ * shares for threads), one `bs × bs` product at a time in a reused scratch.
+ */
+function forEachBlock(
+  vectors: Float32Array,
+  dim: number,
+  gemm: GemmProvider,
+  bs: number,
+  part: number,
+  parts: number,
+  visit: BlockVisitor,
+): void {
   const n = rowCount(vectors, dim);
   const scratch = new Float32Array(bs * bs);
   for (let i0 = part * bs; i0 < n; i0 += parts * bs) {
@@ -252,7 +273,28 @@ export function distanceBlockRows(
     for (let j0 = i0; j0 < n; j0 += bs) {
       const nj = Math.min(bs, n - j0);
       gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch, j0 !== i0);
-      scatterBlock(out, layout, i0, ni, j0, nj, scratch);
+      visit(i0, ni, j0, nj, scratch);
+    }
+  }
+}
+
+/** {@link forEachBlock} for an {@link AsyncGemmProvider}, on one thread. */
+async function forEachBlockAsync(
+  vectors: Float32Array,
+  dim: number,
+  gemm: AsyncGemmProvider,
+  bs: number,
+  visit: BlockVisitor,
+): Promise<void> {
+  const n = rowCount(vectors, dim);
+  const scratch = new Float32Array(bs * bs);
+  for (let i0 = 0; i0 < n; i0 += bs) {
+    const ni = Math.min(bs, n - i0);
+    const a = vectors.subarray(i0 * dim, (i0 + ni) * dim);
+    for (let j0 = i0; j0 < n; j0 += bs) {
+      const nj = Math.min(bs, n - j0);
+      await gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch);
+      visit(i0, ni, j0, nj, scratch);
     }
   }
 }
@@ -266,17 +308,9 @@ export async function layoutCosineDistancesAsync(
 ): Promise<Float32Array> {
   const n = rowCount(vectors, dim);
   const out = allocLayout(n, layout, options.out, options.shared);
-  const bs = options.blockRows ?? 512;
-  const scratch = new Float32Array(bs * bs);
-  for (let i0 = 0; i0 < n; i0 += bs) {
-    const ni = Math.min(bs, n - i0);
-    const a = vectors.subarray(i0 * dim, (i0 + ni) * dim);
-    for (let j0 = i0; j0 < n; j0 += bs) {
-      const nj = Math.min(bs, n - j0);
-      await options.gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch);
-      scatterBlock(out, layout, i0, ni, j0, nj, scratch);
-    }
-  }
+  await forEachBlockAsync(vectors, dim, options.gemm, options.blockRows ?? 512, (i0, ni, j0, nj, sim) => {
+    scatterBlock(out, layout, i0, ni, j0, nj, sim);
+  });
   return out;
 }
 
@@ -358,18 +392,10 @@ export function edgeBlockRows(
   part: number,
   parts: number,
 ): ThresholdEdges {
-  const n = rowCount(vectors, dim);
-  const scratch = new Float32Array(bs * bs);
   const acc = new EdgeAccumulator();
-  for (let i0 = part * bs; i0 < n; i0 += parts * bs) {
-    const ni = Math.min(bs, n - i0);
-    const a = vectors.subarray(i0 * dim, (i0 + ni) * dim);
-    for (let j0 = i0; j0 < n; j0 += bs) {
-      const nj = Math.min(bs, n - j0);
-      gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch, j0 !== i0);
-      acc.addBlock(i0, ni, j0, nj, scratch, threshold);
-    }
-  }
+  forEachBlock(vectors, dim, gemm, bs, part, parts, (i0, ni, j0, nj, sim) => {
+    acc.addBlock(i0, ni, j0, nj, sim, threshold);
+  });
   return acc.finish();
 }
 
@@ -380,19 +406,10 @@ export async function thresholdEdgesAsync(
   threshold: number,
   options: { gemm: AsyncGemmProvider; blockRows?: number },
 ): Promise<ThresholdEdges> {
-  const n = dim === 0 ? 0 : vectors.length / dim;
-  const bs = options.blockRows ?? 1024;
-  const scratch = new Float32Array(bs * bs);
   const acc = new EdgeAccumulator();
-  for (let i0 = 0; i0 < n; i0 += bs) {
-    const ni = Math.min(bs, n - i0);
-    const a = vectors.subarray(i0 * dim, (i0 + ni) * dim);
-    for (let j0 = i0; j0 < n; j0 += bs) {
-      const nj = Math.min(bs, n - j0);
-      await options.gemm.abt(a, ni, vectors.subarray(j0 * dim, (j0 + nj) * dim), nj, dim, scratch);
-      acc.addBlock(i0, ni, j0, nj, scratch, threshold);
-    }
-  }
+  await forEachBlockAsync(vectors, dim, options.gemm, options.blockRows ?? 1024, (i0, ni, j0, nj, sim) => {
+    acc.addBlock(i0, ni, j0, nj, sim, threshold);
+  });
   return acc.finish();
 }
 
