@@ -35,7 +35,7 @@ import {
   thresholdEdgesParallel,
   tiledLayout,
 } from "../algorithms/distance/mod.ts";
-import { hac, hacAsync, type Linkage } from "../algorithms/hac/mod.ts";
+import { hac, hacAsync, type Linkage, SPARSE_EDGE_MARGIN } from "../algorithms/hac/mod.ts";
 import { Rng } from "../algorithms/random/rng.ts";
 import { readEmbeddingMatrix } from "../datasets/cluster_input.ts";
 import { writeFileAtomic } from "../datasets/npy.ts";
@@ -153,13 +153,13 @@ async function sparseCell(
   let r, edges, gemmName: string;
   let graphWall: number;
   if (kernel === "wasm") {
-    edges = await thresholdEdgesParallel(x, DIM, threshold + 1e-5, { threads });
+    edges = await thresholdEdgesParallel(x, DIM, threshold + SPARSE_EDGE_MARGIN, { threads });
     graphWall = (performance.now() - w0) / 1000;
     r = hac(x, DIM, { linkage, threshold, mode: "sparse", edges, threads });
     gemmName = `wasm-simd(threads=${threads})`;
   } else {
     const gemm = await createOrtGemm({ threads });
-    edges = await thresholdEdgesAsync(x, DIM, threshold + 1e-5, { gemm });
+    edges = await thresholdEdgesAsync(x, DIM, threshold + SPARSE_EDGE_MARGIN, { gemm });
     graphWall = (performance.now() - w0) / 1000;
     r = await hacAsync(x, DIM, { linkage, threshold, mode: "sparse", edges, asyncGemm: gemm, threads });
     gemmName = gemm.name;

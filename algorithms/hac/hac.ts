@@ -128,8 +128,9 @@ export interface HacResult {
 export function hac(vectors: Float32Array, dim: number, options: HacOptions): HacResult {
   const p = prepare(vectors, dim, options);
   if (!p.sparse) return denseResult(vectors, dim, p, options.distances, layoutOf(options, p.n));
-  const edges = options.edges ?? thresholdEdges(vectors, dim, p.cfg.threshold + EDGE_MARGIN, { gemm: options.gemm });
-  const comp = connectedComponents(p.n, edges, p.cfg.threshold + EDGE_MARGIN);
+  const edges = options.edges ??
+    thresholdEdges(vectors, dim, p.cfg.threshold + SPARSE_EDGE_MARGIN, { gemm: options.gemm });
+  const comp = connectedComponents(p.n, edges, p.cfg.threshold + SPARSE_EDGE_MARGIN);
   return sparseResult(vectors, dim, p, comp, () => undefined);
 }
 
@@ -160,14 +161,14 @@ export async function hacAsync(
     await gemm.trim?.();
     return denseResult(vectors, dim, p, d, layout);
   }
-  const t = p.cfg.threshold + EDGE_MARGIN;
+  const t = p.cfg.threshold + SPARSE_EDGE_MARGIN;
   const edges = options.edges ?? await thresholdEdgesAsync(vectors, dim, t, { gemm });
   const comp = connectedComponents(p.n, edges, t);
   const perComponent: (Float32Array | undefined)[] = new Array(comp.count);
   for (let c = 0; c < comp.count; c++) {
     const size = comp.start[c + 1]! - comp.start[c]!;
     if (size < 2) continue;
-    const layout = p.layoutKind === "tiled" ? tiledLayout(size) : condensedLayout(size);
+    const layout = layoutFor(p.layoutKind, size);
     perComponent[c] = await layoutCosineDistancesAsync(componentVectors(vectors, dim, comp, c), dim, layout, {
       gemm,
       shared: sharedMatrix(p.cfg),
@@ -180,10 +181,9 @@ export async function hacAsync(
 /**
  * Sparse mode builds the threshold graph at t + this margin, so that two kernels' float32 rounding (≤ ~1e-6)
  * can never split a pair that a component's own matrix puts at ≤ t; coarser components are still exact.
+ * Callers that build their own graph (`edges`) cut it there too.
  */
-const EDGE_MARGIN = 1e-5;
-/** The margin above the threshold at which callers building their own graph (`edges`) should cut it. */
-export const SPARSE_EDGE_MARGIN = EDGE_MARGIN;
+export const SPARSE_EDGE_MARGIN = 1e-5;
 
 interface Prepared {
   n: number;
@@ -198,7 +198,11 @@ function sharedMatrix(cfg: CoreConfig): boolean {
 }
 
 function layoutOf(options: HacOptions, n: number): PairLayout {
-  return (options.layout ?? "condensed") === "tiled" ? tiledLayout(n) : condensedLayout(n);
+  return layoutFor(options.layout ?? "condensed", n);
+}
+
+function layoutFor(kind: "tiled" | "condensed", n: number): PairLayout {
+  return kind === "tiled" ? tiledLayout(n) : condensedLayout(n);
 }
 
 function prepare(vectors: Float32Array, dim: number, options: HacOptions): Prepared {
@@ -340,7 +344,7 @@ function denseRun(
   if (entries > 2 ** 32 - 1) {
     throw new RangeError(`${n} points need ${entries} pair distances: too many for dense mode, give a threshold`);
   }
-  const lay = layout ?? (cfg.layoutKind === "tiled" ? tiledLayout(n) : condensedLayout(n));
+  const lay = layout ?? layoutFor(cfg.layoutKind, n);
   if (distances && distances.length !== lay.length) {
     throw new TypeError(
       `distances has length ${distances.length}, expected ${lay.length} for ${n} points (${lay.kind} layout)`,
