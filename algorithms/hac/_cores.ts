@@ -23,6 +23,11 @@ export interface CoreResult {
   inversions: number;
   seconds: Float64Array;
   pairDistances: Float64Array;
+  /**
+   * The rows are not in merge order by height (reciprocal-nearest-neighbour loops): sort them stably by
+   * height before numbering clusters. Absent: rows are in the greedy order.
+   */
+  unordered?: boolean;
 }
 
 /** First position p < count with a[p] ≥ v in the increasing a[0..count). */
@@ -132,7 +137,14 @@ export function nnChainCore(
     }
     m++;
   }
-  return { raw, m, inversions: 0, seconds: seconds.subarray(0, m), pairDistances: reads.subarray(0, m) };
+  return {
+    raw,
+    m,
+    inversions: 0,
+    seconds: seconds.subarray(0, m),
+    pairDistances: reads.subarray(0, m),
+    unordered: true,
+  };
 }
 
 /**

@@ -556,5 +556,12 @@ function rounds(
       readsNow += stale * (count - 1);
     }
   }
-  return { raw, m, inversions: 0, seconds: seconds.subarray(0, m), pairDistances: reads.subarray(0, m) };
+  return {
+    raw,
+    m,
+    inversions: 0,
+    seconds: seconds.subarray(0, m),
+    pairDistances: reads.subarray(0, m),
+    unordered: true,
+  };
 }

@@ -17,10 +17,14 @@ import { condensedLayout, type PairLayout, tiledLayout } from "../distance/layou
 import { type CoreResult, genericCore, lazyReducibleCore, nnChainCore } from "./_cores.ts";
 import { rnnBatchCore } from "./_rnn_batch.ts";
 import { canonicalLabels, toScipyLinkage } from "./dendrogram.ts";
-import { getLinkage, type Linkage, type LinkageStrategy, type PairContext, pairSource } from "./linkage.ts";
+import { getLinkage, type Linkage, type LinkageStrategy, type PairContext, pairMedian, pairSource } from "./linkage.ts";
+import { MEDIAN_SWEEP_MAX_POINTS, medianSweepCore } from "./_median_sweep.ts";
 
 /** Above this many points, `mode: "auto"` with a threshold uses the sparse (component) mode. */
 export const DENSE_LIMIT = 30_000;
+
+/** Merge loops a run can ask for (see {@link HacOptions.algorithm}). */
+export type Algorithm = "auto" | "nn-chain" | "rnn-batch" | "sweep" | "generic";
 
 /** Options of {@link hac}. */
 export interface HacOptions {
@@ -55,12 +59,18 @@ export interface HacOptions {
    */
   layout?: "tiled" | "condensed";
   /**
-   * Merge loop of the Lance–Williams linkages (single, complete, average): `rnn-batch` merges every
-   * reciprocal-nearest-neighbour pair of a round at once, in row-ordered passes (the fastest; splits over
-   * `threads`); `nn-chain` is SciPy's algorithm, one merge at a time (true per-merge timings);
-   * `auto` = `rnn-batch` [auto]. Both give the same dendrogram.
+   * Merge loop. Each value names the loop of one family; the other family keeps its `auto` choice.
+   * - single, complete, average: `rnn-batch` merges every reciprocal-nearest-neighbour pair of a round at
+   *   once, in row-ordered passes (the fastest; splits over `threads`); `nn-chain` is SciPy's algorithm,
+   *   one merge at a time (true per-merge timings); `auto` = `rnn-batch`. Same dendrogram.
+   * - median: `sweep` visits the point pairs once in increasing distance with a counter per cluster pair
+   *   (the fastest; n < 65,536); `generic` is the greedy priority-queue loop with lazily evaluated medians
+   *   (ties between equal linkages broken by smallest slots, as fastcluster does); `auto` = `sweep`. Same
+   *   dendrogram; with exactly equal medians the sweep may merge tied pairs in another order.
+   * - median-sampled: always the greedy loop (not reducible).
+   * [auto]
    */
-  algorithm?: "auto" | "nn-chain" | "rnn-batch";
+  algorithm?: Algorithm;
   /**
    * Threads (the calling thread plus workers) for `rnn-batch` and for the distance blocks `hac` builds
    * with the default kernel. The dense matrix must live in a SharedArrayBuffer: `hac`/`hacAsync` allocate
@@ -185,6 +195,8 @@ export async function hacAsync(
  */
 export const SPARSE_EDGE_MARGIN = 1e-5;
 
+const ALGORITHMS: readonly Algorithm[] = ["auto", "nn-chain", "rnn-batch", "sweep", "generic"];
+
 interface Prepared {
   n: number;
   sparse: boolean;
@@ -238,8 +250,8 @@ function prepare(vectors: Float32Array, dim: number, options: HacOptions): Prepa
   }
   cfg.layoutKind = layoutKind;
   const algorithm = options.algorithm ?? "auto";
-  if (!["auto", "nn-chain", "rnn-batch"].includes(algorithm)) {
-    throw new RangeError(`algorithm must be "auto", "nn-chain" or "rnn-batch", got ${JSON.stringify(algorithm)}`);
+  if (!ALGORITHMS.includes(algorithm)) {
+    throw new RangeError(`algorithm must be one of ${ALGORITHMS.join(", ")}, got ${JSON.stringify(algorithm)}`);
   }
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
@@ -260,7 +272,7 @@ function denseResult(
   const r = denseRun(vectors, dim, p.n, p.cfg, distances, layout);
   return {
     labels: labelsFromRaw(r.raw, r.m, p.n),
-    merges: toScipyLinkage(r.raw, r.m, p.n, p.cfg.strategy.lanceWilliams !== null),
+    merges: toScipyLinkage(r.raw, r.m, p.n, r.unordered === true),
     inversions: r.inversions,
     iterations: { seconds: r.seconds, pairDistances: r.pairDistances },
     mode: "dense",
@@ -305,7 +317,7 @@ interface CoreConfig {
   scratchPairs: number;
   /** Layout of matrices the run builds itself (components, or no `distances`). */
   layoutKind: "tiled" | "condensed";
-  algorithm: "auto" | "nn-chain" | "rnn-batch";
+  algorithm: Algorithm;
   threads: number;
 }
 
@@ -369,6 +381,9 @@ function denseRun(
     reads: 0,
     hist: new Int32Array(65536),
   };
+  if (cfg.strategy.pairs === pairMedian && cfg.algorithm !== "generic" && n < MEDIAN_SWEEP_MAX_POINTS) {
+    return medianSweepCore(ctx, cfg.threshold, cfg.clock);
+  }
   if (cfg.strategy.reducible) return lazyReducibleCore(ctx, cfg.strategy.pairs, cfg.threshold, cfg.clock);
   return genericCore(ctx, cfg.strategy.pairs, cfg.threshold, cfg.clock);
 }
@@ -482,7 +497,7 @@ function sparseRun(
     inversions += r.inversions;
     // Each component's own order, keyed by its running maximum height, interleaves like a global
     // greedy run (a merge waits behind a higher one of its component).
-    const localRows = cfg.strategy.lanceWilliams ? sortedOrder(r.raw, r.m) : identityOrder(r.m);
+    const localRows = r.unordered ? sortedOrder(r.raw, r.m) : identityOrder(r.m);
     let runMax = -Infinity;
     for (const k of localRows) {
       const h = r.raw[k * 4 + 2]!;

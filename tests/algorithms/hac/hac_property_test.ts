@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { cutDendrogram, hac, type Linkage, LINKAGES, registerLinkage } from "../../../algorithms/hac/mod.ts";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../../_assert.ts";
 import { eagerGenericCore, heights, naiveHac, samePartition, unitRows } from "./_fixtures.ts";
+import { Rng } from "../../../algorithms/random/rng.ts";
 
 const ALL: Linkage[] = ["single", "complete", "average", "median", "median-sampled"];
 const REDUCIBLE: Linkage[] = ["single", "complete", "average", "median"];
@@ -188,7 +189,11 @@ Deno.test("hac() instruments every merge: pair distances read and clock-based se
     const r = hac(x, 4, { linkage, clock });
     assertEquals(r.iterations.seconds.length, 39);
     assert(r.iterations.seconds.every((s) => s > 0), `${linkage}: seconds from the injected clock`);
-    assert(r.iterations.pairDistances.every((c) => c > 0), `${linkage}: pair distances counted`);
+    // The median's sweep reads pairs between merges: two merges in a row may read none in between.
+    const counted = linkage === "median"
+      ? r.iterations.pairDistances.every((c) => c >= 0) && r.iterations.pairDistances.some((c) => c > 0)
+      : r.iterations.pairDistances.every((c) => c > 0);
+    assert(counted, `${linkage}: pair distances counted`);
   }
   const none = hac(x, 4, { linkage: "average" });
   assert(none.iterations.seconds.every((s) => s === 0), "no clock → zero times");
@@ -248,4 +253,76 @@ Deno.test("hac() sampled median: several components with sampled linkages give e
     if (sparse.components > 1 && sparse.merges.length / 4 > 10) checked++;
   }
   assert(checked >= 3, `only ${checked} inputs had several components and merges`);
+});
+
+/** Unit rows drawn from a few directions with small integer coordinates: many exactly equal distances. */
+function tiedRows(seed: number, n: number, dim: number, directions: number): Float32Array {
+  const rng = new Rng(seed);
+  const protos = Array.from({ length: directions }, () => Array.from({ length: dim }, () => rng.int(3) - 1 || 1));
+  const x = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const p = protos[rng.int(directions)]!;
+    const norm = Math.hypot(...p);
+    for (let k = 0; k < dim; k++) x[i * dim + k] = p[k]! / norm;
+  }
+  return x;
+}
+
+const sweepInput = fc.record({
+  seed: fc.integer({ min: 0, max: 1e9 }),
+  n: fc.integer({ min: 2, max: 30 }),
+  dim: fc.integer({ min: 2, max: 5 }),
+  tied: fc.boolean(),
+  directions: fc.integer({ min: 2, max: 6 }),
+  windowPairs: fc.integer({ min: 1, max: 60 }),
+  t: fc.double({ min: 0, max: 1.6, noNaN: true }),
+});
+
+Deno.test("median sweep = the textbook greedy HAC (ties to the smallest first members), many tied distances included", async () => {
+  const { medianSweepCore } = await import("../../../algorithms/hac/_median_sweep.ts");
+  const { pairSource } = await import("../../../algorithms/hac/linkage.ts");
+  const { condensedCosineDistances } = await import("../../../algorithms/distance/cosine.ts");
+  const { toScipyLinkage } = await import("../../../algorithms/hac/mod.ts");
+  fc.assert(
+    fc.property(sweepInput, (p) => {
+      const x = p.tied ? tiedRows(p.seed, p.n, p.dim, p.directions) : unitRows(p.seed, p.n, p.dim, true);
+      const d = condensedCosineDistances(x, p.dim);
+      const ctx = () => ({
+        src: pairSource(d, p.n),
+        scratch: new Float32Array(4096),
+        samplePairs: 64,
+        seed: 0,
+        ids: null,
+        reads: 0,
+        hist: new Int32Array(65536),
+      });
+      // Small windows: many extraction passes, merges queued across window borders.
+      const r = medianSweepCore(ctx(), Infinity, undefined, { windowPairs: p.windowPairs });
+      const z = toScipyLinkage(r.raw, r.m, p.n, true);
+      const naive = naiveHac(x, p.dim, "median");
+      assertEquals(heights(z), naive.heights, "heights, in merge order");
+      for (const h of [-1, ...naive.heights]) {
+        assert(samePartition(cutDendrogram(z, p.n, h), naive.cut(h)), `partition at ${h}`);
+      }
+      // A thresholded sweep makes exactly the merges ≤ t.
+      const cut = medianSweepCore(ctx(), p.t, undefined, { windowPairs: p.windowPairs });
+      assertEquals(cut.m, naive.heights.filter((h) => h <= p.t).length);
+    }),
+    { numRuns: 60 },
+  );
+});
+
+Deno.test("hac() median: the sweep and the generic loop give the same SciPy merges (no ties)", () => {
+  fc.assert(
+    fc.property(input, (p) => {
+      const x = unitRows(p.seed, p.n, p.dim, p.clustered);
+      const sweep = hac(x, p.dim, { linkage: "median", algorithm: "sweep" });
+      const generic = hac(x, p.dim, { linkage: "median", algorithm: "generic" });
+      assertEquals(sweep.merges, generic.merges);
+      const ts = hac(x, p.dim, { linkage: "median", algorithm: "sweep", threshold: p.t });
+      const tg = hac(x, p.dim, { linkage: "median", algorithm: "generic", threshold: p.t });
+      assertEquals(ts.labels, tg.labels);
+    }),
+    RUNS,
+  );
 });

@@ -1,0 +1,689 @@
+/**
+ * Exact median-of-pairs HAC as one sweep over the point pairs in increasing distance.
+ *
+ * Sweeping the pairs in increasing order, the median of the |A|·|B| member-pair distances of two clusters
+ * is reached when the count of A–B pairs seen hits ⌈|A||B|/2⌉ (odd count: that pair's distance is the
+ * median; even count: the mean of it and the next A–B pair). So instead of evaluating medians from member
+ * pairs, the sweep keeps one counter per cluster pair that has seen a pair, and a merge adds the counters
+ * of the two clusters. Merges are made in the greedy algorithm's order — each is the smallest linkage of
+ * all cluster pairs, ties to the pair with the smallest first members (the textbook rule) — because every
+ * pair whose count has not reached its lower middle has its median beyond the sweep. Exact medians from
+ * member pairs are needed only when an even-count pair's upper middle is still ahead while its value
+ * could come first, and when a merged cluster's summed counter has already passed its lower middle.
+ *
+ * Cost: a histogram pass, then per window of consecutive histogram bins one pass over the matrix (memory
+ * order) and a radix sort of the window's pairs; per pair below the final height two union–find lookups
+ * and one hash probe; per merge, the counters of the side with fewer neighbours are re-keyed.
+ * Memory: the windows (16 bytes per pair, ≤ 2²⁴ pairs) and the counters (≈ 16–32 bytes per live cluster
+ * pair) besides the float32 distances, which stay intact.
+ *
+ * @module
+ */
+import { type CoreResult, mergeSorted } from "./_cores.ts";
+import { type PairContext, pairMedian } from "./linkage.ts";
+
+/** Histogram bins are the top 20 bits of a float32 distance (values in [0, 2] stay below 2³⁰). */
+const BIN_SHIFT = 12;
+const BINS = (0x40000000 >>> BIN_SHIFT) + 1;
+/** Flag bit of a counter whose pair is pending or ready (its state lives in the hot map). */
+const HOT = 1 << 30;
+const COUNT = HOT - 1;
+/** Point ids are packed in 16 bits in the extraction buffer. */
+const MAX_POINTS = 65536;
+/** The sweep takes up to this many points (exclusive). */
+export const MEDIAN_SWEEP_MAX_POINTS = MAX_POINTS;
+
+const PENDING = 1, READY = 2;
+
+/** Options of {@link medianSweepCore}. */
+export interface MedianSweepOptions {
+  /** Most pairs extracted per window: the sweep's working buffer, 16 bytes each [pairs / 8, within 2¹⁶..2²⁴]. */
+  windowPairs?: number;
+}
+
+interface HotEntry {
+  state: typeof PENDING | typeof READY;
+  /** PENDING: the lower middle; READY: the median. */
+  value: number;
+  stamp: number;
+}
+
+/**
+ * Exact median-of-pairs HAC by a distance sweep (see the module comment). Cluster ids are union–find
+ * roots (member points), so raw merges name a member point of each side.
+ *
+ * @param ctx pair source (any layout, n < 65,536) and the gather buffers for exact medians
+ * @param threshold no merge above this height (Infinity: the full dendrogram)
+ * @param clock per-merge timing (ms), or undefined
+ * @param options working-buffer size
+ * @returns raw merges (not in height order: sort them), per-merge seconds and pair reads
+ */
+export function medianSweepCore(
+  ctx: PairContext,
+  threshold: number,
+  clock: (() => number) | undefined,
+  options: MedianSweepOptions = {},
+): CoreResult {
+  const { n, rowBase, col, bits } = ctx.src;
+  const pairs = (n * (n - 1)) / 2;
+  if (n >= MAX_POINTS) throw new RangeError(`the median sweep packs point ids in 16 bits: ${n} points is too many`);
+  const raw = new Float64Array(Math.max(0, n - 1) * 4);
+  const seconds = new Float64Array(Math.max(0, n - 1));
+  const readsPer = new Float64Array(Math.max(0, n - 1));
+  let m = 0;
+  let last = clock ? clock() : 0;
+  let readsAtLast = 0;
+  /** Pairs taken from the sorted windows so far (up to the current one). */
+  let swept = 0;
+  if (n < 2) return { raw, m, inversions: 0, seconds, pairDistances: readsPer, unordered: true };
+
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
+  const size = new Float64Array(n).fill(1);
+  /** Smallest member point: ties between equal linkages go to the pair with the smallest first members. */
+  const first = Int32Array.from({ length: n }, (_, i) => i);
+  const members: (Int32Array | null)[] = Array.from({ length: n }, (_, i) => Int32Array.of(i));
+  let clusters = n;
+  const counts = new PairCounts(n);
+  const hot = new Map<number, HotEntry>();
+  const hotOf: number[][] = Array.from({ length: n }, () => []);
+  const heap = new ReadyHeap();
+  /** Pending pairs by lower middle (stale items skipped by stamp). */
+  const pending = new ReadyHeap();
+  let stamps = 0;
+  const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+  /** Bit pattern above which an event must first drain the queue (the queue's smallest height). */
+  let drainBits = 0x7fffffff;
+
+  const tieKey = (a: number, b: number): number => {
+    const fa = first[a]!, fb = first[b]!;
+    return fa < fb ? fa * MAX_POINTS + fb : fb * MAX_POINTS + fa;
+  };
+  const exactMedian = (a: number, b: number): number => Math.fround(pairMedian(ctx, members[a]!, members[b]!));
+  const setHot = (key: number, a: number, b: number, state: typeof PENDING | typeof READY, value: number): void => {
+    const stamp = ++stamps;
+    hot.set(key, { state, value, stamp });
+    counts.flag(key, true);
+    hotOf[a]!.push(key);
+    hotOf[b]!.push(key);
+    if (state === READY) {
+      heap.push(value, tieKey(a, b), key, stamp);
+      f32[0] = value;
+      if (u32[0]! < drainBits) drainBits = u32[0]!;
+    } else pending.push(value, 0, key, stamp);
+  };
+  /** A merged pair's state from its counter and the new sizes (exact median when already reached). */
+  const restate = (key: number): void => {
+    hot.delete(key);
+    counts.flag(key, false);
+    const a = Math.floor(key / n), b = key - a * n;
+    if (counts.get(key) >= Math.ceil((size[a]! * size[b]!) / 2)) setHot(key, a, b, READY, exactMedian(a, b));
+  };
+
+  const merge = (key: number, h: number): void => {
+    const a = Math.floor(key / n), b = key - a * n;
+    raw[m * 4] = a;
+    raw[m * 4 + 1] = b;
+    raw[m * 4 + 2] = h;
+    // The side with fewer neighbours is re-keyed into the other.
+    const keep = counts.degree(a) >= counts.degree(b) ? a : b, gone = keep === a ? b : a;
+    parent[gone] = keep;
+    size[keep] = size[keep]! + size[gone]!;
+    if (first[gone]! < first[keep]!) first[keep] = first[gone]!;
+    members[keep] = mergeSorted(members[keep]!, members[gone]!);
+    members[gone] = null;
+    clusters--;
+    // Hot states of either side are void now: the gone side's go, the kept side's are re-derived.
+    const redo = new Set<number>();
+    for (const k of hotOf[gone]!) hot.delete(k);
+    for (const k of hotOf[keep]!) if (hot.has(k)) redo.add(k);
+    hotOf[gone] = [];
+    hotOf[keep] = [];
+    counts.absorb(keep, gone, parent, redo);
+    for (const k of redo) restate(k);
+    // Pair distances consumed since the previous merge: swept pairs, matrix passes and exact medians.
+    readsPer[m] = ctx.reads + swept - readsAtLast;
+    readsAtLast = ctx.reads + swept;
+    if (clock) {
+      const now = clock();
+      seconds[m] = (now - last) / 1000;
+      last = now;
+    }
+    m++;
+  };
+
+  const heapTopBits = (): number => {
+    f32[0] = heap.topValue();
+    return u32[0]!;
+  };
+  /**
+   * Merges queued pairs while the smallest has height < `below`, in the greedy algorithm's order: each
+   * merge is the smallest linkage of all cluster pairs (ties: smallest slots). Unreached pairs have their
+   * median beyond `below`. A pending pair's upper middle is at or beyond `below` too (the sweep would
+   * have met it), so its median is at least the mean of its lower middle and `below`: pending pairs that
+   * bound cannot place above the candidate get their exact median first.
+   */
+  const drainImpl = (below: number): void => {
+    while (heap.size > 0 && heap.topValue() < below) {
+      const key = heap.topPair(), stamp = heap.topStamp(), h = heap.topValue(), tk = heap.topTie();
+      heap.pop();
+      const st = hot.get(key);
+      if (!st || st.stamp !== stamp) continue;
+      if (h > threshold) {
+        heap.push(h, tk, key, stamp);
+        return;
+      }
+      let preempted = false;
+      while (pending.size > 0) {
+        const pk = pending.topPair(), ps = pending.topStamp(), h1 = pending.topValue();
+        const e = hot.get(pk);
+        if (e && e.stamp === ps && Math.fround((h1 + below) / 2) > h) break;
+        pending.pop();
+        if (!e || e.stamp !== ps) continue;
+        const x = Math.floor(pk / n), y = pk - x * n;
+        const v = exactMedian(x, y);
+        setHot(pk, x, y, READY, v);
+        if (v < h || (v === h && tieKey(x, y) < tk)) preempted = true;
+      }
+      if (preempted) {
+        heap.push(h, tk, key, stamp);
+        continue;
+      }
+      merge(key, h);
+      if (clusters === 1) return;
+    }
+  };
+  /** Drains below `below`, then re-arms the event loop's drain trigger. */
+  const drainAndArm = (below: number): void => {
+    drainImpl(below);
+    drainBits = heap.size > 0 ? heapTopBits() : 0x7fffffff;
+  };
+
+  // Highest float32 bit pattern ≤ threshold (non-negative floats order like their bits).
+  let maxBits = 0x40000000;
+  if (threshold < 2) {
+    f32[0] = threshold;
+    if (f32[0]! > threshold) u32[0] = u32[0]! - 1;
+    maxBits = u32[0]!;
+  }
+  const maxBin = maxBits >>> BIN_SHIFT;
+
+  // Pass 1: pairs per bin.
+  const hist = new Int32Array(BINS + 1);
+  for (let x = 0; x < n - 1; x++) {
+    const rb = rowBase[x]!;
+    for (let y = x + 1; y < n; y++) hist[bits[rb + col[y]!]! >>> BIN_SHIFT]!++;
+  }
+  ctx.reads += pairs;
+
+  // Then windows of consecutive bins: extract their pairs in pair order, sort each bin stably by the
+  // low bits (so by distance, then pair index), and sweep them.
+  const windowCap = Math.max(1, options.windowPairs ?? Math.min(1 << 24, Math.max(1 << 16, Math.ceil(pairs / 8))));
+  const buf = new WindowBuffers();
+  let bin = 0;
+  sweep: while (bin <= maxBin && clusters > 1) {
+    let end = bin, total = 0;
+    while (end <= maxBin && (end === bin || total + hist[end]! <= windowCap)) total += hist[end++]!;
+    const lo = bin << BIN_SHIFT;
+    bin = end;
+    if (total === 0) continue;
+    const { items, vbits } = buf.extract(ctx.src, bits, lo, end << BIN_SHIFT, total);
+    ctx.reads += pairs;
+    const sweptBefore = swept;
+    for (let k = 0; k < total; k++) {
+      // Plain counter increments run in a small loop of their own; it stops at an event that needs more.
+      k = countRun(
+        items,
+        vbits,
+        k,
+        total,
+        drainBits < maxBits ? drainBits : maxBits,
+        parent,
+        size,
+        counts.tab,
+        counts.shift,
+        n,
+      );
+      if (k === total) break;
+      const vb = vbits[k]!;
+      if (vb > maxBits) break sweep;
+      if (vb > drainBits) {
+        swept = sweptBefore + k;
+        u32[0] = vb;
+        drainAndArm(f32[0]!);
+        if (clusters === 1) break sweep;
+      }
+      const it = items[k]!;
+      let x = it >>> 16, y = it & 0xffff;
+      while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;
+      while (parent[y] !== y) y = parent[y] = parent[parent[y]!]!;
+      if (x === y) continue;
+      const key = x < y ? x * n + y : y * n + x;
+      const c = counts.increment(key, x, y);
+      const p = size[x]! * size[y]!;
+      const need = (p + 1) >>> 1;
+      if ((c & HOT) === 0) {
+        if (c !== need) continue;
+        // Lower middle reached: odd count → the median; even → wait for the upper middle.
+        u32[0] = vb;
+        setHot(key, x, y, p & 1 ? READY : PENDING, f32[0]!);
+      } else if ((c & COUNT) === need + 1) {
+        const st = hot.get(key)!;
+        u32[0] = vb;
+        if (st.state === PENDING) setHot(key, x, y, READY, Math.fround((st.value + f32[0]!) / 2));
+      }
+    }
+    swept = sweptBefore + total;
+  }
+  if (clusters > 1) {
+    // Past the threshold or out of pairs: a pending pair may still have its median at or below it.
+    for (const [key, st] of hot) {
+      if (st.state !== PENDING || st.value > threshold) continue;
+      const a = Math.floor(key / n), b = key - a * n;
+      setHot(key, a, b, READY, exactMedian(a, b));
+    }
+    drainAndArm(Infinity);
+  }
+  return {
+    raw,
+    m,
+    inversions: 0,
+    seconds: seconds.subarray(0, m),
+    pairDistances: readsPer.subarray(0, m),
+    unordered: true,
+  };
+}
+
+/**
+ * The sweep's inner loop: counts events k in [s, e) while each is a plain increment of an existing
+ * counter, and returns the first k that needs more (beyond `stopBits`, a new counter, a hot counter, or
+ * a counter reaching its lower middle) — unprocessed — or e.
+ */
+function countRun(
+  items: Uint32Array,
+  vbits: Uint32Array,
+  s: number,
+  e: number,
+  stopBits: number,
+  parent: Int32Array,
+  size: Float64Array,
+  tab: Int32Array,
+  shift: number,
+  n: number,
+): number {
+  const mask = (tab.length >> 1) - 1;
+  for (let k = s; k < e; k++) {
+    if (vbits[k]! > stopBits) return k;
+    const it = items[k]!;
+    let x = it >>> 16, y = it & 0xffff;
+    while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;
+    while (parent[y] !== y) y = parent[y] = parent[parent[y]!]!;
+    if (x === y) continue;
+    const key = x < y ? x * n + y : y * n + x;
+    let p = Math.imul(key, 0x9e3779b1) >>> shift;
+    for (;;) {
+      const kk = tab[2 * p]!;
+      if (kk === key) break;
+      if (kk === -1) return k;
+      p = (p + 1) & mask;
+    }
+    const c = tab[2 * p + 1]!;
+    if (c & HOT || c + 1 === (size[x]! * size[y]! + 1) >>> 1) return k;
+    tab[2 * p + 1] = c + 1;
+  }
+  return e;
+}
+
+/** Radix of the window sort: 12-bit digits (4,096 buckets keep the scatter's open cache lines in L2). */
+const DIGIT = 12;
+
+/**
+ * The sweep's window: the pairs whose distance bits lie in [lo, hi), as packed point pairs (x << 16 | y)
+ * and distance bits, sorted by (distance, pair index) — extracted in pair order, then a stable LSD radix
+ * sort on the bits above the window's smallest value.
+ */
+class WindowBuffers {
+  #a = new Uint32Array(0);
+  #av = new Uint32Array(0);
+  #b = new Uint32Array(0);
+  #bv = new Uint32Array(0);
+  readonly #count = new Int32Array(1 << DIGIT);
+  extract(
+    src: { n: number; rowBase: Int32Array | Float64Array; col: Int32Array | Float64Array },
+    bits: Uint32Array,
+    lo: number,
+    hi: number,
+    total: number,
+  ): { items: Uint32Array; vbits: Uint32Array } {
+    if (this.#a.length < total + 1) {
+      this.#a = new Uint32Array(total + 1);
+      this.#av = new Uint32Array(total + 1);
+      this.#b = new Uint32Array(total + 1);
+      this.#bv = new Uint32Array(total + 1);
+    }
+    let items = this.#a, vb = this.#av, tmp = this.#b, tmpv = this.#bv;
+    const { n, rowBase, col } = src;
+    // Branch-free append (a window holds a random few percent of the pairs: a branch would mispredict):
+    // every pair is written at the end, which advances only when the value lies in the window.
+    let len = 0;
+    const last = hi - lo - 1;
+    for (let x = 0; x < n - 1; x++) {
+      const rb = rowBase[x]!, px = x << 16;
+      for (let y = x + 1; y < n; y++) {
+        const v = bits[rb + col[y]!]!;
+        const d = v - lo;
+        items[len] = px | y;
+        vb[len] = v;
+        len += 1 + ((d | (last - d)) >> 31);
+      }
+    }
+    let min = hi, max = lo;
+    for (let i = 0; i < len; i++) {
+      const v = vb[i]!;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    const span = max - min;
+    const count = this.#count, mask = (1 << DIGIT) - 1;
+    for (let shift = 0; shift === 0 || (shift < 32 && span >>> shift > 0); shift += DIGIT) {
+      count.fill(0);
+      for (let i = 0; i < len; i++) count[((vb[i]! - min) >>> shift) & mask]!++;
+      for (let d = 0, acc = 0; d <= mask; d++) {
+        const c = count[d]!;
+        count[d] = acc;
+        acc += c;
+      }
+      for (let i = 0; i < len; i++) {
+        const v = vb[i]!;
+        const p = count[((v - min) >>> shift) & mask]!++;
+        tmp[p] = items[i]!;
+        tmpv[p] = v;
+      }
+      [items, tmp] = [tmp, items];
+      [vb, tmpv] = [tmpv, vb];
+    }
+    return { items: items.subarray(0, len), vbits: vb.subarray(0, len) };
+  }
+}
+
+/**
+ * Counters of the cluster pairs that have seen a pair: open addressing over (key, count) in one Int32Array
+ * (one cache line per probe), with per-cluster neighbour lists (may hold absorbed ids; skipped).
+ */
+class PairCounts {
+  readonly #n: number;
+  /** (key, count) slots; -1 keys are empty. Replaced on growth: re-read after any insertion. */
+  tab: Int32Array;
+  shift: number;
+  #used = 0;
+  readonly #adj: Adjacency;
+  readonly #degree: Int32Array;
+  constructor(n: number) {
+    this.#n = n;
+    this.tab = new Int32Array(2 << 16).fill(-1);
+    this.shift = 16;
+    this.#adj = new Adjacency(n);
+    this.#degree = new Int32Array(n);
+  }
+  #home(key: number): number {
+    return Math.imul(key, 0x9e3779b1) >>> this.shift;
+  }
+  #slot(key: number): number {
+    const tab = this.tab, mask = (tab.length >> 1) - 1;
+    let p = this.#home(key);
+    for (;;) {
+      const k = tab[2 * p]!;
+      if (k === key || k === -1) return p;
+      p = (p + 1) & mask;
+    }
+  }
+  /** Adds one to the counter of clusters x, y (pair key `key`), creating it; returns it with its flag. */
+  increment(key: number, x: number, y: number): number {
+    const tab = this.tab, mask = (tab.length >> 1) - 1;
+    let p = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    for (;;) {
+      const k = tab[2 * p]!;
+      if (k === key) return ++tab[2 * p + 1]!;
+      if (k === -1) break;
+      p = (p + 1) & mask;
+    }
+    tab[2 * p] = key;
+    tab[2 * p + 1] = 1;
+    this.#adj.push(x, y);
+    this.#adj.push(y, x);
+    this.#degree[x]!++;
+    this.#degree[y]!++;
+    if (++this.#used * 2 > tab.length >> 1) this.#rehash(1);
+    return 1;
+  }
+  /** Count of a present pair (without its flag). */
+  get(key: number): number {
+    return this.tab[2 * this.#slot(key) + 1]! & COUNT;
+  }
+  flag(key: number, on: boolean): void {
+    const p = this.#slot(key);
+    const c = this.tab[2 * p + 1]!;
+    this.tab[2 * p + 1] = on ? c | HOT : c & COUNT;
+  }
+  degree(c: number): number {
+    return this.#degree[c]!;
+  }
+  /**
+   * Cluster `gone` joins `keep`: each gone–x counter is added to keep–x (created when absent) and removed.
+   * Pairs where either counter was hot are added to `redo` (their state must be re-derived).
+   */
+  absorb(keep: number, gone: number, parent: Int32Array, redo: Set<number>): void {
+    const n = this.#n;
+    const adj = this.#adj;
+    for (let i = 0, len = adj.length(gone); i < len; i++) {
+      const x = adj.get(gone, i);
+      if (parent[x] !== x || x === gone) continue; // absorbed since: its counters moved
+      const cGone = this.#take(x < gone ? x * n + gone : gone * n + x);
+      if (cGone < 0) continue;
+      this.#degree[x]!--;
+      if (x === keep) continue;
+      const key = x < keep ? x * n + keep : keep * n + x;
+      const tab = this.tab;
+      const p = this.#slot(key);
+      if (tab[2 * p] === key) {
+        const c = tab[2 * p + 1]!;
+        tab[2 * p + 1] = (c & COUNT) + (cGone & COUNT) | ((c | cGone) & HOT);
+        if ((c | cGone) & HOT) redo.add(key);
+      } else {
+        tab[2 * p] = key;
+        tab[2 * p + 1] = cGone;
+        this.#used++;
+        adj.push(keep, x);
+        adj.push(x, keep);
+        this.#degree[x]!++;
+        this.#degree[keep]!++;
+        if (cGone & HOT) redo.add(key);
+      }
+    }
+    adj.clear(gone);
+    this.#degree[gone] = 0;
+    if (this.#used * 2 > this.tab.length >> 1) this.#rehash(1);
+    else if (this.#used * 16 < this.tab.length >> 1 && this.tab.length > 2 << 16) this.#rehash(-1);
+    // Drop absorbed ids from keep's list once they dominate it.
+    if (adj.length(keep) > 2 * this.#degree[keep]! + 16) adj.retain(keep, (x) => parent[x] === x && x !== keep);
+  }
+  /** Removes a pair's counter (backward-shift deletion); returns it with its flag, −1 when absent. */
+  #take(key: number): number {
+    const tab = this.tab, mask = (tab.length >> 1) - 1;
+    let i = this.#slot(key);
+    if (tab[2 * i] !== key) return -1;
+    const c = tab[2 * i + 1]!;
+    for (let j = (i + 1) & mask;; j = (j + 1) & mask) {
+      const k = tab[2 * j]!;
+      if (k === -1) break;
+      const h = this.#home(k);
+      if (j > i ? h <= i || h > j : h <= i && h > j) {
+        tab[2 * i] = k;
+        tab[2 * i + 1] = tab[2 * j + 1]!;
+        i = j;
+      }
+    }
+    tab[2 * i] = -1;
+    this.#used--;
+    return c;
+  }
+  /** Doubles (+1) or halves (−1) the table. */
+  #rehash(direction: 1 | -1): void {
+    const old = this.tab;
+    this.tab = new Int32Array(direction > 0 ? old.length * 2 : old.length / 2).fill(-1);
+    this.shift -= direction;
+    const tab = this.tab, mask = (tab.length >> 1) - 1;
+    for (let p = 0; p < old.length; p += 2) {
+      const k = old[p]!;
+      if (k === -1) continue;
+      let q = this.#home(k);
+      while (tab[2 * q] !== -1) q = (q + 1) & mask;
+      tab[2 * q] = k;
+      tab[2 * q + 1] = old[p + 1]!;
+    }
+  }
+}
+
+/**
+ * Per-cluster lists of ints in one Int32Array arena: a list that fills up moves to the arena's end with
+ * twice the room; the arena is compacted (or grown) when its end is reached. No per-list allocation.
+ */
+class Adjacency {
+  #data: Int32Array;
+  #top = 0;
+  /** Room held by live lists (what a compaction keeps). */
+  #held = 0;
+  readonly #start: Int32Array;
+  readonly #len: Int32Array;
+  readonly #cap: Int32Array;
+  constructor(lists: number) {
+    this.#data = new Int32Array(Math.max(1024, 16 * lists));
+    this.#start = new Int32Array(lists);
+    this.#len = new Int32Array(lists);
+    this.#cap = new Int32Array(lists);
+  }
+  length(c: number): number {
+    return this.#len[c]!;
+  }
+  /** Item i of list c (read through the arena each time: a push elsewhere may move the lists). */
+  get(c: number, i: number): number {
+    return this.#data[this.#start[c]! + i]!;
+  }
+  push(c: number, v: number): void {
+    const l = this.#len[c]!;
+    if (l === this.#cap[c]!) this.#grow(c);
+    this.#data[this.#start[c]! + l] = v;
+    this.#len[c] = l + 1;
+  }
+  clear(c: number): void {
+    this.#held -= this.#cap[c]!;
+    this.#cap[c] = 0;
+    this.#len[c] = 0;
+  }
+  /** Keeps the items of list c that pass `keep`, in order. */
+  retain(c: number, keep: (v: number) => boolean): void {
+    const data = this.#data, s = this.#start[c]!, l = this.#len[c]!;
+    let k = 0;
+    for (let i = 0; i < l; i++) {
+      const v = data[s + i]!;
+      if (keep(v)) data[s + k++] = v;
+    }
+    this.#len[c] = k;
+  }
+  #grow(c: number): void {
+    const cap = Math.max(4, 2 * this.#cap[c]!);
+    if (this.#top + cap > this.#data.length) this.#compact(cap);
+    const data = this.#data, s = this.#start[c]!;
+    data.copyWithin(this.#top, s, s + this.#len[c]!);
+    this.#start[c] = this.#top;
+    this.#top += cap;
+    this.#held += cap - this.#cap[c]!;
+    this.#cap[c] = cap;
+  }
+  #compact(extra: number): void {
+    const need = this.#held + extra;
+    const size = need * 2 > this.#data.length ? Math.max(2 * this.#data.length, 2 * need) : this.#data.length;
+    const old = this.#data, next = new Int32Array(size);
+    let top = 0;
+    for (let c = 0; c < this.#cap.length; c++) {
+      const cap = this.#cap[c]!;
+      if (cap === 0) continue;
+      const s = this.#start[c]!;
+      next.set(old.subarray(s, s + this.#len[c]!), top);
+      this.#start[c] = top;
+      top += cap;
+    }
+    this.#data = next;
+    this.#top = top;
+  }
+}
+
+/** Min-heap of ready merges keyed by (height, tie key), with the pair key and stamp of each. */
+class ReadyHeap {
+  #v = new Float64Array(256);
+  #t = new Float64Array(256);
+  #k = new Float64Array(256);
+  #s = new Float64Array(256);
+  size = 0;
+  topValue(): number {
+    return this.#v[0]!;
+  }
+  topTie(): number {
+    return this.#t[0]!;
+  }
+  topPair(): number {
+    return this.#k[0]!;
+  }
+  topStamp(): number {
+    return this.#s[0]!;
+  }
+  #less(p: number, q: number): boolean {
+    const a = this.#v[p]!, b = this.#v[q]!;
+    return a < b || (a === b && this.#t[p]! < this.#t[q]!);
+  }
+  #swap(p: number, q: number): void {
+    for (const arr of [this.#v, this.#t, this.#k, this.#s]) {
+      const t = arr[p]!;
+      arr[p] = arr[q]!;
+      arr[q] = t;
+    }
+  }
+  push(v: number, tie: number, key: number, stamp: number): void {
+    if (this.size === this.#v.length) {
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.#v = grow(this.#v);
+      this.#t = grow(this.#t);
+      this.#k = grow(this.#k);
+      this.#s = grow(this.#s);
+    }
+    let p = this.size++;
+    this.#v[p] = v;
+    this.#t[p] = tie;
+    this.#k[p] = key;
+    this.#s[p] = stamp;
+    while (p > 0) {
+      const q = (p - 1) >> 1;
+      if (!this.#less(p, q)) break;
+      this.#swap(p, q);
+      p = q;
+    }
+  }
+  pop(): void {
+    const last = --this.size;
+    if (last > 0) this.#swap(0, last);
+    let p = 0;
+    for (;;) {
+      const l = 2 * p + 1, r = l + 1;
+      let s = p;
+      if (l < this.size && this.#less(l, s)) s = l;
+      if (r < this.size && this.#less(r, s)) s = r;
+      if (s === p) return;
+      this.#swap(p, s);
+      p = s;
+    }
+  }
+}
