@@ -10,7 +10,8 @@
  *       [--timeout 900] [--json FILE]`
  * (`--threads`: onnxruntime intra-op threads for the dense cells' distance matrix and worker threads of the
  * batched Lance–Williams core [2, or 1 on a single core]; `--layout condensed|tiled`: the dense matrix's memory layout
- * [condensed]; `--algorithm auto|nn-chain|rnn-batch`: merge loop of single/complete/average [auto];
+ * [condensed]; `--algorithm auto|nn-chain|rnn-batch|sweep|generic`: merge loop (`HacOptions.algorithm`: rnn-batch or
+ * nn-chain for single/complete/average, sweep or generic for the median) [auto];
  * `--embeddings FILE.npy` (repeatable): also every linkage on a real embedding matrix, e.g. `pb embed`'s
  * face.npy of celeb24; `--kernel wasm|onnxruntime`: the dense cells' distance kernel [wasm: the library's default, split over
  * the threads, no onnxruntime in the process])
@@ -35,7 +36,7 @@ import {
   thresholdEdgesParallel,
   tiledLayout,
 } from "../algorithms/distance/mod.ts";
-import { hac, hacAsync, type Linkage, SPARSE_EDGE_MARGIN } from "../algorithms/hac/mod.ts";
+import { type Algorithm, ALGORITHMS, hac, hacAsync, type Linkage, SPARSE_EDGE_MARGIN } from "../algorithms/hac/mod.ts";
 import { Rng } from "../algorithms/random/rng.ts";
 import { readEmbeddingMatrix } from "../datasets/cluster_input.ts";
 import { writeFileAtomic } from "../datasets/npy.ts";
@@ -78,7 +79,7 @@ async function denseCell(
   samplePairs: number,
   threads: number,
   layoutKind: "tiled" | "condensed",
-  algorithm: "auto" | "nn-chain" | "rnn-batch",
+  algorithm: Algorithm,
   kernel: "wasm" | "onnxruntime",
   embeddings?: string,
 ): Promise<Record<string, unknown>> {
@@ -235,7 +236,7 @@ async function child(spec: string): Promise<void> {
       Number(c),
       Number(e ?? 1),
       layout as "tiled",
-      algorithm as "auto",
+      algorithm as Algorithm,
       (kernel ?? "wasm") as "wasm",
     );
   } else if (kind === "sparse") {
@@ -290,6 +291,10 @@ async function main(): Promise<void> {
     },
   });
   if (values.cell) return await child(values.cell);
+  if (!ALGORITHMS.includes(values.algorithm as Algorithm)) {
+    console.error(`hac_bench: --algorithm must be one of ${ALGORITHMS.join(", ")}, got ${values.algorithm}`);
+    Deno.exit(2);
+  }
   const sizes = values.sizes!.split(",").filter(Boolean).map(Number);
   const linkages = values.linkages!.split(",").filter(Boolean) as Linkage[];
   // Average runs first in every size: it is the baseline of every ratio.

@@ -195,7 +195,8 @@ export async function hacAsync(
  */
 export const SPARSE_EDGE_MARGIN = 1e-5;
 
-const ALGORITHMS: readonly Algorithm[] = ["auto", "nn-chain", "rnn-batch", "sweep", "generic"];
+/** Every {@link Algorithm}, for option parsers. */
+export const ALGORITHMS: readonly Algorithm[] = ["auto", "nn-chain", "rnn-batch", "sweep", "generic"];
 
 interface Prepared {
   n: number;

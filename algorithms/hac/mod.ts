@@ -1,5 +1,7 @@
-/** Hierarchical agglomerative clustering: linkages, NN-chain and generic cores, dendrogram cuts. @module */
+/** Hierarchical agglomerative clustering: linkages, merge loops (NN-chain, RNN rounds, median sweep, generic), cuts. @module */
 export {
+  type Algorithm,
+  ALGORITHMS,
   type Components,
   connectedComponents,
   DENSE_LIMIT,

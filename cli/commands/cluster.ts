@@ -6,7 +6,15 @@
 import { observationLabels, secondPassInput } from "../../algorithms/clustering/two_pass.ts";
 import { type ClusterInput, greedyFirstPass } from "../../algorithms/clustering/greedy.ts";
 import { createWasmSimdGemm, DEFAULT_FUSION, JS_GEMM, thresholdEdgesParallel } from "../../algorithms/distance/mod.ts";
-import { DENSE_LIMIT, hac, hacAsync, type Linkage, LINKAGES, SPARSE_EDGE_MARGIN } from "../../algorithms/hac/mod.ts";
+import {
+  ALGORITHMS,
+  DENSE_LIMIT,
+  hac,
+  hacAsync,
+  type Linkage,
+  LINKAGES,
+  SPARSE_EDGE_MARGIN,
+} from "../../algorithms/hac/mod.ts";
 import { clusteringMetrics } from "../../algorithms/metrics/mod.ts";
 import { peakRssMb } from "../../benchmarks/runner/env.ts";
 import { clusterInputFromDataset, readEmbeddingMatrix } from "../../datasets/cluster_input.ts";
@@ -28,7 +36,7 @@ export const clusterCommand: Command = {
   summary: "cluster observations: greedy first pass on face+body, then HAC with any linkage",
   usage: "(--data DIR | --embeddings FILE.npy) --linkage L [--threshold T] [--first-pass greedy|none] " +
     "[--first-threshold T1 --alpha A --beta B] [--sample-pairs S] [--seed N] [--threads N] " +
-    "[--algorithm auto|nn-chain|rnn-batch] [--out labels.csv] " +
+    "[--algorithm auto|rnn-batch|nn-chain|sweep|generic] [--out labels.csv] " +
     "[--merges merges.npy] [--iterations iterations.csv] [--json]",
   description: [
     "Linkages: " + [...LINKAGES.values()].map((s) => `${s.id} (${s.description})`).join("; ") + ".",
@@ -66,7 +74,8 @@ export const clusterCommand: Command = {
     algorithm: {
       type: "string",
       value: "A",
-      help: "single/complete/average merge loop: auto, rnn-batch or nn-chain [auto = rnn-batch]",
+      help: "merge loop: rnn-batch or nn-chain (single/complete/average), sweep or generic (median) " +
+        "[auto = rnn-batch / sweep]",
     },
     out: { type: "string", value: "FILE", help: "write labels (id,cluster CSV, or .npy)" },
     merges: { type: "string", value: "FILE", help: "write merges as float64 m × 4 .npy (scipy linkage format)" },
@@ -89,7 +98,7 @@ export const clusterCommand: Command = {
     const mode = choice(args, "mode", ["auto", "dense", "sparse"] as const, "auto");
     const gemmName = choice(args, "gemm", ["onnxruntime", "wasm", "js"] as const, "onnxruntime");
     const threads = num(args, "threads", 1, { min: 1, max: 64, integer: true });
-    const algorithm = choice(args, "algorithm", ["auto", "rnn-batch", "nn-chain"] as const, "auto");
+    const algorithm = choice(args, "algorithm", ALGORITHMS, "auto");
     if (mode === "sparse" && threshold === undefined) throw new UsageError("--mode sparse needs --threshold");
 
     let input: ClusterInput;

@@ -14,6 +14,7 @@ import { greedyFirstPass } from "../../../algorithms/clustering/greedy.ts";
 import { twoPassCluster, type TwoPassResult } from "../../../algorithms/clustering/two_pass.ts";
 import { cutDendrogram } from "../../../algorithms/hac/dendrogram.ts";
 import type { Linkage } from "../../../algorithms/hac/linkage.ts";
+import { type Algorithm, ALGORITHMS } from "../../../algorithms/hac/hac.ts";
 import { clusterInputFromDataset } from "../../../datasets/cluster_input.ts";
 import type { Curve } from "../../results/schema.ts";
 import type { ParamSpec, StageInput, Variant, VariantOutput } from "../types.ts";
@@ -52,9 +53,10 @@ const HAC_PARAMS = {
   curve_max: { kind: "float", min: 0, max: 2, default: 1.0, help: "highest curve threshold [1.0]" },
   algorithm: {
     kind: "enum",
-    values: ["auto", "rnn-batch", "nn-chain"],
+    values: [...ALGORITHMS],
     default: "auto",
-    help: "merge loop of single/complete/average: batched RNN rounds (auto) or NN-chain (true per-merge times)",
+    help: "merge loop: single/complete/average by batched RNN rounds (auto, rnn-batch) or NN-chain (true " +
+      "per-merge times); median by the distance sweep (auto, sweep) or the generic lazy loop (generic)",
   },
   threads: {
     kind: "int",
@@ -206,7 +208,7 @@ function hacOptions(p: HacParams, seed: number) {
     threshold: p.curve_points > 0 ? undefined : p.threshold,
     samplePairs: p.sample_pairs,
     seed,
-    algorithm: p.algorithm as "auto" | "rnn-batch" | "nn-chain",
+    algorithm: p.algorithm as Algorithm,
     threads: p.threads,
     clock: () => performance.now(),
   };
