@@ -433,12 +433,17 @@ let sampleIdx = new Float64Array(64);
  * with replacement by an Rng seeded from (seed, both clusters' smallest member and size) — so the value
  * is a deterministic function of the two clusters, whatever the merge order or component split.
  */
+const sampleRng = new Rng(0);
+
 export const pairMedianSampled: PairLinkage = (ctx, a, b) => {
   const count = a.length * b.length;
   const s = ctx.samplePairs;
   if (count <= s) return pairMedian(ctx, a, b);
   if (b[0]! < a[0]!) [a, b] = [b, a]; // draws must not depend on the argument order
-  const rng = new Rng(pairSeed(ctx.seed, a, b, ctx.ids));
+  // One generator re-seeded per evaluation: no allocation in the merge loop (the garbage of a generator per
+  // evaluation brought minor-GC pauses into the per-merge times).
+  const rng = sampleRng;
+  rng.reseed(pairSeed(ctx.seed, a, b, ctx.ids));
   const buf = ctx.scratch;
   const { d, rowBase, col } = ctx.src;
   const bl = b.length;

@@ -47,16 +47,27 @@ export class Rng {
    * @param seed any integer (only the low 32 bits matter) or a string, hashed.
    */
   constructor(seed: number | string) {
-    let x = typeof seed === "string" ? hashString32(seed) : (seed >>> 0);
-    const next = () => {
-      x = (x + 0x9e3779b9) >>> 0;
-      return mix32(x);
-    };
-    this.#s0 = next();
-    this.#s1 = next();
-    this.#s2 = next();
-    this.#s3 = next();
+    this.#s0 =
+      this.#s1 =
+      this.#s2 =
+      this.#s3 =
+        0;
+    this.reseed(seed);
+  }
+
+  /**
+   * Restarts the stream as `new Rng(seed)` would, without allocating (hot loops that draw from many
+   * seeds reuse one generator).
+   * @param seed as for the constructor
+   */
+  reseed(seed: number | string): void {
+    const x = typeof seed === "string" ? hashString32(seed) : (seed >>> 0);
+    this.#s0 = mix32((x + 0x9e3779b9) >>> 0);
+    this.#s1 = mix32((x + 2 * 0x9e3779b9) >>> 0);
+    this.#s2 = mix32((x + 3 * 0x9e3779b9) >>> 0);
+    this.#s3 = mix32((x + 4 * 0x9e3779b9) >>> 0);
     if ((this.#s0 | this.#s1 | this.#s2 | this.#s3) === 0) this.#s0 = 1;
+    this.#spareNormal = NaN;
   }
 
   /** Returns a uniform unsigned 32-bit integer. */
