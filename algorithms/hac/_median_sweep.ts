@@ -12,9 +12,9 @@
  * could come first, and when a merged cluster's summed counter has already passed its lower middle.
  *
  * Cost: a histogram pass, then per window of consecutive histogram bins one pass over the matrix (memory
- * order) and a radix sort of the window's pairs; per pair below the final height two union–find lookups
- * and one hash probe; per merge, the counters of the side with fewer neighbours are re-keyed.
- * Memory: the windows (16 bytes per pair, ≤ 2²⁴ pairs) and the counters (≈ 16–32 bytes per live cluster
+ * order), a scatter into buckets and a radix sort of each; per pair below the final height two union–find
+ * lookups and one hash probe; per merge, the counters of the side with fewer neighbours are re-keyed.
+ * Memory: the window (8 bytes per pair, ≤ 2²⁴ pairs) and the counters (≈ 16–32 bytes per live cluster
  * pair) besides the float32 distances, which stay intact.
  *
  * @module
@@ -37,7 +37,7 @@ const PENDING = 1, READY = 2;
 
 /** Options of {@link medianSweepCore}. */
 export interface MedianSweepOptions {
-  /** Most pairs extracted per window: the sweep's working buffer, 16 bytes each [pairs / 8, within 2¹⁶..2²⁴]. */
+  /** Most pairs extracted per window: the sweep's working buffer, 8 bytes each [pairs / 4, within 2¹⁶..2²⁴]. */
   windowPairs?: number;
 }
 
@@ -218,16 +218,16 @@ export function medianSweepCore(
 
   // Then windows of consecutive bins: extract their pairs in pair order, sort each bin stably by the
   // low bits (so by distance, then pair index), and sweep them.
-  const windowCap = Math.max(1, options.windowPairs ?? Math.min(1 << 24, Math.max(1 << 16, Math.ceil(pairs / 8))));
+  const windowCap = Math.max(1, options.windowPairs ?? Math.min(1 << 24, Math.max(1 << 16, Math.ceil(pairs / 4))));
   const buf = new WindowBuffers();
   let bin = 0;
   sweep: while (bin <= maxBin && clusters > 1) {
     let end = bin, total = 0;
     while (end <= maxBin && (end === bin || total + hist[end]! <= windowCap)) total += hist[end++]!;
-    const lo = bin << BIN_SHIFT;
+    const start = bin;
     bin = end;
     if (total === 0) continue;
-    const { items, vbits } = buf.extract(ctx.src, bits, lo, end << BIN_SHIFT, total);
+    const { items, vbits } = buf.extract(ctx.src, bits, hist, start, end, total);
     ctx.reads += pairs;
     const sweptBefore = swept;
     for (let k = 0; k < total; k++) {
@@ -334,75 +334,150 @@ function countRun(
   return e;
 }
 
-/** Radix of the window sort: 12-bit digits (4,096 buckets keep the scatter's open cache lines in L2). */
+/** Radix of the window sort: 12-bit digits (4,096 open streams keep the scatter's cache lines in L2). */
 const DIGIT = 12;
+/** A window's pairs are first scattered into about this many buckets of consecutive histogram bins. */
+const BUCKETS = 2048;
+/** Pairs staged (in L2) before they are scattered into their buckets. */
+const STAGE = 1 << 15;
 
 /**
- * The sweep's window: the pairs whose distance bits lie in [lo, hi), as packed point pairs (x << 16 | y)
- * and distance bits, sorted by (distance, pair index) — extracted in pair order, then a stable LSD radix
- * sort on the bits above the window's smallest value.
+ * The sweep's window: the pairs whose histogram bins lie in [b0, b1), as packed point pairs (x << 16 | y)
+ * and distance bits, sorted by (distance, pair index). One pass over the matrix scatters them, in pair
+ * order, into ≈ 2,048 buckets of consecutive bins (offsets known from the histogram) through a small staging
+ * buffer filled without branches; each bucket is then sorted by a
+ * stable LSD radix sort (12-bit digits) through a buffer the size of the largest bucket. Memory: 8 bytes
+ * per pair of the window.
  */
 class WindowBuffers {
-  #a = new Uint32Array(0);
-  #av = new Uint32Array(0);
-  #b = new Uint32Array(0);
-  #bv = new Uint32Array(0);
+  #items = new Uint32Array(0);
+  #vbits = new Uint32Array(0);
+  #tmpItems = new Uint32Array(0);
+  #tmpBits = new Uint32Array(0);
+  readonly #stageItems = new Uint32Array(STAGE + 1);
+  readonly #stageBits = new Uint32Array(STAGE + 1);
   readonly #count = new Int32Array(1 << DIGIT);
   extract(
     src: { n: number; rowBase: Int32Array | Float64Array; col: Int32Array | Float64Array },
     bits: Uint32Array,
-    lo: number,
-    hi: number,
+    hist: Int32Array,
+    b0: number,
+    b1: number,
     total: number,
   ): { items: Uint32Array; vbits: Uint32Array } {
-    if (this.#a.length < total + 1) {
-      this.#a = new Uint32Array(total + 1);
-      this.#av = new Uint32Array(total + 1);
-      this.#b = new Uint32Array(total + 1);
-      this.#bv = new Uint32Array(total + 1);
+    if (this.#items.length < total) {
+      this.#items = new Uint32Array(total);
+      this.#vbits = new Uint32Array(total);
     }
-    let items = this.#a, vb = this.#av, tmp = this.#b, tmpv = this.#bv;
+    const items = this.#items, vb = this.#vbits;
+    // Buckets of consecutive bins holding ≈ total / BUCKETS pairs each (a heavier bin is a bucket alone).
+    const span = b1 - b0;
+    const bucketOf = new Int32Array(span);
+    const starts: number[] = [0];
+    const target = Math.max(1, Math.ceil(total / BUCKETS));
+    let filled = 0;
+    for (let r = 0; r < span; r++) {
+      const c = hist[b0 + r]!;
+      if (filled > 0 && filled + c > target) {
+        starts.push(starts[starts.length - 1]! + filled);
+        filled = 0;
+      }
+      bucketOf[r] = starts.length - 1;
+      filled += c;
+    }
+    const buckets = starts.length;
+    starts.push(total);
+    const cursor = Int32Array.from(starts.slice(0, buckets));
+    const stageItems = this.#stageItems, stageBits = this.#stageBits;
+    const flush = (len: number): void => {
+      for (let i = 0; i < len; i++) {
+        const v = stageBits[i]!;
+        const p = cursor[bucketOf[(v >>> BIN_SHIFT) - b0]!]!++;
+        items[p] = stageItems[i]!;
+        vb[p] = v;
+      }
+    };
+    // Branch-free staging (a window holds a random few percent of the pairs: a branch would mispredict):
+    // every pair is written at the stage's end, which advances only when the pair lies in the window.
+    const lo = b0 << BIN_SHIFT, last = (span << BIN_SHIFT) - 1;
     const { n, rowBase, col } = src;
-    // Branch-free append (a window holds a random few percent of the pairs: a branch would mispredict):
-    // every pair is written at the end, which advances only when the value lies in the window.
-    let len = 0;
-    const last = hi - lo - 1;
+    let staged = 0;
     for (let x = 0; x < n - 1; x++) {
       const rb = rowBase[x]!, px = x << 16;
       for (let y = x + 1; y < n; y++) {
         const v = bits[rb + col[y]!]!;
         const d = v - lo;
-        items[len] = px | y;
-        vb[len] = v;
-        len += 1 + ((d | (last - d)) >> 31);
+        stageItems[staged] = px | y;
+        stageBits[staged] = v;
+        staged += 1 + ((d | (last - d)) >> 31);
+        if (staged === STAGE) {
+          flush(staged);
+          staged = 0;
+        }
       }
     }
-    let min = hi, max = lo;
-    for (let i = 0; i < len; i++) {
+    flush(staged);
+    let largest = 0;
+    for (let g = 0; g < buckets; g++) largest = Math.max(largest, starts[g + 1]! - starts[g]!);
+    if (this.#tmpItems.length < largest) {
+      this.#tmpItems = new Uint32Array(largest);
+      this.#tmpBits = new Uint32Array(largest);
+    }
+    for (let g = 0; g < buckets; g++) this.#sortBucket(starts[g]!, starts[g + 1]!);
+    return { items: items.subarray(0, total), vbits: vb.subarray(0, total) };
+  }
+  /** Stable sort of items[s..e) by their distance bits (insertion sort when short, else LSD radix). */
+  #sortBucket(s: number, e: number): void {
+    const items = this.#items, vb = this.#vbits;
+    const len = e - s;
+    if (len <= 32) {
+      for (let i = s + 1; i < e; i++) {
+        const v = vb[i]!, it = items[i]!;
+        let j = i - 1;
+        while (j >= s && vb[j]! > v) {
+          vb[j + 1] = vb[j]!;
+          items[j + 1] = items[j]!;
+          j--;
+        }
+        vb[j + 1] = v;
+        items[j + 1] = it;
+      }
+      return;
+    }
+    let min = vb[s]!, max = min;
+    for (let i = s + 1; i < e; i++) {
       const v = vb[i]!;
       if (v < min) min = v;
       if (v > max) max = v;
     }
-    const span = max - min;
+    const range = max - min;
+    if (range === 0) return;
     const count = this.#count, mask = (1 << DIGIT) - 1;
-    for (let shift = 0; shift === 0 || (shift < 32 && span >>> shift > 0); shift += DIGIT) {
+    const tmpItems = this.#tmpItems, tmpBits = this.#tmpBits;
+    // Digits from the lowest; each pass moves the bucket between its place and the buffer.
+    let inPlace = true;
+    for (let shift = 0; shift < 32 && range >>> shift > 0; shift += DIGIT) {
+      const [srcI, srcV, srcOff] = inPlace ? [items, vb, s] : [tmpItems, tmpBits, 0];
+      const [dstI, dstV, dstOff] = inPlace ? [tmpItems, tmpBits, 0] : [items, vb, s];
       count.fill(0);
-      for (let i = 0; i < len; i++) count[((vb[i]! - min) >>> shift) & mask]!++;
-      for (let d = 0, acc = 0; d <= mask; d++) {
+      for (let i = 0; i < len; i++) count[((srcV[srcOff + i]! - min) >>> shift) & mask]!++;
+      for (let d = 0, acc = dstOff; d <= mask; d++) {
         const c = count[d]!;
         count[d] = acc;
         acc += c;
       }
       for (let i = 0; i < len; i++) {
-        const v = vb[i]!;
+        const v = srcV[srcOff + i]!;
         const p = count[((v - min) >>> shift) & mask]!++;
-        tmp[p] = items[i]!;
-        tmpv[p] = v;
+        dstI[p] = srcI[srcOff + i]!;
+        dstV[p] = v;
       }
-      [items, tmp] = [tmp, items];
-      [vb, tmpv] = [tmpv, vb];
+      inPlace = !inPlace;
     }
-    return { items: items.subarray(0, len), vbits: vb.subarray(0, len) };
+    if (!inPlace) {
+      items.set(tmpItems.subarray(0, len), s);
+      vb.set(tmpBits.subarray(0, len), s);
+    }
   }
 }
 
