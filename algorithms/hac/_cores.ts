@@ -137,6 +137,14 @@ export function nnChainCore(
     }
     m++;
   }
+  return reciprocalResult(raw, m, seconds, reads);
+}
+
+/**
+ * The result of a reducible-linkage loop that merges reciprocal nearest neighbours out of height order
+ * (no inversions; rows to be sorted by height).
+ */
+export function reciprocalResult(raw: Float64Array, m: number, seconds: Float64Array, reads: Float64Array): CoreResult {
   return {
     raw,
     m,

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { type CoreResult, mergeSorted } from "./_cores.ts";
+import { type CoreResult, mergeSorted, reciprocalResult } from "./_cores.ts";
 import { type PairContext, pairMedian } from "./linkage.ts";
 
 /** Histogram bins are the top 20 bits of a float32 distance (values in [0, 2] stay below 2³⁰). */
@@ -28,10 +28,13 @@ const BINS = (0x40000000 >>> BIN_SHIFT) + 1;
 /** Flag bit of a counter whose pair is pending or ready (its state lives in the hot map). */
 const HOT = 1 << 30;
 const COUNT = HOT - 1;
-/** Point ids are packed in 16 bits in the extraction buffer. */
-const MAX_POINTS = 65536;
-/** The sweep takes up to this many points (exclusive). */
-export const MEDIAN_SWEEP_MAX_POINTS = MAX_POINTS;
+/** Point ids are packed in 16 bits (extraction buffer, tie keys). */
+const PACK = 65536;
+/**
+ * The sweep takes fewer points than this: cluster-pair keys x·n + y must fit an Int32 (n² ≤ 2³¹), which
+ * also keeps every counter (≤ n²/4) below the flag bit.
+ */
+export const MEDIAN_SWEEP_MAX_POINTS = 46341;
 
 const PENDING = 1, READY = 2;
 
@@ -52,7 +55,7 @@ interface HotEntry {
  * Exact median-of-pairs HAC by a distance sweep (see the module comment). Cluster ids are union–find
  * roots (member points), so raw merges name a member point of each side.
  *
- * @param ctx pair source (any layout, n < 65,536) and the gather buffers for exact medians
+ * @param ctx pair source (any layout, n ≤ 46,340) and the gather buffers for exact medians
  * @param threshold no merge above this height (Infinity: the full dendrogram)
  * @param clock per-merge timing (ms), or undefined
  * @param options working-buffer size
@@ -66,7 +69,9 @@ export function medianSweepCore(
 ): CoreResult {
   const { n, rowBase, col, bits } = ctx.src;
   const pairs = (n * (n - 1)) / 2;
-  if (n >= MAX_POINTS) throw new RangeError(`the median sweep packs point ids in 16 bits: ${n} points is too many`);
+  if (n >= MEDIAN_SWEEP_MAX_POINTS) {
+    throw new RangeError(`the median sweep takes fewer than ${MEDIAN_SWEEP_MAX_POINTS} points, got ${n}`);
+  }
   const raw = new Float64Array(Math.max(0, n - 1) * 4);
   const seconds = new Float64Array(Math.max(0, n - 1));
   const readsPer = new Float64Array(Math.max(0, n - 1));
@@ -75,7 +80,7 @@ export function medianSweepCore(
   let readsAtLast = 0;
   /** Pairs taken from the sorted windows so far (up to the current one). */
   let swept = 0;
-  if (n < 2) return { raw, m, inversions: 0, seconds, pairDistances: readsPer, unordered: true };
+  if (n < 2) return reciprocalResult(raw, m, seconds, readsPer);
 
   const parent = new Int32Array(n);
   for (let i = 0; i < n; i++) parent[i] = i;
@@ -97,7 +102,7 @@ export function medianSweepCore(
 
   const tieKey = (a: number, b: number): number => {
     const fa = first[a]!, fb = first[b]!;
-    return fa < fb ? fa * MAX_POINTS + fb : fb * MAX_POINTS + fa;
+    return fa < fb ? fa * PACK + fb : fb * PACK + fa;
   };
   const exactMedian = (a: number, b: number): number => Math.fround(pairMedian(ctx, members[a]!, members[b]!));
   const setHot = (key: number, a: number, b: number, state: typeof PENDING | typeof READY, value: number): void => {
@@ -220,6 +225,8 @@ export function medianSweepCore(
   // low bits (so by distance, then pair index), and sweep them.
   const windowCap = Math.max(1, options.windowPairs ?? Math.min(1 << 24, Math.max(1 << 16, Math.ceil(pairs / 4))));
   const buf = new WindowBuffers();
+  /** The clusters and pair key of the pair where {@link countRun} stopped. */
+  const event = new Int32Array(3);
   let bin = 0;
   sweep: while (bin <= maxBin && clusters > 1) {
     let end = bin, total = 0;
@@ -233,6 +240,7 @@ export function medianSweepCore(
     for (let k = 0; k < total; k++) {
       // Plain counter increments run in a small loop of their own; it stops at an event that needs more.
       k = countRun(
+        event,
         items,
         vbits,
         k,
@@ -252,13 +260,10 @@ export function medianSweepCore(
         u32[0] = vb;
         drainAndArm(f32[0]!);
         if (clusters === 1) break sweep;
+        k--; // the same pair again, with the merged clusters
+        continue;
       }
-      const it = items[k]!;
-      let x = it >>> 16, y = it & 0xffff;
-      while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;
-      while (parent[y] !== y) y = parent[y] = parent[parent[y]!]!;
-      if (x === y) continue;
-      const key = x < y ? x * n + y : y * n + x;
+      const x = event[0]!, y = event[1]!, key = event[2]!;
       const c = counts.increment(key, x, y);
       const p = size[x]! * size[y]!;
       const need = (p + 1) >>> 1;
@@ -284,22 +289,25 @@ export function medianSweepCore(
     }
     drainAndArm(Infinity);
   }
-  return {
-    raw,
-    m,
-    inversions: 0,
-    seconds: seconds.subarray(0, m),
-    pairDistances: readsPer.subarray(0, m),
-    unordered: true,
-  };
+  return reciprocalResult(raw, m, seconds, readsPer);
+}
+
+/** Records where {@link countRun} stopped. */
+function stop(event: Int32Array, k: number, x: number, y: number, key: number): number {
+  event[0] = x;
+  event[1] = y;
+  event[2] = key;
+  return k;
 }
 
 /**
  * The sweep's inner loop: counts events k in [s, e) while each is a plain increment of an existing
  * counter, and returns the first k that needs more (beyond `stopBits`, a new counter, a hot counter, or
- * a counter reaching its lower middle) — unprocessed — or e.
+ * a counter reaching its lower middle) — unprocessed — or e. Past `stopBits` nothing is decoded (merges
+ * come first); otherwise `event` holds the pair's two clusters and key.
  */
 function countRun(
+  event: Int32Array,
   items: Uint32Array,
   vbits: Uint32Array,
   s: number,
@@ -324,11 +332,11 @@ function countRun(
     for (;;) {
       const kk = tab[2 * p]!;
       if (kk === key) break;
-      if (kk === -1) return k;
+      if (kk === -1) return stop(event, k, x, y, key);
       p = (p + 1) & mask;
     }
     const c = tab[2 * p + 1]!;
-    if (c & HOT || c + 1 === (size[x]! * size[y]! + 1) >>> 1) return k;
+    if (c & HOT || c + 1 === (size[x]! * size[y]! + 1) >>> 1) return stop(event, k, x, y, key);
     tab[2 * p + 1] = c + 1;
   }
   return e;

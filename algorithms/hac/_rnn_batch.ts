@@ -26,7 +26,7 @@
  * @module
  */
 import type { PairLayout } from "../distance/layout.ts";
-import { type ChainResume, type CoreResult, lowerBound, nnChainCore } from "./_cores.ts";
+import { type ChainResume, type CoreResult, lowerBound, nnChainCore, reciprocalResult } from "./_cores.ts";
 import type { LanceWilliamsUpdate } from "./linkage.ts";
 import { startWorkers, waitCount } from "../_workers.ts";
 
@@ -556,12 +556,5 @@ function rounds(
       readsNow += stale * (count - 1);
     }
   }
-  return {
-    raw,
-    m,
-    inversions: 0,
-    seconds: seconds.subarray(0, m),
-    pairDistances: reads.subarray(0, m),
-    unordered: true,
-  };
+  return reciprocalResult(raw, m, seconds, reads);
 }

@@ -64,7 +64,7 @@ export interface HacOptions {
    *   once, in row-ordered passes (the fastest; splits over `threads`); `nn-chain` is SciPy's algorithm,
    *   one merge at a time (true per-merge timings); `auto` = `rnn-batch`. Same dendrogram.
    * - median: `sweep` visits the point pairs once in increasing distance with a counter per cluster pair
-   *   (the fastest; n < 65,536); `generic` is the greedy priority-queue loop with lazily evaluated medians
+   *   (the fastest; n ≤ 46,340); `generic` is the greedy priority-queue loop with lazily evaluated medians
    *   (ties between equal linkages broken by smallest slots, as fastcluster does); `auto` = `sweep`. Same
    *   dendrogram; with exactly equal medians the sweep may merge tied pairs in another order.
    * - median-sampled: always the greedy loop (not reducible).

@@ -29,6 +29,23 @@ export function unitRows(seed: number, n: number, dim: number, clustered = false
   return out;
 }
 
+/** A fresh {@link PairContext} over condensed distances (the HAC cores' working state). */
+export function pairContext(
+  d: Float32Array,
+  n: number,
+  opts: { samplePairs?: number; seed?: number; scratch?: number } = {},
+): PairContext {
+  return {
+    src: pairSource(d, n),
+    scratch: new Float32Array(opts.scratch ?? 4096),
+    samplePairs: opts.samplePairs ?? 64,
+    seed: opts.seed ?? 0,
+    ids: null,
+    reads: 0,
+    hist: new Int32Array(65536),
+  };
+}
+
 /** True when two labelings are the same partition (up to relabelling). */
 export function samePartition(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length) return false;
@@ -59,16 +76,7 @@ export function naiveHac(
   opts: { samplePairs?: number; seed?: number } = {},
 ): { heights: number[]; cut(t: number): Int32Array } {
   const n = vectors.length / dim;
-  const d = condensedCosineDistances(vectors, dim);
-  const ctx: PairContext = {
-    src: pairSource(d, n),
-    scratch: new Float32Array(1 << 16),
-    samplePairs: opts.samplePairs ?? 64,
-    seed: opts.seed ?? 0,
-    ids: null,
-    reads: 0,
-    hist: new Int32Array(65536),
-  };
+  const ctx = pairContext(condensedCosineDistances(vectors, dim), n, { scratch: 1 << 16, ...opts });
   const f = getLinkage(linkage).pairs;
   let clusters: Int32Array[] = Array.from({ length: n }, (_, i) => Int32Array.of(i));
   const hs: number[] = [];

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { cutDendrogram, hac, type Linkage, LINKAGES, registerLinkage } from "../../../algorithms/hac/mod.ts";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../../_assert.ts";
-import { eagerGenericCore, heights, naiveHac, samePartition, unitRows } from "./_fixtures.ts";
+import { eagerGenericCore, heights, naiveHac, pairContext, samePartition, unitRows } from "./_fixtures.ts";
 import { Rng } from "../../../algorithms/random/rng.ts";
 
 const ALL: Linkage[] = ["single", "complete", "average", "median", "median-sampled"];
@@ -208,21 +208,13 @@ Deno.test("hac() median: the streaming radix select gives the same tree as gathe
 
 Deno.test("exact and sampled median: bounded cores make exactly the merges of the eager generic algorithm", async () => {
   const { genericCore, lazyReducibleCore } = await import("../../../algorithms/hac/_cores.ts");
-  const { pairSource, getLinkage } = await import("../../../algorithms/hac/linkage.ts");
+  const { getLinkage } = await import("../../../algorithms/hac/linkage.ts");
   const { condensedCosineDistances } = await import("../../../algorithms/distance/cosine.ts");
   fc.assert(
     fc.property(input, (p) => {
       const x = unitRows(p.seed, p.n, p.dim, p.clustered);
       const d = condensedCosineDistances(x, p.dim);
-      const ctx = () => ({
-        src: pairSource(d, p.n),
-        scratch: new Float32Array(4096),
-        samplePairs: 64,
-        seed: 0,
-        ids: null,
-        reads: 0,
-        hist: new Int32Array(65536),
-      });
+      const ctx = () => pairContext(d, p.n);
       const f = getLinkage("median").pairs;
       const eager = eagerGenericCore(ctx(), d.slice(), f, p.t, undefined);
       const lazy = lazyReducibleCore(ctx(), f, p.t, undefined);
@@ -280,22 +272,13 @@ const sweepInput = fc.record({
 
 Deno.test("median sweep = the textbook greedy HAC (ties to the smallest first members), many tied distances included", async () => {
   const { medianSweepCore } = await import("../../../algorithms/hac/_median_sweep.ts");
-  const { pairSource } = await import("../../../algorithms/hac/linkage.ts");
   const { condensedCosineDistances } = await import("../../../algorithms/distance/cosine.ts");
   const { toScipyLinkage } = await import("../../../algorithms/hac/mod.ts");
   fc.assert(
     fc.property(sweepInput, (p) => {
       const x = p.tied ? tiedRows(p.seed, p.n, p.dim, p.directions) : unitRows(p.seed, p.n, p.dim, true);
       const d = condensedCosineDistances(x, p.dim);
-      const ctx = () => ({
-        src: pairSource(d, p.n),
-        scratch: new Float32Array(4096),
-        samplePairs: 64,
-        seed: 0,
-        ids: null,
-        reads: 0,
-        hist: new Int32Array(65536),
-      });
+      const ctx = () => pairContext(d, p.n);
       // Small windows: many extraction passes, merges queued across window borders.
       const r = medianSweepCore(ctx(), Infinity, undefined, { windowPairs: p.windowPairs });
       const z = toScipyLinkage(r.raw, r.m, p.n, true);
