@@ -42,7 +42,16 @@ const PENDING = 1, READY = 2;
 export interface MedianSweepOptions {
   /** Most pairs extracted per window: the sweep's working buffer, 8 bytes each [pairs / 4, within 2¹⁶..2²⁴]. */
   windowPairs?: number;
+  /**
+   * Most cluster pairs reached (queued or pending) at once before the sweep gives up [max(4n, 65,536)]. Only
+   * massive exact ties get there (thousands of duplicates: every pair of copies is reached at the same
+   * distance before any merge, and each merge re-queues its cluster's pairs); random vectors peak below n/1.5.
+   */
+  maxReached?: number;
 }
+
+/** Thrown inside the sweep when it gives up (see {@link MedianSweepOptions.maxReached}). */
+class Flooded extends Error {}
 
 interface HotEntry {
   state: typeof PENDING | typeof READY;
@@ -58,17 +67,33 @@ interface HotEntry {
  * @param ctx pair source (any layout, n ≤ 46,340) and the gather buffers for exact medians
  * @param threshold no merge above this height (Infinity: the full dendrogram)
  * @param clock per-merge timing (ms), or undefined
- * @param options working-buffer size
- * @returns raw merges (not in height order: sort them), per-merge seconds and pair reads
+ * @param options working-buffer size, give-up limit
+ * @returns raw merges (not in height order: sort them), per-merge seconds and pair reads; null when the
+ *   sweep gave up on massive ties (run the generic loop instead)
  */
 export function medianSweepCore(
   ctx: PairContext,
   threshold: number,
   clock: (() => number) | undefined,
   options: MedianSweepOptions = {},
+): CoreResult | null {
+  try {
+    return sweep(ctx, threshold, clock, options);
+  } catch (e) {
+    if (e instanceof Flooded) return null;
+    throw e;
+  }
+}
+
+function sweep(
+  ctx: PairContext,
+  threshold: number,
+  clock: (() => number) | undefined,
+  options: MedianSweepOptions,
 ): CoreResult {
   const { n, rowBase, col, bits } = ctx.src;
   const pairs = (n * (n - 1)) / 2;
+  const maxReached = options.maxReached ?? Math.max(4 * n, 1 << 16);
   if (n >= MEDIAN_SWEEP_MAX_POINTS) {
     throw new RangeError(`the median sweep takes fewer than ${MEDIAN_SWEEP_MAX_POINTS} points, got ${n}`);
   }
@@ -99,6 +124,8 @@ export function medianSweepCore(
   const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
   /** Bit pattern above which an event must first drain the queue (the queue's smallest height). */
   let drainBits = 0x7fffffff;
+  /** Distance of the last pair swept (every counter holds exactly the pairs up to it). */
+  let lastSwept = -Infinity;
 
   const tieKey = (a: number, b: number): number => {
     const fa = first[a]!, fb = first[b]!;
@@ -108,6 +135,7 @@ export function medianSweepCore(
   const setHot = (key: number, a: number, b: number, state: typeof PENDING | typeof READY, value: number): void => {
     const stamp = ++stamps;
     hot.set(key, { state, value, stamp });
+    if (hot.size > maxReached) throw new Flooded();
     counts.flag(key, true);
     hotOf[a]!.push(key);
     hotOf[b]!.push(key);
@@ -118,11 +146,16 @@ export function medianSweepCore(
     } else pending.push(value, 0, key, stamp);
   };
   /** A merged pair's state from its counter and the new sizes (exact median when already reached). */
-  const restate = (key: number): void => {
+  const restate = (key: number, h: number): void => {
     hot.delete(key);
     counts.flag(key, false);
     const a = Math.floor(key / n), b = key - a * n;
-    if (counts.get(key) >= Math.ceil((size[a]! * size[b]!) / 2)) setHot(key, a, b, READY, exactMedian(a, b));
+    const p = size[a]! * size[b]!, c = counts.get(key), need = Math.ceil(p / 2);
+    if (c < need) return;
+    // Reached already. Its median is ≥ h (reducibility) and, once both middles are counted, ≤ the last
+    // value swept: when those meet (tied distances, e.g. duplicates) it is h without a look at the pairs.
+    const settled = c >= need + (p % 2 === 0 ? 1 : 0) && h === lastSwept;
+    setHot(key, a, b, READY, settled ? h : exactMedian(a, b));
   };
 
   const merge = (key: number, h: number): void => {
@@ -145,7 +178,7 @@ export function medianSweepCore(
     hotOf[gone] = [];
     hotOf[keep] = [];
     counts.absorb(keep, gone, parent, redo);
-    for (const k of redo) restate(k);
+    for (const k of redo) restate(k, h);
     // Pair distances consumed since the previous merge: swept pairs, matrix passes and exact medians.
     readsPer[m] = ctx.reads + swept - readsAtLast;
     readsAtLast = ctx.reads + swept;
@@ -227,14 +260,8 @@ export function medianSweepCore(
   const buf = new WindowBuffers();
   /** The clusters and pair key of the pair where {@link countRun} stopped. */
   const event = new Int32Array(3);
-  let bin = 0;
-  sweep: while (bin <= maxBin && clusters > 1) {
-    let end = bin, total = 0;
-    while (end <= maxBin && (end === bin || total + hist[end]! <= windowCap)) total += hist[end++]!;
-    const start = bin;
-    bin = end;
-    if (total === 0) continue;
-    const { items, vbits } = buf.extract(ctx.src, bits, hist, start, end, total);
+  /** Sweeps one window's pairs (sorted); false once the sweep is over (past the threshold, one cluster). */
+  const sweepWindow = (items: Uint32Array, vbits: Uint32Array, total: number): boolean => {
     ctx.reads += pairs;
     const sweptBefore = swept;
     for (let k = 0; k < total; k++) {
@@ -254,12 +281,22 @@ export function medianSweepCore(
       );
       if (k === total) break;
       const vb = vbits[k]!;
-      if (vb > maxBits) break sweep;
+      if (vb > maxBits) {
+        if (k > 0) {
+          u32[0] = vbits[k - 1]!;
+          lastSwept = f32[0]!;
+        }
+        return false;
+      }
       if (vb > drainBits) {
         swept = sweptBefore + k;
+        if (k > 0) {
+          u32[0] = vbits[k - 1]!;
+          lastSwept = f32[0]!;
+        }
         u32[0] = vb;
         drainAndArm(f32[0]!);
-        if (clusters === 1) break sweep;
+        if (clusters === 1) return false;
         k--; // the same pair again, with the merged clusters
         continue;
       }
@@ -279,6 +316,34 @@ export function medianSweepCore(
       }
     }
     swept = sweptBefore + total;
+    if (total > 0) {
+      u32[0] = vbits[total - 1]!;
+      lastSwept = f32[0]!;
+    }
+    return true;
+  };
+  let bin = 0;
+  while (bin <= maxBin && clusters > 1) {
+    let windows: Window[];
+    if (hist[bin]! > windowCap) {
+      // A bin heavier than a window (heavily tied distances): split it by exact value, then by rows.
+      const split = heavyBinWindows(ctx.src, bits, bin, windowCap);
+      windows = split.windows;
+      ctx.reads += split.passes * pairs;
+      bin++;
+    } else {
+      let end = bin, total = 0;
+      while (end <= maxBin && hist[end]! <= windowCap && total + hist[end]! <= windowCap) total += hist[end++]!;
+      windows = [{ lo: bin << BIN_SHIFT, hi: end << BIN_SHIFT, rowLo: 0, rowHi: n - 1, total }];
+      bin = end;
+    }
+    let going = true;
+    for (const w of windows) {
+      if (w.total === 0) continue;
+      const { items, vbits } = buf.extract(ctx.src, bits, hist, w);
+      if (!(going = sweepWindow(items, vbits, w.total))) break;
+    }
+    if (!going) break;
   }
   if (clusters > 1) {
     // Past the threshold or out of pairs: a pending pair may still have its median at or below it.
@@ -349,8 +414,67 @@ const BUCKETS = 2048;
 /** Pairs staged (in L2) before they are scattered into their buckets. */
 const STAGE = 1 << 15;
 
+/** A slice of the sweep order: pairs of rows [rowLo, rowHi) with distance bits in [lo, hi); `total` of them. */
+interface Window {
+  lo: number;
+  hi: number;
+  rowLo: number;
+  rowHi: number;
+  total: number;
+}
+
 /**
- * The sweep's window: the pairs whose histogram bins lie in [b0, b1), as packed point pairs (x << 16 | y)
+ * Windows covering one histogram bin that holds more pairs than a window: one pass counts the bin's pairs per
+ * exact value; runs of values become windows, and a single value heavier than a window (exact ties, e.g.
+ * duplicates) is split into runs of rows — pair order within one value.
+ */
+function heavyBinWindows(
+  src: { n: number; rowBase: Int32Array | Float64Array; col: Int32Array | Float64Array },
+  bits: Uint32Array,
+  bin: number,
+  cap: number,
+): { windows: Window[]; passes: number } {
+  const { n, rowBase, col } = src;
+  const perValue = new Float64Array(1 << BIN_SHIFT);
+  for (let x = 0; x < n - 1; x++) {
+    const rb = rowBase[x]!;
+    for (let y = x + 1; y < n; y++) {
+      const v = bits[rb + col[y]!]!;
+      if (v >>> BIN_SHIFT === bin) perValue[v & ((1 << BIN_SHIFT) - 1)]!++;
+    }
+  }
+  const base = bin << BIN_SHIFT;
+  const windows: Window[] = [];
+  let passes = 1;
+  let low = 0;
+  while (low < perValue.length) {
+    if (perValue[low]! > cap) {
+      const value = base + low;
+      const perRow = new Float64Array(n);
+      passes++;
+      for (let x = 0; x < n - 1; x++) {
+        const rb = rowBase[x]!;
+        for (let y = x + 1; y < n; y++) if (bits[rb + col[y]!] === value) perRow[x]!++;
+      }
+      for (let row = 0; row < n - 1;) {
+        let end = row, total = 0;
+        while (end < n - 1 && (end === row || total + perRow[end]! <= cap)) total += perRow[end++]!;
+        windows.push({ lo: value, hi: value + 1, rowLo: row, rowHi: end, total });
+        row = end;
+      }
+      low++;
+      continue;
+    }
+    let end = low, total = 0;
+    while (end < perValue.length && perValue[end]! <= cap && total + perValue[end]! <= cap) total += perValue[end++]!;
+    windows.push({ lo: base + low, hi: base + end, rowLo: 0, rowHi: n - 1, total });
+    low = end;
+  }
+  return { windows, passes };
+}
+
+/**
+ * The sweep's window: the pairs of a {@link Window}, as packed point pairs (x << 16 | y)
  * and distance bits, sorted by (distance, pair index). One pass over the matrix scatters them, in pair
  * order, into ≈ 2,048 buckets of consecutive bins (offsets known from the histogram) through a small staging
  * buffer filled without branches; each bucket is then sorted by a
@@ -369,10 +493,10 @@ class WindowBuffers {
     src: { n: number; rowBase: Int32Array | Float64Array; col: Int32Array | Float64Array },
     bits: Uint32Array,
     hist: Int32Array,
-    b0: number,
-    b1: number,
-    total: number,
+    window: Window,
   ): { items: Uint32Array; vbits: Uint32Array } {
+    const { total, rowLo, rowHi } = window;
+    const b0 = window.lo >>> BIN_SHIFT, b1 = ((window.hi - 1) >>> BIN_SHIFT) + 1;
     if (this.#items.length < total) {
       this.#items = new Uint32Array(total);
       this.#vbits = new Uint32Array(total);
@@ -385,7 +509,7 @@ class WindowBuffers {
     const target = Math.max(1, Math.ceil(total / BUCKETS));
     let filled = 0;
     for (let r = 0; r < span; r++) {
-      const c = hist[b0 + r]!;
+      const c = span === 1 ? total : hist[b0 + r]!;
       if (filled > 0 && filled + c > target) {
         starts.push(starts[starts.length - 1]! + filled);
         filled = 0;
@@ -407,10 +531,10 @@ class WindowBuffers {
     };
     // Branch-free staging (a window holds a random few percent of the pairs: a branch would mispredict):
     // every pair is written at the stage's end, which advances only when the pair lies in the window.
-    const lo = b0 << BIN_SHIFT, last = (span << BIN_SHIFT) - 1;
+    const lo = window.lo, last = window.hi - window.lo - 1;
     const { n, rowBase, col } = src;
     let staged = 0;
-    for (let x = 0; x < n - 1; x++) {
+    for (let x = rowLo; x < rowHi; x++) {
       const rb = rowBase[x]!, px = x << 16;
       for (let y = x + 1; y < n; y++) {
         const v = bits[rb + col[y]!]!;

@@ -383,7 +383,10 @@ function denseRun(
     hist: new Int32Array(65536),
   };
   if (cfg.strategy.pairs === pairMedian && cfg.algorithm !== "generic" && n < MEDIAN_SWEEP_MAX_POINTS) {
-    return medianSweepCore(ctx, cfg.threshold, cfg.clock);
+    // null: massive exact ties made the sweep give up; the generic loop takes the same matrix.
+    const r = medianSweepCore(ctx, cfg.threshold, cfg.clock);
+    if (r) return r;
+    ctx.reads = 0;
   }
   if (cfg.strategy.reducible) return lazyReducibleCore(ctx, cfg.strategy.pairs, cfg.threshold, cfg.clock);
   return genericCore(ctx, cfg.strategy.pairs, cfg.threshold, cfg.clock);

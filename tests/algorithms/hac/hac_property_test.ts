@@ -1,5 +1,12 @@
 import fc from "fast-check";
-import { cutDendrogram, hac, type Linkage, LINKAGES, registerLinkage } from "../../../algorithms/hac/mod.ts";
+import {
+  countClusters,
+  cutDendrogram,
+  hac,
+  type Linkage,
+  LINKAGES,
+  registerLinkage,
+} from "../../../algorithms/hac/mod.ts";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../../_assert.ts";
 import { eagerGenericCore, heights, naiveHac, pairContext, samePartition, unitRows } from "./_fixtures.ts";
 import { Rng } from "../../../algorithms/random/rng.ts";
@@ -280,7 +287,7 @@ Deno.test("median sweep = the textbook greedy HAC (ties to the smallest first me
       const d = condensedCosineDistances(x, p.dim);
       const ctx = () => pairContext(d, p.n);
       // Small windows: many extraction passes, merges queued across window borders.
-      const r = medianSweepCore(ctx(), Infinity, undefined, { windowPairs: p.windowPairs });
+      const r = medianSweepCore(ctx(), Infinity, undefined, { windowPairs: p.windowPairs })!;
       const z = toScipyLinkage(r.raw, r.m, p.n, true);
       const naive = naiveHac(x, p.dim, "median");
       assertEquals(heights(z), naive.heights, "heights, in merge order");
@@ -288,7 +295,7 @@ Deno.test("median sweep = the textbook greedy HAC (ties to the smallest first me
         assert(samePartition(cutDendrogram(z, p.n, h), naive.cut(h)), `partition at ${h}`);
       }
       // A thresholded sweep makes exactly the merges ≤ t.
-      const cut = medianSweepCore(ctx(), p.t, undefined, { windowPairs: p.windowPairs });
+      const cut = medianSweepCore(ctx(), p.t, undefined, { windowPairs: p.windowPairs })!;
       assertEquals(cut.m, naive.heights.filter((h) => h <= p.t).length);
     }),
     { numRuns: 60 },
@@ -308,4 +315,18 @@ Deno.test("hac() median: the sweep and the generic loop give the same SciPy merg
     }),
     RUNS,
   );
+});
+
+Deno.test("hac() median: massive exact ties (hundreds of duplicates) hand the sweep over to the generic loop", async () => {
+  const { medianSweepCore } = await import("../../../algorithms/hac/_median_sweep.ts");
+  const { condensedCosineDistances } = await import("../../../algorithms/distance/cosine.ts");
+  // 420 points on 3 directions: ≈ 29,000 pairs of copies tie at distance 0.
+  const n = 420, x = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) x[i * 3 + (i % 3)] = 1;
+  const d = condensedCosineDistances(x, 3);
+  assertEquals(medianSweepCore(pairContext(d, n), Infinity, undefined, { maxReached: 4 * n }), null);
+  assert(medianSweepCore(pairContext(d, n), Infinity, undefined) !== null, "under the default limit");
+  const sweep = hac(x, 3, { linkage: "median" }), generic = hac(x, 3, { linkage: "median", algorithm: "generic" });
+  assertEquals(heights(sweep.merges), heights(generic.merges));
+  assertEquals(countClusters(hac(x, 3, { linkage: "median", threshold: 0.5 }).labels), 3);
 });
