@@ -37,8 +37,8 @@ export interface HacOptions {
   /** Seed of `median-sampled` [0]. */
   seed?: number;
   /**
-   * `dense`: one float32 matrix (both medians add a 16-bit bound per pair: they must keep the original
-   * distances); `sparse`: threshold graph → connected components → each clustered densely and exactly
+   * `dense`: one float32 matrix (the medians keep it intact and add their own state: the sweep a window of
+   * pairs and its counters, the generic loops a 16-bit bound per pair); `sparse`: threshold graph → connected components → each clustered densely and exactly
    * (needs a threshold); `auto`: sparse when a threshold is given and n > {@link DENSE_LIMIT} [auto].
    */
   mode?: "auto" | "dense" | "sparse";
@@ -109,15 +109,17 @@ export interface HacResult {
  * (`algorithm`, `threads`) or as SciPy's NN-chain; both give the same dendrogram. Tie rule (documented
  * for comparisons with SciPy): the NN-chain follows SciPy's `nn_chain` exactly (previous chain element
  * wins a tie, then the lowest index), then merges are stable-sorted by height and relabelled like
- * SciPy; rounds may list merges of exactly equal height in another order (same cuts). The median
- * linkages run the generic algorithm, which merges the globally closest pair, ties to the smallest
- * (first, second) slot.
+ * SciPy; rounds may list merges of exactly equal height in another order (same cuts). The exact median
+ * runs a distance sweep that makes the textbook greedy merges (globally closest pair, ties to the pair
+ * with the smallest first members); the sampled median (and the exact one with `algorithm: "generic"`)
+ * runs the generic priority-queue algorithm with fastcluster's tie handling.
  *
  * Complexity: single/complete/average O(n²) time (rounds: O(n²) per round on the contiguous halves of
- * the rows, a few dozen rounds) and n(n−1)/2 floats. Exact median: the float32 point distances (kept:
- * the median has no update rule) plus a 16-bit bound per pair, O(n) per merge for reducibility bounds
- * plus the exact medians actually needed (|A|·|C| pair reads each). Sampled median: the same two arrays,
- * O(n·min(|A|·|C|, S)) per merge. Sparse mode: O(n²·d) flops for the threshold graph plus the dense cost
+ * the rows, a few dozen rounds) and n(n−1)/2 floats. Exact median (sweep): the float32 point distances
+ * (kept: the median has no update rule), a window of ≤ 2²⁴ pairs and a counter per cluster pair that has
+ * seen a pair; O(n²) passes over the matrix plus one hash probe per pair below the final height.
+ * Generic loops: the point distances plus a 16-bit bound per pair; exact median O(n) per merge plus the
+ * exact medians needed (|A|·|C| reads each), sampled median O(n·min(|A|·|C|, S)) per merge. Sparse mode: O(n²·d) flops for the threshold graph plus the dense cost
  * of each component.
  *
  * @param vectors row-major n × dim, L2-normalised rows

@@ -513,7 +513,7 @@ registerLinkage({
   reducible: true,
   lanceWilliams: null,
   pairs: pairMedian,
-  description: "exact median of all member-pair distances (reducible; re-reads |A∪B|·N distances per merge)",
+  description: "exact median of all member-pair distances (reducible; one distance sweep with pair counters)",
 });
 registerLinkage({
   id: "median-sampled",
