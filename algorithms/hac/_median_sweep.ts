@@ -85,6 +85,7 @@ export function medianSweepCore(
   }
 }
 
+/** The sweep itself; throws {@link Flooded} past `maxReached`. */
 function sweep(
   ctx: PairContext,
   threshold: number,
