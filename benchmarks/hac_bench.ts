@@ -93,7 +93,7 @@ async function denseCell(
   } else x = randomUnitVectors(n, DIM, 1);
   // Warm-up (untimed): the same linkage on a small input, so the JIT's tier-up — compiled on V8's background
   // threads, whose CPU time the process clock counts — does not land in the first measured merges.
-  hac(randomUnitVectors(Math.min(n, 800), DIM, 2), DIM, { linkage, samplePairs, seed: 1, algorithm });
+  hac(randomUnitVectors(Math.min(n, 2000), DIM, 2), DIM, { linkage, samplePairs, seed: 1, algorithm });
   const w0 = performance.now(), c0 = cpuSeconds();
   const layout = layoutKind === "tiled" ? tiledLayout(n) : condensedLayout(n);
   let distances: Float32Array, gemmName: string;

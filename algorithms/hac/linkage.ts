@@ -457,9 +457,15 @@ export const pairMedianSampled: PairLinkage = (ctx, a, b) => {
     if (limit > 0) {
       let v = rng.u32();
       while (v >= limit) v = rng.u32();
-      r = v % count;
+      // v % count without a float modulo (v exceeds int32, and V8's float % calls fmod): a float quotient,
+      // corrected by one step when rounding put it off by one. Same draws as Rng.int.
+      r = v - Math.floor(v / count) * count;
+      if (r < 0) r += count;
+      else if (r >= count) r -= count;
     } else r = rng.int(count);
-    const x = a[Math.floor(r / bl)]!, y = b[r % bl]!;
+    // Row and column of the grid cell (exact: r and |b| are integers far below 2⁵³).
+    const row = Math.floor(r / bl);
+    const x = a[row]!, y = b[r - row * bl]!;
     idx[k] = x === y ? -1 : x < y ? rowBase[x]! + col[y]! : rowBase[y]! + col[x]!;
   }
   // The reads in a loop of their own: independent loads the CPU can overlap (they miss the cache).
