@@ -197,7 +197,7 @@ function sweep(
   };
   /**
    * Merges queued pairs while the smallest has height < `below`, in the greedy algorithm's order: each
-   * merge is the smallest linkage of all cluster pairs (ties: smallest slots). Unreached pairs have their
+   * merge is the smallest linkage of all cluster pairs (ties: smallest first members). Unreached pairs have their
    * median beyond `below`. A pending pair's upper middle is at or beyond `below` too (the sweep would
    * have met it), so its median is at least the mean of its lower middle and `below`: pending pairs that
    * bound cannot place above the candidate get their exact median first.
