@@ -23,7 +23,7 @@ import {
 import { createOrtGemm } from "../pipeline/onnx/ort_gemm.ts";
 import { galleryFromAtoms } from "../algorithms/gallery/mod.ts";
 import { Rng } from "../algorithms/random/rng.ts";
-import { writeFileAtomic } from "../datasets/npy.ts";
+import { writeFileAtomic } from "../base/atomic.ts";
 
 /** scikit-learn 1.2 anchors (ms per query), ../shared/PERFORMANCE.md. */
 export const SKLEARN_ANCHORS: Record<string, { lasso: number; lars: number; sparseCoder: number; floor: number }> = {

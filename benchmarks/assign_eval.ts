@@ -7,11 +7,11 @@ import { stringify } from "csv-stringify/sync";
 import { type AssignParams, finishAssignment, prepareMethod } from "../algorithms/assignment/methods.ts";
 import { type OpenSetFigures, openSetFigures } from "../algorithms/assignment/open_set.ts";
 import { buildGallery, type ExemplarStrategy, type Gallery } from "../algorithms/gallery/mod.ts";
-import { DataFileError } from "../datasets/errors.ts";
+import { DataFileError } from "../base/errors.ts";
 import { categoricalValue, type Dataset } from "../datasets/format.ts";
 import { readDataset } from "../datasets/io.ts";
 import { readLabels } from "../datasets/labels.ts";
-import { writeFileAtomic } from "../datasets/npy.ts";
+import { writeFileAtomic } from "../base/atomic.ts";
 
 /** Face rows of a dataset with their observation ids. */
 export interface FaceRows {

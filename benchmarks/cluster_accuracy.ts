@@ -17,7 +17,7 @@ import { type ClusteringMetrics, clusteringMetrics } from "../algorithms/metrics
 import { clusterInputFromDataset } from "../datasets/cluster_input.ts";
 import type { Dataset } from "../datasets/format.ts";
 import { readDataset } from "../datasets/io.ts";
-import { writeFileAtomic } from "../datasets/npy.ts";
+import { writeFileAtomic } from "../base/atomic.ts";
 import { generateLibraryInMemory, PRESETS, resolveConfig } from "../datasets/synthetic/mod.ts";
 
 const LINKAGES: Linkage[] = ["single", "complete", "average", "median", "median-sampled"];

@@ -7,7 +7,7 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { sha256Hex } from "./_hash.ts";
 import { readManifest } from "../datasets/io.ts";
-import { UsageError } from "../datasets/errors.ts";
+import { UsageError } from "../base/errors.ts";
 import type { DatasetManifest } from "../datasets/format.ts";
 import type { DatasetEntry } from "./spec/spec.ts";
 import { REPO_ROOT } from "./runner/env.ts";

@@ -22,7 +22,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
-import { writeFileAtomic } from "../datasets/npy.ts";
+import { writeFileAtomic } from "../base/atomic.ts";
 import { embedImages } from "../pipeline/embed_images.ts";
 import { Embedder, type EmbedderSpec, FACE_MODELS } from "../pipeline/embed/embedder.ts";
 import { decodeImage, type RgbImage } from "../pipeline/image/decode.ts";

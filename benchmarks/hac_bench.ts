@@ -39,7 +39,7 @@ import {
 import { type Algorithm, ALGORITHMS, hac, hacAsync, type Linkage, SPARSE_EDGE_MARGIN } from "../algorithms/hac/mod.ts";
 import { Rng } from "../algorithms/random/rng.ts";
 import { readEmbeddingMatrix } from "../datasets/cluster_input.ts";
-import { writeFileAtomic } from "../datasets/npy.ts";
+import { writeFileAtomic } from "../base/atomic.ts";
 import { createOrtGemm } from "../pipeline/onnx/ort_gemm.ts";
 import { loadAverage, peakRssMb } from "./runner/env.ts";
 

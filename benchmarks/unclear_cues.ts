@@ -15,7 +15,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Rng } from "../algorithms/random/rng.ts";
-import { writeFileAtomic } from "../datasets/npy.ts";
+import { writeFileAtomic } from "../base/atomic.ts";
 import { alignFace } from "../pipeline/align/similarity.ts";
 import { type Detection, iou } from "../pipeline/detect/nms.ts";
 import { templateLandmarks } from "../pipeline/detect/ultraface.ts";

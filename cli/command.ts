@@ -3,7 +3,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { UsageError } from "../datasets/errors.ts";
+import { UsageError } from "../base/errors.ts";
 
 /** One option of a command, as `node:util` parseArgs wants it plus help text. */
 export interface OptionSpec {

@@ -3,7 +3,7 @@
  * become one line on stderr (exit 2 for usage, 1 for failures), never a stack trace.
  * @module
  */
-import { UsageError } from "../datasets/errors.ts";
+import { UsageError } from "../base/errors.ts";
 import { type Command, commandHelp, parseCommandArgs } from "./command.ts";
 import { COMMANDS } from "./commands/mod.ts";
 

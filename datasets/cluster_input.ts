@@ -3,7 +3,7 @@
  * @module
  */
 import type { ClusterInput } from "../algorithms/clustering/greedy.ts";
-import { DataFileError } from "./errors.ts";
+import { DataFileError } from "../base/errors.ts";
 import type { Dataset } from "./format.ts";
 import { readNpy } from "./npy.ts";
 

@@ -5,8 +5,9 @@
 import { createReadStream } from "node:fs";
 import { parse } from "csv-parse";
 import { stringify } from "csv-stringify/sync";
-import { DataFileError } from "./errors.ts";
-import { NpyRowWriter, readNpy, writeFileAtomic } from "./npy.ts";
+import { DataFileError } from "../base/errors.ts";
+import { NpyRowWriter, readNpy } from "./npy.ts";
+import { writeFileAtomic } from "../base/atomic.ts";
 import {
   allocateObservationTable,
   BASE_COLUMNS_AFTER_ATTRIBUTES,

@@ -4,8 +4,9 @@
  */
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
-import { DataFileError } from "./errors.ts";
-import { readNpy, writeFileAtomic, writeNpy } from "./npy.ts";
+import { DataFileError } from "../base/errors.ts";
+import { readNpy, writeNpy } from "./npy.ts";
+import { writeFileAtomic } from "../base/atomic.ts";
 
 /** Label column names a CSV may use, in order of preference (`pb assign` writes `id,person,score`). */
 export const LABEL_COLUMNS = ["cluster", "label", "identity", "person"] as const;

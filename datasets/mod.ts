@@ -1,5 +1,4 @@
 /** Dataset format v1, readers and writers. @module */
-export * from "./errors.ts";
 export * from "./format.ts";
 export * from "./io.ts";
 export * from "./labels.ts";

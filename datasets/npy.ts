@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { DataFileError } from "./errors.ts";
+import { DataFileError } from "../base/errors.ts";
+import { writeFileAtomic } from "../base/atomic.ts";
 
 /** The element types PeopleBench reads and writes. */
 export type NpyDtype = "float32" | "float64" | "int32" | "int64" | "uint8";
@@ -203,14 +204,6 @@ export function encodeNpy(array: NpyArray): Uint8Array {
   out.set(header, 0);
   out.set(payload, header.length);
   return out;
-}
-
-/** Writes bytes to `path` atomically: a sibling temporary file, then rename. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}-${Math.floor(performance.now() * 1000)}`;
-  if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-  else await Deno.writeFile(tmp, data);
-  await Deno.rename(tmp, path);
 }
 
 /** Writes an array as a `.npy` file, atomically. */

@@ -7,10 +7,10 @@
 import { join, relative, resolve, sep } from "node:path";
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
-import { DataFileError } from "../datasets/errors.ts";
+import { DataFileError } from "../base/errors.ts";
 import type { DatasetManifest, ObservationRecord } from "../datasets/format.ts";
 import { DatasetWriter } from "../datasets/io.ts";
-import { writeFileAtomic } from "../datasets/npy.ts";
+import { writeFileAtomic } from "../base/atomic.ts";
 import { alignFace, ARCFACE_TEMPLATE, cropResize } from "./align/similarity.ts";
 import { associateFaces, bodyFromFace, type Box, upperBody } from "./associate.ts";
 import { type Detection, scaleDetections } from "./detect/nms.ts";

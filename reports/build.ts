@@ -3,8 +3,8 @@
  * @module
  */
 import { join } from "node:path";
-import { UsageError } from "../datasets/errors.ts";
-import { writeFileAtomic } from "../datasets/npy.ts";
+import { UsageError } from "../base/errors.ts";
+import { writeFileAtomic } from "../base/atomic.ts";
 import type { ResultRecord } from "../benchmarks/results/schema.ts";
 import { BrowserUnavailableError, exportFigure, hasChromium, ReportBrowser, type StaticFormat } from "./browser.ts";
 import type { FigureOutcome } from "./figure.ts";

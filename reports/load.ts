@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { DataFileError } from "../datasets/errors.ts";
+import { DataFileError } from "../base/errors.ts";
 import { parseResultLine, RecordError, type ResultRecord } from "../benchmarks/results/schema.ts";
 
 /** A JSONL line that could not be used. */

@@ -11,7 +11,7 @@
  *   regression (missing: only a warning with the rule `allow_missing`).
  * @module
  */
-import { UsageError } from "../../datasets/errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import type { MetricDirection, ResultRecord } from "../results/schema.ts";
 import { mannWhitneyGreater } from "../stats/mann_whitney.ts";
 import { median } from "../stats/timing.ts";

@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import { type DuckDBAppender, DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { DataFileError } from "../../datasets/errors.ts";
+import { DataFileError } from "../../base/errors.ts";
 import type { ResultRecord } from "./schema.ts";
 import { readResults, resultsFile } from "./store.ts";
 

@@ -9,7 +9,7 @@
  * @module
  */
 import { join } from "node:path";
-import { DataFileError } from "../../datasets/errors.ts";
+import { DataFileError } from "../../base/errors.ts";
 import { parseResultLine, RecordError, type ResultRecord, validateResultRecord } from "./schema.ts";
 
 /** File name of the JSONL store inside a results folder. */

@@ -6,7 +6,7 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { UsageError } from "../../datasets/errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { hashJson } from "../_hash.ts";
 import { defaultCacheDir, resolveDataset, type ResolvedDataset } from "../datasets.ts";
 import type { DatasetInfo, ResultRecord, SpecInfo } from "../results/schema.ts";

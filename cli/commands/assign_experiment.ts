@@ -4,8 +4,8 @@
  */
 import { ASSIGN_EXPERIMENTS, experimentMarkdown, runAssignExperiment } from "../../benchmarks/assign_experiments.ts";
 import { readDataset } from "../../datasets/io.ts";
-import { writeFileAtomic } from "../../datasets/npy.ts";
-import { UsageError } from "../../datasets/errors.ts";
+import { writeFileAtomic } from "../../base/atomic.ts";
+import { UsageError } from "../../base/errors.ts";
 import { type Command, flag, num, optStr, str } from "../command.ts";
 
 /** The `pb assign-experiment` command. */

@@ -18,10 +18,11 @@ import {
 import { clusteringMetrics } from "../../algorithms/metrics/mod.ts";
 import { peakRssMb } from "../../benchmarks/runner/env.ts";
 import { clusterInputFromDataset, readEmbeddingMatrix } from "../../datasets/cluster_input.ts";
-import { UsageError } from "../../datasets/errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { readDataset } from "../../datasets/io.ts";
 import { writeLabels } from "../../datasets/labels.ts";
-import { writeFileAtomic, writeNpy } from "../../datasets/npy.ts";
+import { writeNpy } from "../../datasets/npy.ts";
+import { writeFileAtomic } from "../../base/atomic.ts";
 import { choice, type Command, flag, num, optNum, optStr } from "../command.ts";
 
 /** onnxruntime's Gemm for the distance blocks, loaded only when a clustering runs (keeps `pb` startup light). */

@@ -2,7 +2,7 @@
  * `pb embed`: photos or aligned face crops → a dataset (format v1), via the pipeline.
  * @module
  */
-import { UsageError } from "../../datasets/errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { embedImages } from "../../pipeline/embed_images.ts";
 import { type BackendRequest, BACKENDS } from "../../pipeline/onnx/backends.ts";
 import { ProgressBar } from "../../pipeline/progress.ts";

@@ -3,8 +3,8 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { UsageError } from "../../datasets/errors.ts";
-import { writeFileAtomic } from "../../datasets/npy.ts";
+import { UsageError } from "../../base/errors.ts";
+import { writeFileAtomic } from "../../base/atomic.ts";
 import {
   buildBaseline,
   formatGateReport,

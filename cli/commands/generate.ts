@@ -2,7 +2,7 @@
  * `pb generate`: writes a synthetic photo library (dataset format v1).
  * @module
  */
-import { UsageError } from "../../datasets/errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import {
   applyAssignment,
   generateLibrary,

@@ -6,8 +6,8 @@ import { assignmentMethodIds } from "../../algorithms/assignment/methods.ts";
 import type { Linkage } from "../../algorithms/hac/linkage.ts";
 import { type LibrarySimReport, simulateLibrary } from "../../benchmarks/library_sim.ts";
 import { readDataset } from "../../datasets/io.ts";
-import { writeFileAtomic } from "../../datasets/npy.ts";
-import { UsageError } from "../../datasets/errors.ts";
+import { writeFileAtomic } from "../../base/atomic.ts";
+import { UsageError } from "../../base/errors.ts";
 import { choice, type Command, flag, num, optNum, optStr, str } from "../command.ts";
 
 const LINKAGE_IDS: Linkage[] = ["single", "complete", "average", "median", "median-sampled"];

@@ -5,7 +5,7 @@
 import { type ClusteringMetrics, clusteringMetrics, subgroupMetrics } from "../../algorithms/metrics/mod.ts";
 import { readDataset } from "../../datasets/io.ts";
 import { readLabels } from "../../datasets/labels.ts";
-import { DataFileError, UsageError } from "../../datasets/errors.ts";
+import { DataFileError, UsageError } from "../../base/errors.ts";
 import { type Command, flag, optStr } from "../command.ts";
 
 function row(label: string, m: ClusteringMetrics): string {

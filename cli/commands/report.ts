@@ -3,7 +3,7 @@
  * markdown, CSV and static PNG/SVG/PDF figures.
  * @module
  */
-import { UsageError } from "../../datasets/errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { buildReport, FIGURE_IDS, REPORT_FORMATS, type ReportFormat } from "../../reports/mod.ts";
 import { type Command, flag, optStr, str } from "../command.ts";
 

@@ -3,7 +3,7 @@
  * @module
  */
 import { stringify } from "csv-stringify/sync";
-import { UsageError } from "../../datasets/errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { formatRows, queryResults } from "../../benchmarks/results/duckdb.ts";
 import { mergeResults, readResults } from "../../benchmarks/results/store.ts";
 import { type Command, flag, optStr } from "../command.ts";

@@ -2,7 +2,7 @@
  * `pb run SPEC --out DIR`: runs (or resumes) a benchmark sweep and prints its summary table.
  * @module
  */
-import { UsageError } from "../../datasets/errors.ts";
+import { UsageError } from "../../base/errors.ts";
 import { runSweep } from "../../benchmarks/runner/runner.ts";
 import { parseShard } from "../../benchmarks/spec/expand.ts";
 import { formatSummaryTable, summarise } from "../../benchmarks/summary.ts";

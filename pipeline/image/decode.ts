@@ -5,7 +5,7 @@
  * @module
  */
 import sharp from "sharp";
-import { DataFileError } from "../../datasets/errors.ts";
+import { DataFileError } from "../../base/errors.ts";
 
 /** An 8-bit RGB image in row-major interleaved order. */
 export interface RgbImage {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { tempDir } from "../_shared.ts";
-import { DataFileError } from "../../datasets/errors.ts";
+import { DataFileError } from "../../base/errors.ts";
 import { RecordError, validateResultRecord } from "../../benchmarks/results/schema.ts";
 import { mergeResults, readResults, ResultsWriter } from "../../benchmarks/results/store.ts";
 import { queryResults } from "../../benchmarks/results/duckdb.ts";

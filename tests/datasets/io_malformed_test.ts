@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { main } from "../../cli/main.ts";
-import { DataFileError } from "../../datasets/errors.ts";
+import { DataFileError } from "../../base/errors.ts";
 import { readDataset } from "../../datasets/io.ts";
 import { readNpy, writeNpy } from "../../datasets/npy.ts";
 import { writeLabels } from "../../datasets/labels.ts";

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import fc from "fast-check";
-import { DataFileError } from "../../datasets/errors.ts";
+import { DataFileError } from "../../base/errors.ts";
 import { decodeNpy, encodeNpy, NpyRowWriter, readNpy, writeNpy } from "../../datasets/npy.ts";
 import { tempDir } from "../_shared.ts";
 

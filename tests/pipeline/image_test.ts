@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../_assert.ts";
-import { DataFileError } from "../../datasets/errors.ts";
+import { DataFileError } from "../../base/errors.ts";
 import { decodeImage, resizeRgb } from "../../pipeline/image/decode.ts";
 import { parseExifDate, readCaptureInfo } from "../../pipeline/image/exif.ts";
 import { packChw } from "../../pipeline/image/tensor.ts";

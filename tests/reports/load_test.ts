@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { tempDir } from "../_shared.ts";
-import { DataFileError } from "../../datasets/errors.ts";
+import { DataFileError } from "../../base/errors.ts";
 import { loadResults } from "../../reports/load.ts";
 import { fixtureRecords, writeResults } from "./_fixtures.ts";
 
