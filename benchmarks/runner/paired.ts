@@ -139,8 +139,8 @@ export function referenceWorkload(params: ReferenceParams): () => void {
 }
 
 /** Unrecorded A B pairs before the recorded ones: at least, and at most while they are not yet steady. */
-const MIN_WARM_PAIRS = 3;
-const MAX_WARM_PAIRS = 10;
+const MIN_WARM_PAIRS = 2;
+const MAX_WARM_PAIRS = 6;
 
 /** Outcome of {@link measurePaired}: the first candidate output (for metrics) and the paired timings. */
 export interface PairedOutcome<T> {
@@ -162,14 +162,16 @@ export async function measurePaired<T>(
   // Background threads count in the process's CPU time: V8's concurrent GC (the dataset's parse garbage) and
   // compilers tiering the kernels up over their first calls; measured, the first recorded pairs' ratios were off
   // by up to 7×. So: collect now, then run unrecorded pairs (through the same measuring code) until two in a
-  // row agree within 10% on both sides, at most MAX_WARM_PAIRS.
+  // row agree within 10% on both sides — at most MAX_WARM_PAIRS, and at most half the time budget.
   (globalThis as { gc?: () => void }).gc?.();
+  const warmStart = performance.now();
   let prev: [number, number] | null = null;
   for (let w = 0; w < MAX_WARM_PAIRS; w++) {
     const a = await measure(ref), b = await measure(candidate);
     const steady = prev !== null && Math.abs(Math.log(a.cpu_s / prev[0])) < 0.1 &&
       Math.abs(Math.log(b.cpu_s / prev[1])) < 0.1;
-    if (steady && w + 1 >= MIN_WARM_PAIRS) break;
+    const spent = (performance.now() - warmStart) / 1000 >= settings.budget_s / 2;
+    if ((steady || spent) && w + 1 >= MIN_WARM_PAIRS) break;
     prev = [a.cpu_s, b.cpu_s];
   }
   const t: PairedTimings = {
