@@ -3,7 +3,9 @@
  * alternate, A B A B … A, and each candidate repeat is divided by the geometric mean of the two reference runs
  * around it. Load that changes between runs, shards or machines hits both sides of a pair alike and cancels in
  * the ratio. Pairs are added (pyperf/criterion style) until the sign-test interval of the median log-ratio is
- * narrow enough, or the pair or time budget is spent.
+ * narrow enough, or the pair or time budget is spent. The time budget counts the CPU seconds of the measured calls,
+ * not wall seconds: under load a run gets as many pairs as on an idle machine (it takes longer), instead of fewer
+ * exactly when more are needed.
  * @module
  */
 import process from "node:process";
@@ -24,7 +26,7 @@ export interface TimingSettings {
   max_pairs: number;
   /** Stop adding pairs when the median ratio's interval is within ×(1 ± target_ci) [0.02]. */
   target_ci: number;
-  /** Stop adding pairs after this many seconds of measuring (once min_pairs are done) [10]. */
+  /** Stop adding pairs after this many CPU seconds of measured calls, both sides (once min_pairs are done) [10]. */
   budget_s: number;
   /** Measure whose ratio decides when to stop [cpu]. */
   measure: TimingMeasure;
@@ -164,13 +166,14 @@ export async function measurePaired<T>(
   // by up to 7×. So: collect now, then run unrecorded pairs (through the same measuring code) until two in a
   // row agree within 10% on both sides — at most MAX_WARM_PAIRS, and at most half the time budget.
   (globalThis as { gc?: () => void }).gc?.();
-  const warmStart = performance.now();
+  let warmCpu = 0;
   let prev: [number, number] | null = null;
   for (let w = 0; w < MAX_WARM_PAIRS; w++) {
     const a = await measure(ref), b = await measure(candidate);
     const steady = prev !== null && Math.abs(Math.log(a.cpu_s / prev[0])) < 0.1 &&
       Math.abs(Math.log(b.cpu_s / prev[1])) < 0.1;
-    const spent = (performance.now() - warmStart) / 1000 >= settings.budget_s / 2;
+    warmCpu += a.cpu_s + b.cpu_s;
+    const spent = warmCpu >= settings.budget_s / 2;
     if ((steady || spent) && w + 1 >= MIN_WARM_PAIRS) break;
     prev = [a.cpu_s, b.cpu_s];
   }
@@ -185,7 +188,7 @@ export async function measurePaired<T>(
     ratio_cpu: [],
     stopped: "max_pairs",
   };
-  const started = performance.now();
+  let spentCpu = 0;
   const a0 = await measure(ref);
   t.ref_wall_s.push(a0.wall_s);
   t.ref_cpu_s.push(a0.cpu_s);
@@ -200,6 +203,7 @@ export async function measurePaired<T>(
     t.ref_cpu_s.push(a.cpu_s);
     t.ratio_wall.push(b.wall_s / Math.sqrt(t.ref_wall_s[i]! * a.wall_s));
     t.ratio_cpu.push(b.cpu_s / Math.sqrt(t.ref_cpu_s[i]! * a.cpu_s));
+    spentCpu += a.cpu_s + b.cpu_s;
     const done = i + 1;
     if (done < settings.min_pairs || done === settings.max_pairs) continue;
     const ratios = settings.measure === "cpu" ? t.ratio_cpu : t.ratio_wall;
@@ -208,7 +212,7 @@ export async function measurePaired<T>(
       t.stopped = "target";
       break;
     }
-    if ((performance.now() - started) / 1000 >= settings.budget_s) {
+    if (spentCpu >= settings.budget_s) {
       t.stopped = "budget";
       break;
     }

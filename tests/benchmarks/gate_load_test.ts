@@ -27,10 +27,10 @@ function spec(plugin: string): object {
     metrics: { bootstrap: 0, fairness: false },
     timing: {
       reference: { n: 400, dim: 128, rounds: 1 },
-      min_pairs: 10,
+      min_pairs: 16,
       max_pairs: 60,
       target_ci: 0.01,
-      budget_s: 2,
+      budget_s: 1.5,
     },
     datasets: { d: { preset: "tiny", seed: 1, generator: { observations: 60 } } },
     experiments: [{ name: "spin", datasets: ["d"], stages: { cluster: { variant: "spin", params: { work: 12000 } } } }],
