@@ -23,7 +23,7 @@ function spec(plugin: string): object {
   return {
     name: "gate-load",
     plugins: [plugin],
-    defaults: { repeats: 1, warmups: 1, seeds: [1], timeout_s: 60 },
+    defaults: { repeats: 1, warmups: 1, seeds: [1], timeout_s: 300 },
     metrics: { bootstrap: 0, fairness: false },
     timing: {
       reference: { n: 400, dim: 128, rounds: 1 },
