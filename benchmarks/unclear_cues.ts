@@ -26,6 +26,7 @@ import { resolveModelsDir } from "../pipeline/models.ts";
 import { type FaceCues, laplacianVariance, normRampFor, unclearScore, yawProxy } from "../pipeline/quality.ts";
 import { DEFAULT_CALIBRATION } from "../pipeline/quality.ts";
 import { rocAuc } from "../algorithms/metrics/auc.ts";
+import { quantile } from "../algorithms/metrics/quantile.ts";
 
 const args = parseArgs({ args: Deno.args, options: { models: { type: "string" }, json: { type: "string" } } }).values;
 const modelsDir = resolveModelsDir(args.models);
@@ -103,7 +104,7 @@ for (const negGroup of ["weak", "random"] as const) {
   );
   table[negGroup] = row;
 }
-const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))]!;
+const q = (xs: number[], p: number) => quantile(xs, p);
 for (const g of ["positive", "weak", "random"] as const) {
   const n = samples.filter((s) => s.group === g).map((s) => s.cues.embeddingNorm);
   console.log(
