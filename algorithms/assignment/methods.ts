@@ -26,7 +26,7 @@ import {
   LassoWorkspace,
   prepareLasso,
   solveLassoInto,
-} from "./lasso.ts";
+} from "./lasso/mod.ts";
 
 /** Parameters of the assignment methods; each field is read only by the methods that use it. */
 export interface AssignParams {
