@@ -60,6 +60,17 @@ function correlate4(
   }
 }
 
+/** Throws a TypeError unless the queries are whole rows of length dim, a RangeError on a bad λ or entry. */
+function checkQueries(queries: Float32Array | Float64Array, dim: number, lambda: number): void {
+  if (queries.length % dim !== 0) {
+    throw new TypeError(`Queries length ${queries.length} is not a multiple of d = ${dim}`);
+  }
+  checkLambda(lambda);
+  for (let t = 0; t < queries.length; t++) {
+    if (!Number.isFinite(queries[t]!)) throw new RangeError(`Query ${Math.floor(t / dim)} contains ${queries[t]}`);
+  }
+}
+
 /**
  * Solves the lasso for n queries against one prepared dictionary, reusing the Gram matrix and one
  * workspace. With `warmStart`, each query starts from the previous query's solution (useful when
@@ -80,13 +91,7 @@ export function solveLassoBatch(
   options: Omit<LassoOptions, "x0"> & { warmStart?: boolean } = {},
 ): LassoBatchResult {
   const { atoms: k, dim } = dict;
-  if (queries.length % dim !== 0) {
-    throw new TypeError(`Queries length ${queries.length} is not a multiple of d = ${dim}`);
-  }
-  checkLambda(lambda);
-  for (let t = 0; t < queries.length; t++) {
-    if (!Number.isFinite(queries[t]!)) throw new RangeError(`Query ${Math.floor(t / dim)} contains ${queries[t]}`);
-  }
+  checkQueries(queries, dim, lambda);
   const n = queries.length / dim;
   const codes = new Float64Array(n * k), objective = new Float64Array(n), gap = new Float64Array(n);
   const ws = new LassoWorkspace(k);
@@ -143,13 +148,7 @@ export async function solveLassoBatchGemm(
   options: Omit<LassoOptions, "x0"> & { gemm: AsyncAbtGemm; blockRows?: number },
 ): Promise<LassoBatchResult> {
   const { atoms: k, dim } = dict;
-  if (queries.length % dim !== 0) {
-    throw new TypeError(`Queries length ${queries.length} is not a multiple of d = ${dim}`);
-  }
-  checkLambda(lambda);
-  for (let t = 0; t < queries.length; t++) {
-    if (!Number.isFinite(queries[t]!)) throw new RangeError(`Query ${Math.floor(t / dim)} contains ${queries[t]}`);
-  }
+  checkQueries(queries, dim, lambda);
   let d32 = FLOAT32_ATOMS.get(dict);
   if (!d32) FLOAT32_ATOMS.set(dict, d32 = Float32Array.from(dict.d));
   const n = queries.length / dim, blockRows = Math.max(1, options.blockRows ?? 256);
