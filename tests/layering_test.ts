@@ -279,7 +279,7 @@ Deno.test("the README's layout table gives every code folder its imports, in the
   const order = ["base", "algorithms", "datasets", "pipeline", "training", "benchmarks", "reports", "cli"];
   for (const [i, folder] of order.entries()) {
     const allowed = rules.get(folder);
-    assert(allowed !== undefined && allowed !== "all" || folder === "cli", `no rule for ${folder}/`);
+    assert((allowed !== undefined && allowed !== "all") || folder === "cli", `no rule for ${folder}/`);
     if (allowed === "all" || allowed === undefined) continue;
     for (const other of order.slice(i + 1)) assert(!allowed.has(other), `${folder}/ may import ${other}/ above it`);
   }
