@@ -1,0 +1,115 @@
+/**
+ * Types shared by the ingest stages (decode → detect+align → embed → write) and their public face,
+ * `embedImages()` in `pipeline/embed_images.ts`.
+ * @module
+ */
+import type { DatasetManifest, ObservationRecord } from "../../datasets/format.ts";
+import type { DecodedImage } from "../image/decode.ts";
+import type { CaptureInfo } from "../image/exif.ts";
+import type { MomentOptions } from "../moments.ts";
+import type { BackendName, BackendRequest } from "../onnx/backends.ts";
+import type { FaceCues } from "../quality.ts";
+
+/** Options for `embedImages()`. Defaults in brackets. */
+export interface EmbedImagesOptions {
+  /** Folder of images (searched recursively). */
+  images: string;
+  /** Output dataset folder. */
+  out: string;
+  /** "photos": full photos; "identity-folders": each top-level subfolder is one identity ["photos"]. */
+  layout?: "photos" | "identity-folders";
+  /** CSV `file,identity` (file relative to `images`) labelling photos of one person. */
+  labels?: string;
+  /** Inputs are already ArcFace-aligned face crops: no detection [false]. */
+  aligned?: boolean;
+  /** Models folder [../shared/models when it exists]. */
+  models?: string;
+  /** Face detector ["yunet"]. */
+  faceDetector?: "yunet" | "ultraface";
+  /** Face model: "mobilefacenet", "arcface-r-512" or PATH.onnx ["mobilefacenet"]. */
+  faceModel?: string;
+  /** Upper-body model, or none ["osnet"; "none" with `aligned`]. */
+  bodyModel?: "osnet" | "none";
+  /** Execution provider ["auto"]. */
+  backend?: BackendRequest;
+  /** Intra-op threads per session [all cores]. */
+  threads?: number;
+  /** Embedding batch size [32]. */
+  batch?: number;
+  /** Rewrite PReLU nodes at load [true]. */
+  rewritePrelu?: boolean;
+  /** CoreML only: restrict to devices with the Apple Neural Engine [false]. */
+  neuralEngine?: boolean;
+  /** CSV with an `identity` column and attribute columns (e.g. `gender`). */
+  attributes?: string;
+  /** Which attribute columns to keep [all but identity]. */
+  attributeColumns?: string[];
+  /** Moment grouping limits [3 h, 1 km]. */
+  moments?: MomentOptions;
+  /** Use the file modification time when EXIF has no capture time (counted as such in the manifest) [false]. */
+  fileTime?: boolean;
+  /** Decode at most this many pixels on the longer side [4096]. */
+  maxSide?: number;
+  /** Longer side for face detection [640]. */
+  detectSize?: number;
+  /** YuNet / UltraFace score threshold [0.6 / 0.7]. */
+  faceThreshold?: number;
+  /** Also keep people whose face was not found, as `body_only` observations [false]. */
+  keepBodyOnly?: boolean;
+  /** Faces with unclear score ≥ this get kind "unclear" [0.5]; `face_quality` is 1 − the unclear score. */
+  unclearThreshold?: number;
+  /** Dataset name [the images folder's name]. */
+  name?: string;
+  /** Called after each file with (files done, files total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** A file that produced no observation, and why. */
+export interface SkippedFile {
+  /** Path relative to the images folder. */
+  file: string;
+  reason: string;
+}
+
+/** Seconds spent per stage (decode includes reading and EXIF). */
+export interface StageSeconds {
+  decode: number;
+  detect: number;
+  align: number;
+  embed: number;
+  write: number;
+}
+
+/** What `embedImages()` did. */
+export interface EmbedImagesResult {
+  manifest: DatasetManifest;
+  /** Candidate image files found. */
+  files: number;
+  /** Files that yielded at least one observation. */
+  photos: number;
+  faces: number;
+  bodies: number;
+  skipped: SkippedFile[];
+  /** Provider that ran the models. */
+  backend: BackendName;
+  seconds: number;
+  /** Seconds spent per stage. */
+  stageSeconds: StageSeconds;
+}
+
+/** One observation on its way to the dataset: the record, its photo's index, and the face cues. */
+export interface PendingObservation {
+  record: ObservationRecord;
+  /** Index of the photo among the photos that yielded observations (moments are per photo). */
+  photo: number;
+  /** Unclear-score cues (the embedding norm is filled in by the embed stage); null without a face. */
+  cues: FaceCues | null;
+}
+
+/** Output of the decode stage for one file. */
+export interface DecodedPhoto {
+  /** Path relative to the images folder, with "/" separators. */
+  rel: string;
+  info: CaptureInfo;
+  image: DecodedImage;
+}
