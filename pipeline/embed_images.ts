@@ -8,24 +8,47 @@
 import { join, relative, resolve, sep } from "node:path";
 import { DataFileError } from "../base/errors.ts";
 import type { DatasetWriterOptions } from "../datasets/io.ts";
+import type { RgbRegion } from "./align/similarity.ts";
+import { scaleDetections } from "./detect/nms.ts";
+import { decodeImage, resizeRgb, type RgbImage } from "./image/decode.ts";
 import type { CaptureInfo, TimeSource } from "./image/exif.ts";
 import { resolveModelsDir } from "./models.ts";
+import type { BackendName } from "./onnx/backends.ts";
 import { DEFAULT_CALIBRATION, normRampFor } from "./quality.ts";
-import { decodePhoto } from "./ingest/decode.ts";
-import { alignedObservation, alignPhoto, detectPhoto, type PhotoObservations } from "./ingest/detect_align.ts";
+import {
+  decodeFrame,
+  decodeRegion,
+  decodeScaled,
+  readPhotoFile,
+  readPhotoHeader,
+  skipReason,
+} from "./ingest/decode.ts";
+import {
+  alignedObservation,
+  cutCrops,
+  detectionSize,
+  type PhotoContext,
+  type PhotoObservations,
+  planPhoto,
+  planSourceBox,
+} from "./ingest/detect_align.ts";
 import { EmbedStage } from "./ingest/embed.ts";
-import { photoIdentity, readAttributes, readPhotoLabels } from "./ingest/inputs.ts";
-import { loadModelSet, type ModelSet, type ModelSetSpec, planModels } from "./ingest/models.ts";
-import type {
-  EmbedImagesOptions,
-  EmbedImagesResult,
-  PendingObservation,
-  SkippedFile,
-  StageSeconds,
+import { type IdentityAttributes, photoIdentity, readAttributes, readPhotoLabels } from "./ingest/inputs.ts";
+import { type ModelSetSpec, planModels } from "./ingest/models.ts";
+import type { ModelSetInfo } from "./ingest/protocol.ts";
+import { type InferenceRunner, LocalRunner, WorkerPool } from "./ingest/runner.ts";
+import {
+  DEFAULT_BATCH,
+  type EmbedImagesOptions,
+  type EmbedImagesResult,
+  type PendingObservation,
+  type SkippedFile,
+  type StageSeconds,
 } from "./ingest/types.ts";
 import { writeIngest } from "./ingest/write.ts";
 
 export { labelledFace } from "./ingest/detect_align.ts";
+export { DEFAULT_BATCH } from "./ingest/types.ts";
 export type { EmbedImagesOptions, EmbedImagesResult, SkippedFile, StageSeconds } from "./ingest/types.ts";
 
 /** File extensions treated as images (the content is sniffed; the name only selects candidates). */
@@ -65,22 +88,36 @@ export async function listImages(root: string): Promise<string[]> {
 }
 
 /** Everything resolved from the options before any photo is read. */
-interface IngestPlan {
+export interface IngestPlan {
   root: string;
   layout: "photos" | "identity-folders";
   aligned: boolean;
   batch: number;
+  workers: number;
   threads: number;
   modelsDir: string;
   models: ModelSetSpec;
   labels: Map<string, string> | null;
-  attrs: Awaited<ReturnType<typeof readAttributes>> | null;
+  attrs: IdentityAttributes | null;
   maxSide: number;
   detectSize: number;
+  exactDecode: boolean;
   unclearThreshold: number;
 }
 
-async function planIngest(options: EmbedImagesOptions): Promise<IngestPlan> {
+function positiveInt(name: string, v: number, min: number): number {
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${v}`);
+  return v;
+}
+
+/**
+ * Resolves options into a plan: folders checked, defaults applied, model files found, label and
+ * attribute files read (the benchmark uses it to load the same models).
+ * @param options as for {@link embedImages}
+ * @returns the plan
+ * @throws {DataFileError} for an unreadable images folder or bad label/attribute files; `RangeError` for bad numbers
+ */
+export async function planIngest(options: EmbedImagesOptions): Promise<IngestPlan> {
   const root = resolve(options.images);
   try {
     if (!(await Deno.stat(root)).isDirectory) throw new Error("not a folder");
@@ -90,9 +127,11 @@ async function planIngest(options: EmbedImagesOptions): Promise<IngestPlan> {
   const aligned = options.aligned ?? false;
   const bodyModel = options.bodyModel ?? (aligned ? "none" : "osnet");
   if (aligned && bodyModel !== "none") throw new RangeError('Aligned face crops have no bodies: use bodyModel "none"');
-  const batch = options.batch ?? 32;
-  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
-  const threads = options.threads ?? navigator.hardwareConcurrency;
+  const batch = positiveInt("batch", options.batch ?? DEFAULT_BATCH, 1);
+  const workers = positiveInt("workers", options.workers ?? navigator.hardwareConcurrency, 0);
+  // One intra-op thread per session when workers run side by side: on a loaded or small machine a
+  // thread pool per session spins and waits on its slowest thread; parallelism comes from the workers.
+  const threads = positiveInt("threads", options.threads ?? (workers > 0 ? 1 : navigator.hardwareConcurrency), 1);
   const modelsDir = resolveModelsDir(options.models);
   const detectSize = options.detectSize ?? 640;
   const models = planModels(modelsDir, {
@@ -114,6 +153,7 @@ async function planIngest(options: EmbedImagesOptions): Promise<IngestPlan> {
     layout: options.layout ?? "photos",
     aligned,
     batch,
+    workers,
     threads,
     modelsDir,
     models,
@@ -121,6 +161,7 @@ async function planIngest(options: EmbedImagesOptions): Promise<IngestPlan> {
     attrs: options.attributes ? await readAttributes(options.attributes, options.attributeColumns) : null,
     maxSide: options.maxSide ?? 4096,
     detectSize,
+    exactDecode: options.exactDecode ?? false,
     unclearThreshold: options.unclearThreshold ?? 0.5,
   };
 }
@@ -129,7 +170,7 @@ async function planIngest(options: EmbedImagesOptions): Promise<IngestPlan> {
 function datasetDescription(
   options: EmbedImagesOptions,
   plan: IngestPlan,
-  models: ModelSet,
+  info: ModelSetInfo,
   run: {
     files: number;
     photos: number;
@@ -138,7 +179,6 @@ function datasetDescription(
     conversions: Record<string, number>;
   },
 ): DatasetWriterOptions {
-  const { face, detector, persons, body } = models;
   const ts = run.timeSources;
   return {
     name: options.name ?? plan.root.split(sep).pop() ?? "photos",
@@ -149,15 +189,17 @@ function datasetDescription(
       aligned: plan.aligned,
       labels: options.labels ? resolve(options.labels) : null,
       attributes: options.attributes ? resolve(options.attributes) : null,
-      backend: face.model.backend,
+      backend: info.backend,
+      workers: plan.workers,
       threads: plan.threads,
       batch: plan.batch,
+      exactDecode: plan.exactDecode,
       models: {
         folder: plan.modelsDir,
-        face: { name: face.spec.name, file: face.model.path, prelu: face.model.prelu && omitBytes(face.model.prelu) },
-        detector: detector ? { name: detector.name, file: detector.model.path } : null,
-        person: persons ? { name: persons.name, file: persons.model.path } : null,
-        body: body ? { name: body.spec.name, file: body.model.path } : null,
+        face: { name: info.face.name, file: info.face.file, prelu: info.face.prelu },
+        detector: info.detector,
+        person: info.persons,
+        body: info.body ? { name: info.body.name, file: info.body.file } : null,
       },
       moments: {
         maxGapMs: options.moments?.maxGapMs ?? 3 * 3600 * 1000,
@@ -171,16 +213,107 @@ function datasetDescription(
       unclearThreshold: plan.unclearThreshold,
     },
     seed: null,
-    face: { dim: face.dim, model: face.spec.name },
-    body: body ? { dim: body.dim, model: body.spec.name } : null,
+    face: { dim: info.face.dim, model: info.face.name },
+    body: info.body ? { dim: info.body.dim, model: info.body.name } : null,
     attributes: plan.attrs?.names ?? [],
     notes: `Built by pb embed from ${run.files} files (${run.skipped} skipped, see skipped.csv). ` +
       `Times from EXIF: ${ts.exif}, from file modification time: ${ts.file}, unknown: ${ts.none}.`,
   };
 }
 
+/** One file through decode → detect+align: its observations and crops, why it was skipped, or a model failure. */
+type Outcome =
+  | { rel: string; info: CaptureInfo; conversions: string[]; made: PhotoObservations }
+  | { skipped: SkippedFile }
+  | { failure: unknown };
+
+/** Decode, detect and cut the crops of one photo (runs ahead of the in-order consumer; never rejects). */
+async function processPhoto(
+  rel: string,
+  plan: IngestPlan,
+  options: EmbedImagesOptions,
+  runner: InferenceRunner,
+  stage: StageSeconds,
+): Promise<Outcome> {
+  const identity = photoIdentity(rel, plan.layout, plan.labels);
+  const ctx: PhotoContext = {
+    rel,
+    info: { time: NaN, timeSource: "none", lat: NaN, lon: NaN },
+    photo: -1, // given in photo order by the consumer
+    identity,
+    attributes: plan.attrs?.byIdentity.get(identity) ?? {},
+    withBodies: plan.models.body !== null,
+    keepBodyOnly: options.keepBodyOnly ?? false,
+  };
+  // Only file problems become skips; a model failure aborts the run.
+  const decoding = async <T>(f: () => Promise<T>): Promise<T | SkippedFile> => {
+    const t = performance.now();
+    try {
+      return await f();
+    } catch (e) {
+      return { file: rel, reason: skipReason(e) };
+    } finally {
+      stage.decode += (performance.now() - t) / 1000;
+    }
+  };
+  const read = await decoding(() => readPhotoFile(plan.root, rel, options.fileTime ?? false));
+  if ("reason" in read) return { skipped: read };
+  const { bytes } = read;
+  ctx.info = read.info;
+  if (plan.aligned) {
+    const image = await decoding(() => decodeImage(bytes, { maxSide: plan.maxSide }, rel));
+    if ("reason" in image) return { skipped: image };
+    const made = await alignedObservation(image, ctx);
+    return { rel, info: ctx.info, conversions: image.conversions, made };
+  }
+  const header = await decoding(() => readPhotoHeader(bytes, rel, plan.maxSide));
+  if ("reason" in header) return { skipped: header };
+  const frame = { width: header.width, height: header.height, scale: header.scale };
+  const size = detectionSize(frame.width, frame.height, plan.detectSize);
+  // exactDecode: the whole frame, and the detection copy resized from it (the pixels decodeImage() gives).
+  const full = plan.exactDecode || (size.width === frame.width && size.height === frame.height)
+    ? await decoding(() => decodeFrame(bytes, rel, header))
+    : null;
+  if (full && "reason" in full) return { skipped: full };
+  const small = full
+    ? await resizeRgb(full, size.width, size.height)
+    : await decoding(() => decodeScaled(bytes, rel, header, size.width, size.height));
+  if ("reason" in small) return { skipped: small };
+  try {
+    // The worker takes the pixels (moved, not copied): copy them when they are also the crop source.
+    const raw = await runner.detect(small === full ? { ...small, data: small.data.slice() } : small);
+    const back = frame.width / small.width;
+    const dets = {
+      faces: scaleDetections(raw.faces, back, frame.width, frame.height),
+      people: scaleDetections(raw.people, back, frame.width, frame.height),
+    };
+    let ta = performance.now();
+    const jobs = planPhoto(frame, dets, ctx);
+    const box = planSourceBox(jobs, frame);
+    stage.align += (performance.now() - ta) / 1000;
+    // Crops come from full-resolution pixels, decoded only where they are.
+    let source: RgbImage | RgbRegion = full ?? small;
+    if (!full && box !== null) {
+      const region = await decoding(() => decodeRegion(bytes, rel, header, box));
+      if ("reason" in region) return { skipped: region };
+      source = region;
+    }
+    ta = performance.now();
+    const made = cutCrops(source, jobs);
+    stage.align += (performance.now() - ta) / 1000;
+    return { rel, info: ctx.info, conversions: header.conversions, made };
+  } catch (e) {
+    return { failure: e };
+  }
+}
+
 /**
  * Runs the photo pipeline on a folder and writes a dataset.
+ *
+ * Photos flow through a bounded pipeline: up to `prefetch` photos are decoded (libvips threads) and
+ * detected (inference workers) ahead of the one being consumed, crops of consecutive photos fill
+ * shared embedding batches, and a bounded number of batches run in the workers at once. Observations,
+ * rows and moments come out in file order whatever order the work finishes in.
  * @param options inputs, models, backend and limits (see {@link EmbedImagesOptions})
  * @returns counts, skipped files, the provider used and stage timings
  * @throws {Error} when a model is missing or cannot load, {@link DataFileError} for bad label/attribute files,
@@ -194,84 +327,81 @@ function datasetDescription(
 export async function embedImages(options: EmbedImagesOptions): Promise<EmbedImagesResult> {
   const t0 = performance.now();
   const plan = await planIngest(options);
-  const models = await loadModelSet(plan.models);
+  const record = options.recordCalls ?? false;
+  const runner: InferenceRunner = plan.workers > 0
+    ? await WorkerPool.start(plan.models, plan.workers, record)
+    : await LocalRunner.load(plan.models, record);
+  try {
+    return await runIngest(options, plan, runner, t0);
+  } finally {
+    runner.close();
+  }
+}
+
+async function runIngest(
+  options: EmbedImagesOptions,
+  plan: IngestPlan,
+  runner: InferenceRunner,
+  t0: number,
+): Promise<EmbedImagesResult> {
+  const stage: StageSeconds = {
+    load: (performance.now() - t0) / 1000,
+    decode: 0,
+    detect: 0,
+    align: 0,
+    embed: 0,
+    write: 0,
+  };
+  const tRun = performance.now();
   const files = await listImages(plan.root);
-  const stage: StageSeconds = { decode: 0, detect: 0, align: 0, embed: 0, write: 0 };
   const skipped: SkippedFile[] = [];
   const observations: PendingObservation[] = [];
   const photoInfo: CaptureInfo[] = [];
   const timeSources: Record<TimeSource, number> = { exif: 0, file: 0, none: 0 };
   const conversions: Record<string, number> = {};
-  const embed = new EmbedStage({
-    embedFaces: (crops) => models.face.embed(crops),
-    embedBodies: (crops) => models.body!.embed(crops),
-  }, {
+  const info = runner.info;
+  const embed = new EmbedStage(runner, {
     batch: plan.batch,
-    faceDim: models.face.dim,
-    bodyDim: models.body?.dim ?? 0,
+    faceDim: info.face.dim,
+    bodyDim: info.body?.dim ?? 0,
     calibration: {
       ...DEFAULT_CALIBRATION,
-      embeddingNorm: [...normRampFor(models.face.spec.name), DEFAULT_CALIBRATION.embeddingNorm[2]],
+      embeddingNorm: [...normRampFor(info.face.name), DEFAULT_CALIBRATION.embeddingNorm[2]],
     },
     unclearThreshold: plan.unclearThreshold,
+    // Keep every lane busy with one batch queued behind it.
+    maxInFlight: runner.lanes + 1,
   });
-  const decodeOptions = { maxSide: plan.maxSide, fileTime: options.fileTime ?? false };
-
-  // Decoding runs ahead of inference (libvips works on its own threads).
-  const LOOKAHEAD = 2;
-  const inflight: ReturnType<typeof decodePhoto>[] = [];
+  const ahead = positiveInt("prefetch", options.prefetch ?? 2 * runner.lanes + 2, 1);
+  const window: Promise<Outcome>[] = [];
   let next = 0;
   for (let k = 0; k < files.length; k++) {
-    while (inflight.length <= LOOKAHEAD && next < files.length) {
-      inflight.push(decodePhoto(plan.root, files[next++]!, decodeOptions));
+    while (window.length < ahead && next < files.length) {
+      window.push(processPhoto(files[next++]!, plan, options, runner, stage));
     }
-    const td = performance.now();
-    const item = await inflight.shift()!;
-    stage.decode += (performance.now() - td) / 1000;
-    if ("reason" in item) {
-      skipped.push(item);
-      options.onProgress?.(k + 1, files.length);
-      continue;
-    }
-    const { rel, info, image } = item;
-    for (const c of image.conversions) conversions[c] = (conversions[c] ?? 0) + 1;
-    const identity = photoIdentity(rel, plan.layout, plan.labels);
-    const ctx = {
-      rel,
-      info,
-      photo: photoInfo.length,
-      identity,
-      attributes: plan.attrs?.byIdentity.get(identity) ?? {},
-      withBodies: models.body !== null,
-      keepBodyOnly: options.keepBodyOnly ?? false,
-    };
-    let made: PhotoObservations;
-    if (plan.aligned) {
-      const ta = performance.now();
-      made = await alignedObservation(image, ctx);
-      stage.align += (performance.now() - ta) / 1000;
-    } else {
-      const tdet = performance.now();
-      const dets = await detectPhoto(models, image, plan.detectSize);
-      stage.detect += (performance.now() - tdet) / 1000;
-      const ta = performance.now();
-      made = alignPhoto(image, image, dets, ctx);
-      stage.align += (performance.now() - ta) / 1000;
-    }
-    if (made.observations.length === 0) skipped.push({ file: rel, reason: "no face found" });
+    const o = await window.shift()!;
+    if ("failure" in o) throw o.failure;
+    if ("skipped" in o) skipped.push(o.skipped);
     else {
-      photoInfo.push(info);
-      timeSources[info.timeSource]++;
-      for (const p of made.observations) observations.push(p);
+      for (const c of o.conversions) conversions[c] = (conversions[c] ?? 0) + 1;
+      if (o.made.observations.length === 0) skipped.push({ file: o.rel, reason: "no face found" });
+      else {
+        for (const p of o.made.observations) p.photo = photoInfo.length;
+        photoInfo.push(o.info);
+        timeSources[o.info.timeSource]++;
+        for (const p of o.made.observations) observations.push(p);
+      }
+      await embed.add(o.made);
     }
-    await embed.add(made);
     options.onProgress?.(k + 1, files.length);
   }
   const rows = await embed.finish();
-  stage.embed = embed.seconds;
+  const pipelineSeconds = (performance.now() - tRun) / 1000;
+  stage.detect = runner.times.detect;
+  stage.embed = runner.times.embed;
 
   const tw = performance.now();
-  const description = datasetDescription(options, plan, models, {
+  const description = datasetDescription(options, plan, info, {
     files: files.length,
     photos: photoInfo.length,
     skipped: skipped.length,
@@ -295,13 +425,14 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
     faces: rows.faces,
     bodies: rows.bodies,
     skipped,
-    backend: models.face.model.backend,
+    backend: info.backend as BackendName,
     seconds: (performance.now() - t0) / 1000,
     stageSeconds: stage,
+    inference: {
+      lanes: runner.lanes,
+      pipelineSeconds,
+      ortSeconds: runner.times.ort,
+      calls: options.recordCalls ? await runner.calls() : [],
+    },
   };
-}
-
-function omitBytes<T extends { bytes: Uint8Array }>(o: T): Omit<T, "bytes"> {
-  const { bytes: _bytes, ...rest } = o;
-  return rest;
 }

@@ -5,7 +5,15 @@
  * @module
  */
 import type { ObservationRecord } from "../../datasets/format.ts";
-import { alignFace, ARCFACE_TEMPLATE, cropResize } from "../align/similarity.ts";
+import {
+  type Affine,
+  ARCFACE_TEMPLATE,
+  cropTransform,
+  estimateSimilarity,
+  type RgbRegion,
+  warpAffine,
+  warpSourceBox,
+} from "../align/similarity.ts";
 import { associateFaces, bodyFromFace, type Box, upperBody } from "../associate.ts";
 import { type Detection, scaleDetections } from "../detect/nms.ts";
 import { type DecodedImage, resizeRgb, type RgbImage } from "../image/decode.ts";
@@ -143,32 +151,43 @@ export interface ImageFrame {
   scale: number;
 }
 
+/** A crop to cut: the observation it belongs to, the warp, and the output size. */
+export interface CropJob {
+  p: PendingObservation;
+  kind: "face" | "body";
+  m: Affine;
+  width: number;
+  height: number;
+}
+
+/** Observations of one photo and the crops still to cut for them. */
+export interface PhotoPlan {
+  observations: PendingObservation[];
+  jobs: CropJob[];
+}
+
 /**
- * Turns detections into observations: association, labelled face, alignment and body crops.
- * @param image pixels the crops are cut from (any {@link RgbImage} whose coordinates match `frame`;
- *   a region of it suffices when it covers every crop, see `pipeline/ingest/regions.ts`)
- * @param frame the full image's size and scale to original pixels
+ * Turns detections into observations and crop jobs (no pixels needed): association, labelled face,
+ * alignment transforms and body boxes. Faces with degenerate landmarks are dropped.
+ * @param frame the image's size and scale to original pixels
  * @param dets faces and people in the image's pixels
  * @param ctx the photo's metadata
- * @returns observations and crops (faces with degenerate landmarks are dropped)
+ * @returns observations (sharpness cue still unknown) and their crop jobs
  */
-export function alignPhoto(
-  image: RgbImage,
-  frame: ImageFrame,
-  dets: PhotoDetections,
-  ctx: PhotoContext,
-): PhotoObservations {
+export function planPhoto(frame: ImageFrame, dets: PhotoDetections, ctx: PhotoContext): PhotoPlan {
   const { faces, people } = dets;
-  const out: PhotoObservations = { observations: [], faces: [], bodies: [] };
+  const plan: PhotoPlan = { observations: [], jobs: [] };
   const assignment = associateFaces(faces, people);
   const labelled = ctx.identity !== "" ? labelledFace(faces, frame.width, frame.height) : -1;
   const usedPerson = new Uint8Array(people.length);
   const s = frame.scale;
+  const bodyJob = (p: PendingObservation, body: Box) =>
+    plan.jobs.push({ p, kind: "body", m: cropTransform(body, 128, 256), width: 128, height: 256 });
   for (let i = 0; i < faces.length; i++) {
     const d = faces[i]!;
-    let crop: RgbImage;
+    let m: Affine;
     try {
-      crop = alignFace(image, d.landmarks!).crop;
+      m = estimateSimilarity(d.landmarks!, ARCFACE_TEMPLATE);
     } catch {
       continue; // degenerate landmarks: not a usable face
     }
@@ -188,16 +207,14 @@ export function alignPhoto(
       cues: {
         detectorScore: d.score,
         faceSize: Math.min(d.x2 - d.x1, d.y2 - d.y1) * s,
-        sharpness: laplacianVariance(crop),
+        sharpness: NaN,
         yaw: yawProxy(d.landmarks!),
         embeddingNorm: NaN,
       },
     };
-    out.observations.push(p);
-    out.faces.push({ p, crop });
-    if (body && body.x2 - body.x1 >= 2 && body.y2 - body.y1 >= 2) {
-      out.bodies.push({ p, crop: cropResize(image, body, 128, 256) });
-    }
+    plan.observations.push(p);
+    plan.jobs.push({ p, kind: "face", m, width: 112, height: 112 });
+    if (body && body.x2 - body.x1 >= 2 && body.y2 - body.y1 >= 2) bodyJob(p, body);
   }
   if (ctx.keepBodyOnly && ctx.withBodies) {
     for (let j = 0; j < people.length; j++) {
@@ -208,11 +225,66 @@ export function alignPhoto(
         photo: ctx.photo,
         cues: null,
       };
-      out.observations.push(p);
-      out.bodies.push({ p, crop: cropResize(image, body, 128, 256) });
+      plan.observations.push(p);
+      bodyJob(p, body);
     }
   }
+  return plan;
+}
+
+/**
+ * The part of the image a plan's crops read (union of their {@link warpSourceBox}es).
+ * @param plan the photo's crop jobs
+ * @param frame the image's size
+ * @returns the box x0 y0 x1 y1 (exclusive ends), or null when no crop reads any pixel
+ */
+export function planSourceBox(
+  plan: PhotoPlan,
+  frame: ImageFrame,
+): { x0: number; y0: number; x1: number; y1: number } | null {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const j of plan.jobs) {
+    const b = warpSourceBox(j.m, j.width, j.height, frame.width, frame.height);
+    if (b.x1 <= b.x0 || b.y1 <= b.y0) continue;
+    x0 = Math.min(x0, b.x0), y0 = Math.min(y0, b.y0), x1 = Math.max(x1, b.x1), y1 = Math.max(y1, b.y1);
+  }
+  return x1 > x0 && y1 > y0 ? { x0, y0, x1, y1 } : null;
+}
+
+/**
+ * Cuts a plan's crops (faces aligned to the ArcFace template, upper bodies 128×256) and sets each
+ * face's sharpness cue.
+ * @param image the photo, or a {@link RgbRegion} of it covering {@link planSourceBox}
+ * @param plan observations and crop jobs
+ * @returns observations with their crops
+ */
+export function cutCrops(image: RgbImage | RgbRegion, plan: PhotoPlan): PhotoObservations {
+  const out: PhotoObservations = { observations: plan.observations, faces: [], bodies: [] };
+  for (const j of plan.jobs) {
+    const crop = warpAffine(image, j.m, j.width, j.height);
+    if (j.kind === "face") {
+      j.p.cues!.sharpness = laplacianVariance(crop);
+      out.faces.push({ p: j.p, crop });
+    } else out.bodies.push({ p: j.p, crop });
+  }
   return out;
+}
+
+/**
+ * Turns detections into observations: association, labelled face, alignment and body crops.
+ * @param image pixels the crops are cut from (the whole image, or a region covering {@link planSourceBox})
+ * @param frame the full image's size and scale to original pixels
+ * @param dets faces and people in the image's pixels
+ * @param ctx the photo's metadata
+ * @returns observations and crops (faces with degenerate landmarks are dropped)
+ */
+export function alignPhoto(
+  image: RgbImage | RgbRegion,
+  frame: ImageFrame,
+  dets: PhotoDetections,
+  ctx: PhotoContext,
+): PhotoObservations {
+  return cutCrops(image, planPhoto(frame, dets, ctx));
 }
 
 /**

@@ -59,18 +59,18 @@ export class EmbedStage {
    */
   constructor(readonly runner: EmbedRunner, readonly options: EmbedStageOptions) {}
 
-  /** Queues a photo's crops and sends every full batch. */
+  /** Queues a photo's crops and sends every full batch (waiting while too many batches are in flight). */
   async add(photo: PhotoObservations): Promise<void> {
     for (const f of photo.faces) this.#faces.push(f);
     for (const b of photo.bodies) this.#bodies.push(b);
-    if (this.#faces.length >= this.options.batch) await this.#send("face");
-    if (this.#bodies.length >= this.options.batch) await this.#send("body");
+    while (this.#faces.length >= this.options.batch) await this.#send("face");
+    while (this.#bodies.length >= this.options.batch) await this.#send("body");
   }
 
   /** Sends what is queued, waits for every batch and returns the vectors in row order. */
   async finish(): Promise<EmbeddedRows> {
-    await this.#send("face");
-    await this.#send("body");
+    while (this.#faces.length > 0) await this.#send("face");
+    while (this.#bodies.length > 0) await this.#send("body");
     while (this.#inFlight.size > 0) await Promise.race(this.#inFlight);
     if (this.#error) throw this.#error;
     return { face: this.#faceChunks, body: this.#bodyChunks, faces: this.#faceRows, bodies: this.#bodyRows };
@@ -79,7 +79,8 @@ export class EmbedStage {
   async #send(kind: "face" | "body"): Promise<void> {
     const queue = kind === "face" ? this.#faces : this.#bodies;
     if (queue.length === 0) return;
-    const q = queue.splice(0, queue.length);
+    // At most one batch: a photo with 130 faces must not make one oversized call (it would fall out of cache).
+    const q = queue.splice(0, Math.min(queue.length, this.options.batch));
     const chunk = kind === "face" ? this.#faceChunks.length : this.#bodyChunks.length;
     (kind === "face" ? this.#faceChunks : this.#bodyChunks).push(new Float32Array(0));
     // Rows are given at send time, in queue order: the same rows whatever order batches finish in.

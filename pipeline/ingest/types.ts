@@ -9,6 +9,7 @@ import type { CaptureInfo } from "../image/exif.ts";
 import type { MomentOptions } from "../moments.ts";
 import type { BackendName, BackendRequest } from "../onnx/backends.ts";
 import type { FaceCues } from "../quality.ts";
+import type { SessionCall } from "./protocol.ts";
 
 /** Options for `embedImages()`. Defaults in brackets. */
 export interface EmbedImagesOptions {
@@ -32,10 +33,16 @@ export interface EmbedImagesOptions {
   bodyModel?: "osnet" | "none";
   /** Execution provider ["auto"]. */
   backend?: BackendRequest;
-  /** Intra-op threads per session [all cores]. */
+  /** Inference workers, each with its own sessions; 0 runs the models in this thread [all cores]. */
+  workers?: number;
+  /** Intra-op threads per session [1 with workers, all cores without]. */
   threads?: number;
-  /** Embedding batch size [32]. */
+  /** Largest embedding batch; crops of consecutive photos share batches [{@link DEFAULT_BATCH}]. */
   batch?: number;
+  /** Photos decoded and detected ahead of the one being consumed [2 × workers + 2]. */
+  prefetch?: number;
+  /** Log every `session.run` (model and input shape) in the result, for the benchmark's bare loop [false]. */
+  recordCalls?: boolean;
   /** Rewrite PReLU nodes at load [true]. */
   rewritePrelu?: boolean;
   /** CoreML only: restrict to devices with the Apple Neural Engine [false]. */
@@ -52,6 +59,12 @@ export interface EmbedImagesOptions {
   maxSide?: number;
   /** Longer side for face detection [640]. */
   detectSize?: number;
+  /**
+   * Decode every photo whole and resize the detection copy from it, as before the shrink-on-load
+   * pipeline: bit-identical detections, slower on large photos. Otherwise photos more than 4× the
+   * detection size (or larger than `maxSide`) shrink on load for detection [false].
+   */
+  exactDecode?: boolean;
   /** YuNet / UltraFace score threshold [0.6 / 0.7]. */
   faceThreshold?: number;
   /** Also keep people whose face was not found, as `body_only` observations [false]. */
@@ -71,12 +84,25 @@ export interface SkippedFile {
   reason: string;
 }
 
-/** Seconds spent per stage (decode includes reading and EXIF). */
+/** Embedding batch size by default: small enough that activations stay in cache (batch 32 costs ~2× per crop). */
+export const DEFAULT_BATCH = 8;
+
+/**
+ * Seconds per stage. Stages overlap (decoding runs on libvips threads, inference in workers), so these
+ * are busy times summed over everything doing that stage, not slices of the wall time.
+ */
 export interface StageSeconds {
+  /** Starting the workers and loading the models. */
+  load: number;
+  /** Reading files, EXIF and headers, decoding the detection copies and the crop regions (in flight, overlapping). */
   decode: number;
+  /** Detector calls (in the workers: resize to the model's input, packing, ONNX Runtime, box decoding). */
   detect: number;
+  /** Planning the crops (association, alignment transforms), aligning and cutting them (main thread). */
   align: number;
+  /** Embedder calls (packing, ONNX Runtime, normalising). */
   embed: number;
+  /** Moments, the dataset files and skipped.csv. */
   write: number;
 }
 
@@ -95,6 +121,8 @@ export interface EmbedImagesResult {
   seconds: number;
   /** Seconds spent per stage. */
   stageSeconds: StageSeconds;
+  /** The inference side: parallel lanes, the pipeline's wall time (listing to last embedding), time in ONNX Runtime. */
+  inference: { lanes: number; pipelineSeconds: number; ortSeconds: number; calls: SessionCall[] };
 }
 
 /** One observation on its way to the dataset: the record, its photo's index, and the face cues. */
