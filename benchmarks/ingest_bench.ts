@@ -10,7 +10,9 @@
  * sessions runs exactly the logged calls — same models, shapes and batch sizes — on constant inputs, all
  * queued at once so every worker stays busy, with no decoding, cropping or packing. ratio = ours / bare
  * (1.00 = the pipeline costs nothing beyond inference). Rounds alternate ours / bare, so load from other
- * processes hits both alike; each pair's ratio is printed with the load average.
+ * processes hits both alike; each pair's ratio is printed with the load average. The CPU seconds of both
+ * (every thread of this process) say how much work decoding and cropping add, whatever the load: when
+ * inference already fills every core, that work cannot hide and the wall ratio follows the CPU ratio.
  *
  * Sets: `shared` (../shared/data/photos deepface + group, 93 photos), `deepface`, `group`, and `phone`: 18
  * synthetic 20-megapixel phone photos (5472×3648, made once into .cache/ingest-phone/ from shared photos;
@@ -23,6 +25,7 @@
  * @module
  */
 import { join } from "node:path";
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../base/atomic.ts";
 import { embedImages, type EmbedImagesResult, planIngest } from "../pipeline/embed_images.ts";
@@ -87,11 +90,20 @@ async function setFolder(name: string): Promise<{ dir: string; temporary: boolea
   throw new Error(`unknown set "${name}" (shared, deepface, group, phone)`);
 }
 
-/** Runs the logged calls through a runner, all queued at once; returns the wall seconds. */
-async function bareLoop(runner: InferenceRunner, calls: readonly SessionCall[]): Promise<number> {
-  const t = performance.now();
-  await Promise.all(calls.map((c) => runner.bare(c.role, c.dims)));
-  return (performance.now() - t) / 1000;
+/** CPU seconds of this process so far, every thread (workers, libvips, ONNX Runtime) included. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Runs the logged calls through a runner, all queued at once; returns wall and CPU seconds. */
+async function bareLoop(
+  runner: InferenceRunner,
+  calls: readonly SessionCall[],
+): Promise<{ wall: number; cpu: number }> {
+  const t = performance.now(), c = cpuSeconds();
+  await Promise.all(calls.map((call) => runner.bare(call.role, call.dims)));
+  return { wall: (performance.now() - t) / 1000, cpu: cpuSeconds() - c };
 }
 
 const fmt = (v: number, d = 2) => v.toFixed(d);
@@ -104,14 +116,17 @@ for (const set of sets) {
   const plan = await planIngest(options);
   for (let round = 1; round <= rounds; round++) {
     const loadBefore = load();
+    const cpu0 = cpuSeconds();
     const r: EmbedImagesResult = await embedImages(options);
+    // CPU of the whole call (model loading and writing included: small next to the pipeline).
+    const oursCpu = cpuSeconds() - cpu0;
     const ours = r.inference.pipelineSeconds;
     const calls = r.inference.calls;
     const loadMid = load();
     const pool = workers > 0 ? await WorkerPool.start(plan.models, workers) : await LocalRunner.load(plan.models);
-    let bare: number;
+    let bareRun: { wall: number; cpu: number };
     try {
-      bare = await bareLoop(pool, calls);
+      bareRun = await bareLoop(pool, calls);
     } finally {
       pool.close();
     }
@@ -122,12 +137,12 @@ for (const set of sets) {
         session: { ...plan.models.session, threads: navigator.hardwareConcurrency },
       });
       try {
-        sequential = await bareLoop(local, calls);
+        sequential = (await bareLoop(local, calls)).wall;
       } finally {
         local.close();
       }
     }
-    const s = r.stageSeconds;
+    const s = r.stageSeconds, bare = bareRun.wall;
     const row = {
       set,
       round,
@@ -143,6 +158,12 @@ for (const set of sets) {
       ratio: ours / bare,
       photosPerS: r.files / ours,
       barePhotosPerS: r.files / bare,
+      oursCpuSeconds: oursCpu,
+      bareCpuSeconds: bareRun.cpu,
+      cpuRatio: oursCpu / bareRun.cpu,
+      // Photos/s if the process had the cores to itself and kept them busy: a load-independent estimate
+      // (conservative: CPU time grows under contention for caches and memory bandwidth).
+      photosPerCoreBoundS: r.files / (oursCpu / navigator.hardwareConcurrency),
       sequentialBareSeconds: sequential,
       loadSeconds: s.load,
       writeSeconds: s.write,
@@ -154,7 +175,11 @@ for (const set of sets) {
     console.log(
       `${set} round ${round}: ${r.files} photos, ${r.faces} faces, ${r.bodies} bodies, ${calls.length} model calls | ` +
         `ours ${fmt(ours)} s = ${fmt(row.photosPerS)} photos/s (${fmt(r.faces / ours, 1)} faces/s) | bare loop ` +
-        `${fmt(bare)} s = ${fmt(row.barePhotosPerS)} photos/s | ratio ours/bare ${fmt(row.ratio, 3)}` +
+        `${fmt(bare)} s = ${fmt(row.barePhotosPerS)} photos/s | ratio ours/bare ${fmt(row.ratio, 3)} | CPU s ` +
+        `${fmt(oursCpu, 1)} / ${fmt(bareRun.cpu, 1)} = ${fmt(row.cpuRatio, 3)} (${
+          fmt(row.photosPerCoreBoundS)
+        } photos/s on ` +
+        `${navigator.hardwareConcurrency} idle cores at this CPU cost)` +
         (Number.isNaN(sequential) ? "" : ` | sequential one-thread-pool loop ${fmt(sequential)} s`) +
         ` | load ${row.loadavg.join(" → ")}`,
     );
