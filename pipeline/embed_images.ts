@@ -21,6 +21,7 @@ import {
   decodeScaled,
   readPhotoFile,
   readPhotoHeader,
+  shrinksOnLoad,
   skipReason,
 } from "./ingest/decode.ts";
 import {
@@ -270,8 +271,10 @@ async function processPhoto(
   if ("reason" in header) return { skipped: header };
   const frame = { width: header.width, height: header.height, scale: header.scale };
   const size = detectionSize(frame.width, frame.height, plan.detectSize);
-  // exactDecode: the whole frame, and the detection copy resized from it (the pixels decodeImage() gives).
-  const full = plan.exactDecode || (size.width === frame.width && size.height === frame.height)
+  // Without shrink on load (small photos, PNG, …) or with exactDecode: the whole frame once, the detection
+  // copy resized from it (the pixels decodeImage() gives) and the crops cut from it. Else a shrunk copy now
+  // and, once the faces are known, only the region the crops read.
+  const full = plan.exactDecode || !shrinksOnLoad(header, size.width, size.height)
     ? await decoding(() => decodeFrame(bytes, rel, header))
     : null;
   if (full && "reason" in full) return { skipped: full };

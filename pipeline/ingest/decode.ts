@@ -140,6 +140,21 @@ function open(bytes: Uint8Array): Sharp {
 }
 
 /**
+ * Whether decoding straight to `width` × `height` would use DCT scaling (sharp's JPEG shrink on load with
+ * `fastShrinkOnLoad` off: only from a 4× reduction, leaving ≥ 2× to the linear reduce; other formats never).
+ * When it would not, the pipeline decodes the frame once and resizes the detection copy from it instead:
+ * the same pixels for less work than a second full decode of the crop region.
+ * @param header the photo's header
+ * @param width detection copy width
+ * @param height detection copy height
+ * @returns true when shrink on load applies
+ */
+export function shrinksOnLoad(header: PhotoHeader, width: number, height: number): boolean {
+  const shrink = Math.min(header.originalWidth / width, header.originalHeight / height);
+  return header.format === "jpeg" && shrink >= 4;
+}
+
+/**
  * Decodes a photo straight to a smaller size: JPEG and WebP shrink on load (libjpeg's DCT scaling by
  * 1/2, 1/4 or 1/8) and the rest is reduced with a linear kernel, so a 20-megapixel photo is never
  * expanded to full size to feed a 640-pixel detector.
