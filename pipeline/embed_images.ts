@@ -378,6 +378,8 @@ async function runIngest(
   const ahead = positiveInt("prefetch", options.prefetch ?? 2 * runner.lanes + 2, 1);
   const window: Promise<Outcome>[] = [];
   let next = 0;
+  // Start the clock of a progress bar now, not when the first photo is done (its rate would read high).
+  if (files.length > 0) options.onProgress?.(0, files.length);
   for (let k = 0; k < files.length; k++) {
     while (window.length < ahead && next < files.length) {
       window.push(processPhoto(files[next++]!, plan, options, runner, stage));

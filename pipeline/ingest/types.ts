@@ -73,7 +73,7 @@ export interface EmbedImagesOptions {
   unclearThreshold?: number;
   /** Dataset name [the images folder's name]. */
   name?: string;
-  /** Called after each file with (files done, files total). */
+  /** Called with (0, files total) before the first file and after each file with (files done, files total). */
   onProgress?: (done: number, total: number) => void;
 }
 
