@@ -5,13 +5,14 @@
  * `skipped.csv`). Bad files are skipped and listed in `skipped.csv`; the run goes on.
  * @module
  */
-import { join, relative, resolve, sep } from "node:path";
+import { resolve, sep } from "node:path";
 import { DataFileError } from "../base/errors.ts";
 import type { DatasetWriterOptions } from "../datasets/io.ts";
 import type { RgbRegion } from "./align/similarity.ts";
 import { scaleDetections } from "./detect/nms.ts";
 import { decodeImage, resizeRgb, type RgbImage } from "./image/decode.ts";
 import type { CaptureInfo, TimeSource } from "./image/exif.ts";
+import { listImages } from "./image/list.ts";
 import { resolveModelsDir } from "./models.ts";
 import type { BackendName } from "./onnx/backends.ts";
 import { DEFAULT_CALIBRATION, normRampFor } from "./quality.ts";
@@ -52,41 +53,7 @@ export { labelledFace } from "./ingest/detect_align.ts";
 export { DEFAULT_BATCH } from "./ingest/types.ts";
 export type { EmbedImagesOptions, EmbedImagesResult, SkippedFile, StageSeconds } from "./ingest/types.ts";
 
-/** File extensions treated as images (the content is sniffed; the name only selects candidates). */
-export const IMAGE_EXTENSIONS: readonly string[] = [
-  ".jpg",
-  ".jpeg",
-  ".png",
-  ".webp",
-  ".tif",
-  ".tiff",
-  ".gif",
-  ".bmp",
-  ".avif",
-  ".heic",
-  ".heif",
-];
-
-/**
- * Lists candidate image files under a folder (recursively; hidden entries skipped).
- * @param root the images folder
- * @returns paths relative to `root` with "/" separators, sorted
- */
-export async function listImages(root: string): Promise<string[]> {
-  const out: string[] = [];
-  async function walk(dir: string): Promise<void> {
-    const entries: Deno.DirEntry[] = [];
-    for await (const e of Deno.readDir(dir)) entries.push(e);
-    for (const e of entries) {
-      if (e.name.startsWith(".")) continue;
-      const p = join(dir, e.name);
-      if (e.isDirectory) await walk(p);
-      else if (e.isFile && IMAGE_EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))) out.push(p);
-    }
-  }
-  await walk(root);
-  return out.map((p) => relative(root, p).split(sep).join("/")).sort();
-}
+export { IMAGE_EXTENSIONS } from "./image/list.ts";
 
 /** Everything resolved from the options before any photo is read. */
 export interface IngestPlan {
@@ -218,7 +185,10 @@ function datasetDescription(
     body: info.body ? { dim: info.body.dim, model: info.body.name } : null,
     attributes: plan.attrs?.names ?? [],
     notes: `Built by pb embed from ${run.files} files (${run.skipped} skipped, see skipped.csv). ` +
-      `Times from EXIF: ${ts.exif}, from file modification time: ${ts.file}, unknown: ${ts.none}.`,
+      `Times from EXIF: ${ts.exif}, from file modification time: ${ts.file}, unknown: ${ts.none}.` +
+      (plan.attrs && plan.attrs.leftOut.length > 0
+        ? ` Attribute columns left out: ${plan.attrs.leftOut.map((c) => `${c.column} (${c.reason})`).join(", ")}.`
+        : ""),
   };
 }
 
@@ -356,8 +326,9 @@ async function runIngest(
     write: 0,
   };
   const tRun = performance.now();
-  const files = await listImages(plan.root);
-  const skipped: SkippedFile[] = [];
+  // Entries the listing will not read (loops, folders named like images, unreadable files…) open skipped.csv.
+  const { files, skipped: unread } = await listImages(plan.root);
+  const skipped: SkippedFile[] = [...unread];
   const observations: PendingObservation[] = [];
   const photoInfo: CaptureInfo[] = [];
   const timeSources: Record<TimeSource, number> = { exif: 0, file: 0, none: 0 };
@@ -430,6 +401,7 @@ async function runIngest(
     faces: rows.faces,
     bodies: rows.bodies,
     skipped,
+    attributesLeftOut: plan.attrs?.leftOut ?? [],
     backend: info.backend as BackendName,
     seconds: (performance.now() - t0) / 1000,
     stageSeconds: stage,

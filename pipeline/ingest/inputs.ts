@@ -5,6 +5,7 @@
  */
 import { parse } from "csv-parse/sync";
 import { DataFileError } from "../../base/errors.ts";
+import { type LeftOutColumn, selectAttributeColumns } from "../../datasets/attributes.ts";
 
 function readCsv(path: string, text: string, required: string[]): Record<string, string>[] {
   let rows: Record<string, string>[];
@@ -41,29 +42,32 @@ export async function readPhotoLabels(path: string): Promise<Map<string, string>
   return map;
 }
 
-/** Attribute columns and their values per identity. */
+/** Attribute columns, their values per identity, and the free columns left out. */
 export interface IdentityAttributes {
   names: string[];
+  /** Columns of the table left out as free columns (names, counts), with the reason. */
+  leftOut: LeftOutColumn[];
   byIdentity: Map<string, Record<string, string>>;
 }
 
 /**
  * Reads `identity,<columns>` attributes.
  * @param path the CSV file
- * @param columns columns to keep [all but identity]
- * @returns the kept column names and each identity's values
+ * @param columns columns to keep [every column but identity that groups people: not names, ids or counts]
+ * @returns the kept column names, the columns left out and each identity's values
  * @throws {DataFileError} when the file cannot be read or a requested column is missing
  */
 export async function readAttributes(path: string, columns: string[] | undefined): Promise<IdentityAttributes> {
   const rows = readCsv(path, await readText(path), ["identity"]);
   const all = rows.length > 0 ? Object.keys(rows[0]!).filter((c) => c !== "identity") : [];
-  const names = columns ?? all;
-  for (const c of names) {
+  for (const c of columns ?? []) {
     if (!all.includes(c)) throw new DataFileError(path, `no attribute column "${c}" (has ${all.join(", ")})`);
   }
+  // Subgroups only: free columns (names, counts) are left out unless asked for by name.
+  const { names, leftOut } = selectAttributeColumns(all, rows, columns);
   const byIdentity = new Map<string, Record<string, string>>();
   for (const r of rows) byIdentity.set(r.identity!, Object.fromEntries(names.map((c) => [c, r[c] ?? ""])));
-  return { names, byIdentity };
+  return { names, leftOut, byIdentity };
 }
 
 /**

@@ -3,6 +3,7 @@
  * `embedImages()` in `pipeline/embed_images.ts`.
  * @module
  */
+import type { LeftOutColumn } from "../../datasets/attributes.ts";
 import type { DatasetManifest, ObservationRecord } from "../../datasets/format.ts";
 import type { DecodedImage } from "../image/decode.ts";
 import type { CaptureInfo } from "../image/exif.ts";
@@ -49,7 +50,7 @@ export interface EmbedImagesOptions {
   neuralEngine?: boolean;
   /** CSV with an `identity` column and attribute columns (e.g. `gender`). */
   attributes?: string;
-  /** Which attribute columns to keep [all but identity]. */
+  /** Which attribute columns to keep [every column but identity that groups people: not names, ids or counts]. */
   attributeColumns?: string[];
   /** Moment grouping limits [3 h, 1 km]. */
   moments?: MomentOptions;
@@ -116,6 +117,8 @@ export interface EmbedImagesResult {
   faces: number;
   bodies: number;
   skipped: SkippedFile[];
+  /** Columns of the `attributes` table left out as free columns (names, counts), with the reason. */
+  attributesLeftOut: LeftOutColumn[];
   /** Provider that ran the models. */
   backend: BackendName;
   seconds: number;
