@@ -92,7 +92,7 @@ export const TABLE_COLUMNS: readonly { metric: string; header: string; meaning: 
   {
     metric: "gap.bcubed.f1",
     header: "gap",
-    meaning: "F oracle − F test: what tuning on other people costs (what a user who cannot tune gets)",
+    meaning: "F oracle − F test: what a user who cannot tune on their own library loses",
   },
   { metric: "threshold", header: "t run", meaning: "threshold of the measured run (a number, or auto resolved)" },
   {
@@ -157,16 +157,16 @@ export function verdicts(rows: readonly ConfigSummary[]): string[] {
       ? "the oracle ranks it first too"
       : `the oracle would have picked ${oracleBest.label}`;
     const worst = by.at(-1)!;
+    const close = by.slice(1).filter((r) => best.metrics["test.bcubed.f1"]! - r.metrics["test.bcubed.f1"]! <= 0.005);
     out.push(
       by.length === 1
         ? `Verdict (${best.experiment}, ${best.dataset}): ${best.label} reaches BCubed F ${f(best)} on unseen ` +
           `identities at its dev-tuned threshold ${fmt(best.metrics["dev.threshold"])} (oracle ` +
           `${fmt(best.metrics["oracle.bcubed.f1"])}).`
-        : `Verdict (${best.experiment}, ${best.dataset}): ${best.label} clusters unseen identities best, BCubed F ` +
-          `${f(best)} at its dev-tuned threshold against ${
-            f(worst)
-          } for ${worst.label} (${by.length} configurations; ` +
-          `${agree}).`,
+        : `Verdict (${best.experiment}, ${best.dataset}): ${best.label} clusters unseen identities best (BCubed F ` +
+          `${f(best)} at its dev-tuned threshold${
+            close.length ? `; within 0.005 of it: ${close.map((r) => r.label).join(", ")}` : ""
+          }), ${worst.label} worst (${f(worst)}); ${agree}.`,
     );
   }
   return out;

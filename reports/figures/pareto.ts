@@ -75,7 +75,10 @@ export function paretoFigure(records: readonly ResultRecord[]): FigureOutcome {
   return {
     kind: "figure",
     ...base,
-    caption: `Mean ${metric} against median wall time of the measured repetition, one point per configuration ` +
+    caption:
+      `Mean ${metric}${
+        metric === "test.bcubed.f1" ? " (BCubed F of held-out identities at the threshold tuned on the dev split)" : ""
+      } against median wall time of the measured repetition, one point per configuration ` +
       `(variant, parameters and backend), log x; dashed: the Pareto front (nothing is both faster and more ` +
       `accurate); marker shape: backend; colour: dataset. ` + captionTail(usable),
     experiments: experimentsOf(usable),
