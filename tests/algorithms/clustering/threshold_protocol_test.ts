@@ -20,20 +20,25 @@ const truthArb = fc.array(fc.integer({ min: -1, max: 12 }), { minLength: 1, maxL
 
 Deno.test("splitByIdentity: dev and test are disjoint in identities, cover every observation, and are seeded", () => {
   fc.assert(
-    fc.property(truthArb, fc.integer({ min: 0, max: 1000 }), fc.double({ min: 0.1, max: 0.9, noNaN: true }), (truth, seed, f) => {
-      const s = splitByIdentity(truth, { seed, devFraction: f });
-      for (let i = 0; i < truth.length; i++) assertEquals(s.dev[i]! + s.test[i]!, 1);
-      assert(!s.devIdentities.some((c) => s.testIdentities.includes(c)), "an identity in both parts");
-      // Every observation of an identity sits in that identity's part.
-      for (let i = 0; i < truth.length; i++) {
-        if (truth[i]! < 0) continue;
-        assertEquals(s.dev[i] === 1, s.devIdentities.includes(truth[i]!));
-      }
-      const k = new Set(Array.from(truth).filter((c) => c >= 0)).size;
-      assertEquals(s.devIdentities.length + s.testIdentities.length, k);
-      if (k >= 2) assert(s.devIdentities.length >= 1 && s.testIdentities.length >= 1, "both parts non-empty");
-      assertEquals(splitByIdentity(truth, { seed, devFraction: f }), s);
-    }),
+    fc.property(
+      truthArb,
+      fc.integer({ min: 0, max: 1000 }),
+      fc.double({ min: 0.1, max: 0.9, noNaN: true }),
+      (truth, seed, f) => {
+        const s = splitByIdentity(truth, { seed, devFraction: f });
+        for (let i = 0; i < truth.length; i++) assertEquals(s.dev[i]! + s.test[i]!, 1);
+        assert(!s.devIdentities.some((c) => s.testIdentities.includes(c)), "an identity in both parts");
+        // Every observation of an identity sits in that identity's part.
+        for (let i = 0; i < truth.length; i++) {
+          if (truth[i]! < 0) continue;
+          assertEquals(s.dev[i] === 1, s.devIdentities.includes(truth[i]!));
+        }
+        const k = new Set(Array.from(truth).filter((c) => c >= 0)).size;
+        assertEquals(s.devIdentities.length + s.testIdentities.length, k);
+        if (k >= 2) assert(s.devIdentities.length >= 1 && s.testIdentities.length >= 1, "both parts non-empty");
+        assertEquals(splitByIdentity(truth, { seed, devFraction: f }), s);
+      },
+    ),
   );
 });
 
