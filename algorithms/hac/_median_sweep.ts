@@ -19,8 +19,11 @@
  *
  * @module
  */
-import { type CoreResult, mergeSorted, reciprocalResult } from "./_cores.ts";
-import { type PairContext, pairMedian } from "./linkage.ts";
+import { mergeSorted } from "./_cores.ts";
+import { type CoreResult, MergeRecorder } from "./_merge_recorder.ts";
+import type { PairContext } from "./pair_context.ts";
+import { pairMedian } from "./median.ts";
+import { pointLevels, representativeLevel, sampleMembers } from "./median_sampled.ts";
 
 /** Histogram bins are the top 20 bits of a float32 distance (values in [0, 2] stay below 2³⁰). */
 const BIN_SHIFT = 12;
@@ -48,6 +51,11 @@ export interface MedianSweepOptions {
    * distance before any merge, and each merge re-queues its cluster's pairs); random vectors peak below n/1.5.
    */
   maxReached?: number;
+  /**
+   * Count only pairs between cluster representatives: the sampled median (`median_sampled.ts`) with the
+   * context's `samplePairs` and `seed`. Merges come out in the greedy order, inversions counted [false].
+   */
+  sampled?: boolean;
 }
 
 /** Thrown inside the sweep when it gives up (see {@link MedianSweepOptions.maxReached}). */
@@ -98,21 +106,31 @@ function sweep(
   if (n >= MEDIAN_SWEEP_MAX_POINTS) {
     throw new RangeError(`the median sweep takes fewer than ${MEDIAN_SWEEP_MAX_POINTS} points, got ${n}`);
   }
-  const raw = new Float64Array(Math.max(0, n - 1) * 4);
-  const seconds = new Float64Array(Math.max(0, n - 1));
-  const readsPer = new Float64Array(Math.max(0, n - 1));
-  let m = 0;
-  let last = clock ? clock() : 0;
+  const sampled = options.sampled === true;
+  const rec = new MergeRecorder(n, clock);
   let readsAtLast = 0;
   /** Pairs taken from the sorted windows so far (up to the current one). */
   let swept = 0;
-  if (n < 2) return reciprocalResult(raw, m, seconds, readsPer);
+  // The exact median's rows are sorted by height afterwards (tied medians may merge in another order);
+  // the sampled median's stay in the greedy order, which may have inversions.
+  if (n < 2) return rec.result(!sampled);
 
   const parent = new Int32Array(n);
   for (let i = 0; i < n; i++) parent[i] = i;
+  /** Members counted per cluster: all of them, or its representatives (sampled). */
   const size = new Float64Array(n).fill(1);
+  /**
+   * Sampled: whether a point represents its cluster (a point that drops out never comes back); null for the
+   * exact median (every member counts).
+   */
+  const isRep = sampled ? new Uint8Array(n).fill(1) : null;
+  const levels = sampled ? pointLevels(ctx) : null;
+  const repsWanted = sampleMembers(ctx.samplePairs);
+  /** Sweep position: pairs before (bits, packed pair) here, in (distance, pair) order, have been counted. */
+  let posBits = 0, posItem = 0;
   /** Smallest member point: ties between equal linkages go to the pair with the smallest first members. */
   const first = Int32Array.from({ length: n }, (_, i) => i);
+  /** Counted members of each cluster (all, or its representatives), sorted. */
   const members: (Int32Array | null)[] = Array.from({ length: n }, (_, i) => Int32Array.of(i));
   let clusters = n;
   const counts = new PairCounts(n);
@@ -155,15 +173,56 @@ function sweep(
     if (c < need) return;
     // Reached already. Its median is ≥ h (reducibility) and, once both middles are counted, ≤ the last
     // value swept: when those meet (tied distances, e.g. duplicates) it is h without a look at the pairs.
-    const settled = c >= need + (p % 2 === 0 ? 1 : 0) && h === lastSwept;
+    // (Not for the sampled median: it is not reducible.)
+    const settled = !sampled && c >= need + (p % 2 === 0 ? 1 : 0) && h === lastSwept;
     setHot(key, a, b, READY, settled ? h : exactMedian(a, b));
+  };
+
+  /**
+   * Sampled: the merged cluster's members below its new representative level drop out; each one's counted
+   * pairs (swept, with a representative of another cluster) leave their counters. Returns whether any did.
+   */
+  const dropOut = (keep: number): boolean => {
+    const reps = members[keep]!;
+    if (reps.length <= repsWanted) return false;
+    const l = representativeLevel(levels!, reps, repsWanted);
+    let kept = 0;
+    for (let i = 0; i < reps.length; i++) if (levels![reps[i]!]! >= l) kept++;
+    if (kept === reps.length) return false;
+    const next = new Int32Array(kept);
+    kept = 0;
+    for (let i = 0; i < reps.length; i++) {
+      const x = reps[i]!;
+      if (levels![x]! >= l) next[kept++] = x;
+      else isRep![x] = 0;
+    }
+    members[keep] = next;
+    size[keep] = kept;
+    for (let i = 0; i < reps.length; i++) {
+      const x = reps[i]!;
+      if (!isRep![x]) uncount(x, keep);
+    }
+    return true;
+  };
+  /** Removes dropped point x (of cluster `keep`) from the counters of its pairs counted so far. */
+  const uncount = (x: number, keep: number): void => {
+    const cx = col[x]!, bx = rowBase[x]!;
+    for (let y = 0; y < n; y++) {
+      if (y === x || !isRep![y]) continue;
+      let r = y;
+      while (parent[r] !== r) r = parent[r]!;
+      if (r === keep) continue;
+      const lo = x < y ? x : y, hi = x < y ? y : x;
+      const vb = bits[x < y ? bx + col[y]! : rowBase[y]! + cx]!;
+      const item = lo * PACK + hi;
+      if (vb > posBits || (vb === posBits && item >= posItem)) continue; // not swept yet
+      counts.decrement(r < keep ? r * n + keep : keep * n + r);
+    }
+    ctx.reads += n;
   };
 
   const merge = (key: number, h: number): void => {
     const a = Math.floor(key / n), b = key - a * n;
-    raw[m * 4] = a;
-    raw[m * 4 + 1] = b;
-    raw[m * 4 + 2] = h;
     // The side with fewer neighbours is re-keyed into the other.
     const keep = counts.degree(a) >= counts.degree(b) ? a : b, gone = keep === a ? b : a;
     parent[gone] = keep;
@@ -179,16 +238,14 @@ function sweep(
     hotOf[gone] = [];
     hotOf[keep] = [];
     counts.absorb(keep, gone, parent, redo);
+    // Without drop-outs the counted members of the union are those of both sides, so (as for the exact
+    // median) a pair that neither side had reached cannot have reached its middle. With drop-outs any pair
+    // of the merged cluster may have: all are re-derived.
+    if (sampled && dropOut(keep)) counts.neighbours(keep, parent, (k) => redo.add(k));
     for (const k of redo) restate(k, h);
     // Pair distances consumed since the previous merge: swept pairs, matrix passes and exact medians.
-    readsPer[m] = ctx.reads + swept - readsAtLast;
+    rec.add(a, b, h, ctx.reads + swept - readsAtLast);
     readsAtLast = ctx.reads + swept;
-    if (clock) {
-      const now = clock();
-      seconds[m] = (now - last) / 1000;
-      last = now;
-    }
-    m++;
   };
 
   const heapTopBits = (): number => {
@@ -279,9 +336,12 @@ function sweep(
         counts.tab,
         counts.shift,
         n,
+        isRep,
       );
       if (k === total) break;
       const vb = vbits[k]!;
+      posBits = vb;
+      posItem = items[k]!;
       if (vb > maxBits) {
         if (k > 0) {
           u32[0] = vbits[k - 1]!;
@@ -320,6 +380,8 @@ function sweep(
     if (total > 0) {
       u32[0] = vbits[total - 1]!;
       lastSwept = f32[0]!;
+      posBits = vbits[total - 1]!;
+      posItem = items[total - 1]! + 1;
     }
     return true;
   };
@@ -355,7 +417,7 @@ function sweep(
     }
     drainAndArm(Infinity);
   }
-  return reciprocalResult(raw, m, seconds, readsPer);
+  return rec.result(!sampled);
 }
 
 /** Records where {@link countRun} stopped. */
@@ -384,12 +446,14 @@ function countRun(
   tab: Int32Array,
   shift: number,
   n: number,
+  isRep: Uint8Array | null,
 ): number {
   const mask = (tab.length >> 1) - 1;
   for (let k = s; k < e; k++) {
     if (vbits[k]! > stopBits) return k;
     const it = items[k]!;
     let x = it >>> 16, y = it & 0xffff;
+    if (isRep !== null && (isRep[x]! & isRep[y]!) === 0) continue;
     while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;
     while (parent[y] !== y) y = parent[y] = parent[parent[y]!]!;
     if (x === y) continue;
@@ -675,6 +739,20 @@ class PairCounts {
   }
   degree(c: number): number {
     return this.#degree[c]!;
+  }
+  /** Subtracts one from a present pair's counter (a sampled member dropped out). */
+  decrement(key: number): void {
+    this.tab[2 * this.#slot(key) + 1]!--;
+  }
+  /** Calls `visit` with the key of every counter of live cluster c. */
+  neighbours(c: number, parent: Int32Array, visit: (key: number) => void): void {
+    const n = this.#n, adj = this.#adj;
+    for (let i = 0, len = adj.length(c); i < len; i++) {
+      const x = adj.get(c, i);
+      if (parent[x] !== x || x === c) continue;
+      const key = x < c ? x * n + c : c * n + x;
+      if (this.tab[2 * this.#slot(key)] === key) visit(key);
+    }
   }
   /**
    * Cluster `gone` joins `keep`: each gone–x counter is added to keep–x (created when absent) and removed.
