@@ -124,6 +124,9 @@ function sweep(
    * exact median (every member counts).
    */
   const isRep = sampled ? new Uint8Array(n).fill(1) : null;
+  /** Sampled: the representatives in increasing order, with ids that dropped out until the next compaction. */
+  const repList = sampled ? Int32Array.from({ length: n }, (_, i) => i) : null!;
+  let repCount = n, repLive = n;
   const levels = sampled ? pointLevels(ctx) : null;
   const repsWanted = sampleMembers(ctx.samplePairs);
   /** Sweep position: pairs before (bits, packed pair) here, in (distance, pair) order, have been counted. */
@@ -198,27 +201,47 @@ function sweep(
     }
     members[keep] = next;
     size[keep] = kept;
+    repLive -= reps.length - kept;
+    if (repLive * 2 < repCount) {
+      // Compact the list (increasing ids: the scans below read rows in order).
+      let w = 0;
+      for (let q = 0; q < repCount; q++) if (isRep![repList[q]!]) repList[w++] = repList[q]!;
+      repCount = w;
+    }
+    let touched = 0;
     for (let i = 0; i < reps.length; i++) {
       const x = reps[i]!;
-      if (!isRep![x]) uncount(x, keep);
+      if (!isRep![x]) touched = uncount(x, keep, touched);
+    }
+    for (let t = 0; t < touched; t++) {
+      const r = touchedRoots[t]!;
+      counts.subtract(r < keep ? r * n + keep : keep * n + r, dropped[r]!);
+      dropped[r] = 0;
     }
     return true;
   };
-  /** Removes dropped point x (of cluster `keep`) from the counters of its pairs counted so far. */
-  const uncount = (x: number, keep: number): void => {
+  /** Counted pairs to subtract per cluster root, and the roots touched (for {@link uncount}). */
+  const dropped = sampled ? new Int32Array(n) : null!, touchedRoots = sampled ? new Int32Array(n) : null!;
+  /**
+   * Tallies the counted pairs of dropped point x (of cluster `keep`): swept, with a representative of another
+   * cluster. Returns the new count of touched roots.
+   */
+  const uncount = (x: number, keep: number, touched: number): number => {
     const cx = col[x]!, bx = rowBase[x]!;
-    for (let y = 0; y < n; y++) {
-      if (y === x || !isRep![y]) continue;
-      let r = y;
-      while (parent[r] !== r) r = parent[r]!;
-      if (r === keep) continue;
-      const lo = x < y ? x : y, hi = x < y ? y : x;
+    const rep = isRep!;
+    for (let q = 0; q < repCount; q++) {
+      const y = repList[q]!;
+      if (!rep[y]) continue;
       const vb = bits[x < y ? bx + col[y]! : rowBase[y]! + cx]!;
-      const item = lo * PACK + hi;
-      if (vb > posBits || (vb === posBits && item >= posItem)) continue; // not swept yet
-      counts.decrement(r < keep ? r * n + keep : keep * n + r);
+      if (vb > posBits) continue; // not swept yet
+      if (vb === posBits && (x < y ? x * PACK + y : y * PACK + x) >= posItem) continue;
+      let r = y;
+      while (parent[r] !== r) r = parent[r] = parent[parent[r]!]!;
+      if (r === keep) continue;
+      if (dropped[r]!++ === 0) touchedRoots[touched++] = r;
     }
-    ctx.reads += n;
+    ctx.reads += repCount;
+    return touched;
   };
 
   const merge = (key: number, h: number): void => {
@@ -403,8 +426,8 @@ function sweep(
     let going = true;
     for (const w of windows) {
       if (w.total === 0) continue;
-      const { items, vbits } = buf.extract(ctx.src, bits, hist, w);
-      if (!(going = sweepWindow(items, vbits, w.total))) break;
+      const { items, vbits } = buf.extract(ctx.src, bits, hist, w, isRep);
+      if (!(going = sweepWindow(items, vbits, items.length))) break;
     }
     if (!going) break;
   }
@@ -559,6 +582,7 @@ class WindowBuffers {
     bits: Uint32Array,
     hist: Int32Array,
     window: Window,
+    rep: Uint8Array | null,
   ): { items: Uint32Array; vbits: Uint32Array } {
     const { total, rowLo, rowHi } = window;
     const b0 = window.lo >>> BIN_SHIFT, b1 = ((window.hi - 1) >>> BIN_SHIFT) + 1;
@@ -572,15 +596,15 @@ class WindowBuffers {
     const bucketOf = new Int32Array(span);
     const starts: number[] = [0];
     const target = Math.max(1, Math.ceil(total / BUCKETS));
-    let filled = 0;
+    let planned = 0;
     for (let r = 0; r < span; r++) {
       const c = span === 1 ? total : hist[b0 + r]!;
-      if (filled > 0 && filled + c > target) {
-        starts.push(starts[starts.length - 1]! + filled);
-        filled = 0;
+      if (planned > 0 && planned + c > target) {
+        starts.push(starts[starts.length - 1]! + planned);
+        planned = 0;
       }
       bucketOf[r] = starts.length - 1;
-      filled += c;
+      planned += c;
     }
     const buckets = starts.length;
     starts.push(total);
@@ -601,12 +625,28 @@ class WindowBuffers {
     let staged = 0;
     for (let x = rowLo; x < rowHi; x++) {
       const rb = rowBase[x]!, px = x << 16;
+      if (rep === null) {
+        for (let y = x + 1; y < n; y++) {
+          const v = bits[rb + col[y]!]!;
+          const d = v - lo;
+          stageItems[staged] = px | y;
+          stageBits[staged] = v;
+          staged += 1 + ((d | (last - d)) >> 31);
+          if (staged === STAGE) {
+            flush(staged);
+            staged = 0;
+          }
+        }
+        continue;
+      }
+      // Sampled median: pairs with a member that no longer represents its cluster never count again.
+      if (!rep[x]) continue;
       for (let y = x + 1; y < n; y++) {
         const v = bits[rb + col[y]!]!;
         const d = v - lo;
         stageItems[staged] = px | y;
         stageBits[staged] = v;
-        staged += 1 + ((d | (last - d)) >> 31);
+        staged += (1 + ((d | (last - d)) >> 31)) & rep[y]!;
         if (staged === STAGE) {
           flush(staged);
           staged = 0;
@@ -620,8 +660,18 @@ class WindowBuffers {
       this.#tmpItems = new Uint32Array(largest);
       this.#tmpBits = new Uint32Array(largest);
     }
-    for (let g = 0; g < buckets; g++) this.#sortBucket(starts[g]!, starts[g + 1]!);
-    return { items: items.subarray(0, total), vbits: vb.subarray(0, total) };
+    // Buckets hold [starts[g], cursor[g]) (fewer than planned when pairs were skipped): sort, then close gaps.
+    let filled = 0;
+    for (let g = 0; g < buckets; g++) {
+      const s = starts[g]!, e = cursor[g]!;
+      this.#sortBucket(s, e);
+      if (s !== filled) {
+        items.copyWithin(filled, s, e);
+        vb.copyWithin(filled, s, e);
+      }
+      filled += e - s;
+    }
+    return { items: items.subarray(0, filled), vbits: vb.subarray(0, filled) };
   }
   /** Stable sort of items[s..e) by their distance bits (insertion sort when short, else LSD radix). */
   #sortBucket(s: number, e: number): void {
@@ -740,9 +790,9 @@ class PairCounts {
   degree(c: number): number {
     return this.#degree[c]!;
   }
-  /** Subtracts one from a present pair's counter (a sampled member dropped out). */
-  decrement(key: number): void {
-    this.tab[2 * this.#slot(key) + 1]!--;
+  /** Subtracts c from a present pair's counter (pairs of sampled members that dropped out). */
+  subtract(key: number, c: number): void {
+    this.tab[2 * this.#slot(key) + 1]! -= c;
   }
   /** Calls `visit` with the key of every counter of live cluster c. */
   neighbours(c: number, parent: Int32Array, visit: (key: number) => void): void {
