@@ -63,7 +63,7 @@ export const clusterCommand: Command = {
       help: `body weight in the fused term; 0 = faces only [${DEFAULT_FUSION.beta}]`,
     },
     "no-moment-gate": { type: "boolean", help: "compare bodies across moments too [off]" },
-    "sample-pairs": { type: "string", value: "S", help: "pairs drawn by median-sampled when |A|·|B| > S [64]" },
+    "sample-pairs": { type: "string", value: "S", help: "median-sampled: ≈ ⌈√S⌉ sampled members per cluster [64]" },
     seed: { type: "string", value: "N", help: "seed of median-sampled [0]" },
     mode: { type: "string", value: "M", help: "auto, dense or sparse [auto]" },
     gemm: {

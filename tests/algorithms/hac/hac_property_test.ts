@@ -322,3 +322,30 @@ Deno.test("hac() median: massive exact ties (hundreds of duplicates) hand the sw
   assertEquals(heights(sweep.merges), heights(generic.merges));
   assertEquals(countClusters(hac(x, 3, { linkage: "median", threshold: 0.5 }).labels), 3);
 });
+
+Deno.test("hac() sampled median: the sweep and the generic loop give the same merges and inversions (no ties)", () => {
+  fc.assert(
+    fc.property(input, (p) => {
+      const x = unitRows(p.seed, p.n, p.dim, p.clustered);
+      const opts = { linkage: "median-sampled" as const, samplePairs: p.samplePairs, seed: p.seed };
+      const sweep = hac(x, p.dim, { ...opts, algorithm: "sweep" });
+      const generic = hac(x, p.dim, { ...opts, algorithm: "generic" });
+      assertEquals(sweep.merges, generic.merges);
+      assertEquals(sweep.inversions, generic.inversions);
+      const ts = hac(x, p.dim, { ...opts, algorithm: "sweep", threshold: p.t });
+      const tg = hac(x, p.dim, { ...opts, algorithm: "generic", threshold: p.t });
+      assertEquals(ts.labels, tg.labels);
+    }),
+    RUNS,
+  );
+  // Larger clusters than k = 8 (S = 64): representatives drop out during the sweep, inversions appear.
+  let inversions = 0;
+  for (const seed of [1, 2]) {
+    const x = unitRows(seed, 400, 8, seed === 1);
+    const sweep = hac(x, 8, { linkage: "median-sampled", seed, algorithm: "sweep" });
+    const generic = hac(x, 8, { linkage: "median-sampled", seed, algorithm: "generic" });
+    assertEquals(sweep.merges, generic.merges);
+    inversions += sweep.inversions;
+  }
+  assert(inversions > 0, "the sampled median is not reducible: some inversions expected");
+});
