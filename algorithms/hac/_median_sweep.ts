@@ -127,6 +127,12 @@ function sweep(
   /** Sampled: the representatives in increasing order, with ids that dropped out until the next compaction. */
   const repList = sampled ? Int32Array.from({ length: n }, (_, i) => i) : null!;
   let repCount = n, repLive = n;
+  /** Drops the ids that no longer represent from the list (kept increasing: scans read rows in order). */
+  const compactReps = (): void => {
+    let w = 0;
+    for (let q = 0; q < repCount; q++) if (isRep![repList[q]!]) repList[w++] = repList[q]!;
+    repCount = w;
+  };
   const levels = sampled ? pointLevels(ctx) : null;
   const repsWanted = sampleMembers(ctx.samplePairs);
   /** Sweep position: pairs before (bits, packed pair) here, in (distance, pair) order, have been counted. */
@@ -202,12 +208,7 @@ function sweep(
     members[keep] = next;
     size[keep] = kept;
     repLive -= reps.length - kept;
-    if (repLive * 2 < repCount) {
-      // Compact the list (increasing ids: the scans below read rows in order).
-      let w = 0;
-      for (let q = 0; q < repCount; q++) if (isRep![repList[q]!]) repList[w++] = repList[q]!;
-      repCount = w;
-    }
+    if (repLive * 2 < repCount) compactReps();
     let touched = 0;
     for (let i = 0; i < reps.length; i++) {
       const x = reps[i]!;
@@ -426,7 +427,10 @@ function sweep(
     let going = true;
     for (const w of windows) {
       if (w.total === 0) continue;
-      const { items, vbits } = buf.extract(ctx.src, bits, hist, w, isRep);
+      // Few representatives left: visit only their pairs (else whole rows, skipping the others' pairs).
+      if (sampled && repLive * 3 < n) compactReps();
+      const sparseReps = sampled && repLive * 3 < n ? repList.subarray(0, repCount) : null;
+      const { items, vbits } = buf.extract(ctx.src, bits, hist, w, isRep, sparseReps);
       if (!(going = sweepWindow(items, vbits, items.length))) break;
     }
     if (!going) break;
@@ -583,6 +587,7 @@ class WindowBuffers {
     hist: Int32Array,
     window: Window,
     rep: Uint8Array | null,
+    repList: Int32Array | null,
   ): { items: Uint32Array; vbits: Uint32Array } {
     const { total, rowLo, rowHi } = window;
     const b0 = window.lo >>> BIN_SHIFT, b1 = ((window.hi - 1) >>> BIN_SHIFT) + 1;
@@ -623,7 +628,30 @@ class WindowBuffers {
     const lo = window.lo, last = window.hi - window.lo - 1;
     const { n, rowBase, col } = src;
     let staged = 0;
-    for (let x = rowLo; x < rowHi; x++) {
+    if (repList !== null) {
+      // Only pairs of representatives (increasing ids: row reads stay in order).
+      const len = repList.length;
+      let q0 = 0;
+      while (q0 < len && repList[q0]! < rowLo) q0++;
+      for (let qx = q0; qx < len; qx++) {
+        const x = repList[qx]!;
+        if (x >= rowHi) break;
+        const rb = rowBase[x]!, px = x << 16;
+        for (let qy = qx + 1; qy < len; qy++) {
+          const y = repList[qy]!;
+          const v = bits[rb + col[y]!]!;
+          const d = v - lo;
+          stageItems[staged] = px | y;
+          stageBits[staged] = v;
+          staged += 1 + ((d | (last - d)) >> 31);
+          if (staged === STAGE) {
+            flush(staged);
+            staged = 0;
+          }
+        }
+      }
+    }
+    for (let x = repList === null ? rowLo : rowHi; x < rowHi; x++) {
       const rb = rowBase[x]!, px = x << 16;
       if (rep === null) {
         for (let y = x + 1; y < n; y++) {
