@@ -187,66 +187,137 @@ function sweep(
     setHot(key, a, b, READY, settled ? h : exactMedian(a, b));
   };
 
+  /** Per neighbour cluster: counted pairs to add (survivors) or subtract (drop-outs). */
+  const delta = sampled ? new Int32Array(n) : null!;
+  /** Clusters that share a counter with the merged one (a swept pair of theirs is counted against it). */
+  const nbrs = sampled ? new Int32Array(n) : null!;
+  let nbrCount = 0;
+  const addNeighbour = (key: number, self: number): void => {
+    const x = Math.floor(key / n), y = key - x * n;
+    const c = x === self ? y : x;
+    if (c !== self && parent[c] === c && !seen[c]) {
+      seen[c] = 1;
+      nbrs[nbrCount++] = c;
+    }
+  };
+  const seen = sampled ? new Uint8Array(n) : null!;
   /**
-   * Sampled: the merged cluster's members below its new representative level drop out; each one's counted
-   * pairs (swept, with a representative of another cluster) leave their counters. Returns whether any did.
+   * Tallies ±1 per swept pair of point x with a representative of a neighbour cluster (the pairs x adds to,
+   * or takes from, the merged cluster's counters; clusters without a counter have no swept pair with it).
    */
-  const dropOut = (keep: number): boolean => {
-    const reps = members[keep]!;
-    if (reps.length <= repsWanted) return false;
-    const l = representativeLevel(levels!, reps, repsWanted);
-    let kept = 0;
-    for (let i = 0; i < reps.length; i++) if (levels![reps[i]!]! >= l) kept++;
-    if (kept === reps.length) return false;
-    const next = new Int32Array(kept);
-    kept = 0;
-    for (let i = 0; i < reps.length; i++) {
-      const x = reps[i]!;
-      if (levels![x]! >= l) next[kept++] = x;
+  const tally = (x: number, sign: number): void => {
+    const cx = col[x]!, bx = rowBase[x]!;
+    let reads = 0;
+    for (let t = 0; t < nbrCount; t++) {
+      const c = nbrs[t]!, rc = members[c]!;
+      let hits = 0;
+      for (let q = 0; q < rc.length; q++) {
+        const y = rc[q]!;
+        const vb = bits[x < y ? bx + col[y]! : rowBase[y]! + cx]!;
+        if (vb < posBits || (vb === posBits && (x < y ? x * PACK + y : y * PACK + x) < posItem)) hits++;
+      }
+      reads += rc.length;
+      delta[c]! += sign * hits;
+    }
+    ctx.reads += reads;
+  };
+
+  /**
+   * The sampled median's merge. The union's representatives are the two sides' that reach its new level;
+   * counters of the union are those of one side (`keep`), minus the pairs of its members that drop out,
+   * plus the other side's — absorbed minus its drop-outs, or (when fewer of its members survive than drop)
+   * discarded and recounted from its survivors. The side is chosen for the fewest row scans: a small cluster
+   * joining a large one usually loses all its members, and then the large one's counters — and queued
+   * medians — stay exactly as they were.
+   */
+  const mergeSampled = (a: number, b: number, h: number): void => {
+    const ra = members[a]!, rb = members[b]!;
+    const union = mergeSorted(ra, rb);
+    const l = union.length > repsWanted ? representativeLevel(levels!, union, repsWanted) : 0;
+    let sa = 0, sb = 0;
+    for (let i = 0; i < ra.length; i++) if (levels![ra[i]!]! >= l) sa++;
+    for (let i = 0; i < rb.length; i++) if (levels![rb[i]!]! >= l) sb++;
+    const da = ra.length - sa, db = rb.length - sb;
+    const costA = da + Math.min(db, sb), costB = db + Math.min(da, sa);
+    const keep = costA < costB || (costA === costB && counts.degree(a) >= counts.degree(b)) ? a : b;
+    const gone = keep === a ? b : a;
+    const rk = keep === a ? ra : rb, rg = keep === a ? rb : ra;
+    const sGone = keep === a ? sb : sa, dGone = keep === a ? db : da, dKeep = keep === a ? da : db;
+    const absorbGone = dGone <= sGone;
+    parent[gone] = keep;
+    const firstChanged = first[gone]! < first[keep]!;
+    if (firstChanged) first[keep] = first[gone]!;
+    const reps = new Int32Array(sa + sb);
+    let w = 0;
+    for (let i = 0; i < union.length; i++) {
+      const x = union[i]!;
+      if (levels![x]! >= l) reps[w++] = x;
       else isRep![x] = 0;
     }
-    members[keep] = next;
-    size[keep] = kept;
-    repLive -= reps.length - kept;
+    members[keep] = reps;
+    members[gone] = null;
+    size[keep] = reps.length;
+    clusters--;
+    repLive -= da + db;
+    for (const k of hotOf[gone]!) hot.delete(k);
+    hotOf[gone] = [];
+    const redo = new Set<number>();
+    const gridChanged = dKeep > 0 || sGone > 0;
+    if (gridChanged) {
+      for (const k of hotOf[keep]!) if (hot.has(k)) redo.add(k);
+      hotOf[keep] = [];
+    }
+    // Survivors of a discarded side count against the clusters it had counters with.
+    nbrCount = 0;
+    if (da + db > 0 && !absorbGone) counts.neighbours(gone, parent, (k) => addNeighbour(k, gone));
+    if (absorbGone) counts.absorb(keep, gone, parent, redo);
+    else counts.discard(keep, gone, parent);
+    if (da + db > 0) {
+      counts.neighbours(keep, parent, (k) => addNeighbour(k, keep));
+      // Correct keep's counters: its own drop-outs, then the other side's drop-outs or survivors.
+      for (let i = 0; i < rk.length; i++) if (!isRep![rk[i]!]) tally(rk[i]!, -1);
+      for (let i = 0; i < rg.length; i++) {
+        const x = rg[i]!;
+        if (absorbGone ? !isRep![x] : isRep![x]) tally(x, absorbGone ? -1 : 1);
+      }
+      for (let t = 0; t < nbrCount; t++) {
+        const c = nbrs[t]!;
+        if (delta[c] !== 0) counts.add(c < keep ? c * n + keep : keep * n + c, c, keep, delta[c]!);
+        delta[c] = 0;
+        seen[c] = 0;
+      }
+    }
     if (repLive * 2 < repCount) compactReps();
-    let touched = 0;
-    for (let i = 0; i < reps.length; i++) {
-      const x = reps[i]!;
-      if (!isRep![x]) touched = uncount(x, keep, touched);
+    if (gridChanged) {
+      // No drop-out: the union's sample is both sides' (as for the exact median, a pair that neither side had
+      // reached cannot have reached its middle). Otherwise every pair of the merged cluster is re-derived.
+      if (da + db > 0) counts.neighbours(keep, parent, (k) => redo.add(k));
+      for (const k of redo) restate(k, h);
+    } else if (firstChanged) {
+      // Same sample, same medians; only the tie keys of queued merges move to the new smallest member.
+      const keys = new Set(hotOf[keep]!);
+      hotOf[keep] = [];
+      for (const k of keys) {
+        const st = hot.get(k);
+        if (!st) continue;
+        if (st.state !== READY) {
+          hotOf[keep]!.push(k);
+          continue;
+        }
+        const x = Math.floor(k / n);
+        setHot(k, x, k - x * n, READY, st.value);
+      }
     }
-    for (let t = 0; t < touched; t++) {
-      const r = touchedRoots[t]!;
-      counts.subtract(r < keep ? r * n + keep : keep * n + r, dropped[r]!);
-      dropped[r] = 0;
-    }
-    return true;
-  };
-  /** Counted pairs to subtract per cluster root, and the roots touched (for {@link uncount}). */
-  const dropped = sampled ? new Int32Array(n) : null!, touchedRoots = sampled ? new Int32Array(n) : null!;
-  /**
-   * Tallies the counted pairs of dropped point x (of cluster `keep`): swept, with a representative of another
-   * cluster. Returns the new count of touched roots.
-   */
-  const uncount = (x: number, keep: number, touched: number): number => {
-    const cx = col[x]!, bx = rowBase[x]!;
-    const rep = isRep!;
-    for (let q = 0; q < repCount; q++) {
-      const y = repList[q]!;
-      if (!rep[y]) continue;
-      const vb = bits[x < y ? bx + col[y]! : rowBase[y]! + cx]!;
-      if (vb > posBits) continue; // not swept yet
-      if (vb === posBits && (x < y ? x * PACK + y : y * PACK + x) >= posItem) continue;
-      let r = y;
-      while (parent[r] !== r) r = parent[r] = parent[parent[r]!]!;
-      if (r === keep) continue;
-      if (dropped[r]!++ === 0) touchedRoots[touched++] = r;
-    }
-    ctx.reads += repCount;
-    return touched;
   };
 
   const merge = (key: number, h: number): void => {
     const a = Math.floor(key / n), b = key - a * n;
+    if (sampled) {
+      mergeSampled(a, b, h);
+      rec.add(a, b, h, ctx.reads + swept - readsAtLast);
+      readsAtLast = ctx.reads + swept;
+      return;
+    }
     // The side with fewer neighbours is re-keyed into the other.
     const keep = counts.degree(a) >= counts.degree(b) ? a : b, gone = keep === a ? b : a;
     parent[gone] = keep;
@@ -262,10 +333,8 @@ function sweep(
     hotOf[gone] = [];
     hotOf[keep] = [];
     counts.absorb(keep, gone, parent, redo);
-    // Without drop-outs the counted members of the union are those of both sides, so (as for the exact
-    // median) a pair that neither side had reached cannot have reached its middle. With drop-outs any pair
-    // of the merged cluster may have: all are re-derived.
-    if (sampled && dropOut(keep)) counts.neighbours(keep, parent, (k) => redo.add(k));
+    // The counted members of the union are those of both sides, so a pair that neither side had reached
+    // cannot have reached its middle.
     for (const k of redo) restate(k, h);
     // Pair distances consumed since the previous merge: swept pairs, matrix passes and exact medians.
     rec.add(a, b, h, ctx.reads + swept - readsAtLast);
@@ -818,9 +887,32 @@ class PairCounts {
   degree(c: number): number {
     return this.#degree[c]!;
   }
-  /** Subtracts c from a present pair's counter (pairs of sampled members that dropped out). */
-  subtract(key: number, c: number): void {
-    this.tab[2 * this.#slot(key) + 1]! -= c;
+  /** Adds c (may be negative) to the counter of clusters x, y (key `key`), creating it when absent. */
+  add(key: number, x: number, y: number, c: number): void {
+    const p = this.#slot(key);
+    if (this.tab[2 * p] === key) {
+      this.tab[2 * p + 1]! += c;
+      return;
+    }
+    this.tab[2 * p] = key;
+    this.tab[2 * p + 1] = c;
+    this.#adj.push(x, y);
+    this.#adj.push(y, x);
+    this.#degree[x]!++;
+    this.#degree[y]!++;
+    if (++this.#used * 2 > this.tab.length >> 1) this.#rehash(1);
+  }
+  /** Cluster `gone` joins `keep` without its counters: each gone–x counter (keep–gone included) is removed. */
+  discard(keep: number, gone: number, parent: Int32Array): void {
+    const n = this.#n, adj = this.#adj;
+    for (let i = 0, len = adj.length(gone); i < len; i++) {
+      const x = adj.get(gone, i);
+      if ((parent[x] !== x && x !== keep) || x === gone) continue;
+      if (this.#take(x < gone ? x * n + gone : gone * n + x) >= 0) this.#degree[x]!--;
+    }
+    adj.clear(gone);
+    this.#degree[gone] = 0;
+    if (this.#used * 16 < this.tab.length >> 1 && this.tab.length > 2 << 16) this.#rehash(-1);
   }
   /** Calls `visit` with the key of every counter of live cluster c. */
   neighbours(c: number, parent: Int32Array, visit: (key: number) => void): void {
