@@ -44,8 +44,7 @@ function run(linkage: Linkage, seed: number) {
   const c0 = cpuSeconds();
   const r = hac(sp.vectors, sp.dim, { linkage, seed, samplePairs });
   const cpu = cpuSeconds() - c0;
-  const f = (t: number) =>
-    clusteringMetrics(observationLabels(sp, cutDendrogram(r.merges, n, t)), truth).bcubed.f1;
+  const f = (t: number) => clusteringMetrics(observationLabels(sp, cutDendrogram(r.merges, n, t)), truth).bcubed.f1;
   let best = { t: NaN, f: -1 };
   for (const t of grid) {
     const v = f(t);
@@ -59,7 +58,9 @@ for (const linkage of ["median", "median-sampled"] as const) {
   hac(sp.vectors.subarray(0, Math.min(n, 1000) * sp.dim), sp.dim, { linkage, samplePairs });
 }
 console.log(`# sampled median over seeds: ${values.data ?? values.preset}, n = ${n}, S = ${samplePairs}`);
-console.log("| linkage | seed | cpu s | inversions | best t (oracle) | BCubed F (best) | BCubed F (t = " + fixed + ") |");
+console.log(
+  "| linkage | seed | cpu s | inversions | best t (oracle) | BCubed F (best) | BCubed F (t = " + fixed + ") |",
+);
 console.log("|---|---|---|---|---|---|---|");
 // The exact median before and after the seeds (load drifts on a shared machine): its CPU is the mean of both.
 const exactBefore = run("median", 0);

@@ -3,7 +3,7 @@
  * @module
  */
 import { assignmentMethodIds } from "../../algorithms/assignment/methods.ts";
-import { type Linkage, LINKAGE_IDS } from "../../algorithms/hac/linkage.ts";
+import { LINKAGE_IDS } from "../../algorithms/hac/linkage.ts";
 import { type LibrarySimReport, simulateLibrary } from "../../benchmarks/library_sim.ts";
 import { readDataset } from "../../datasets/io.ts";
 import { writeFileAtomic } from "../../base/atomic.ts";
