@@ -429,7 +429,7 @@ function sweep(
         counts.tab,
         counts.shift,
         n,
-        isRep,
+        repLive < n ? isRep : null, // (no drop-out yet: every pair counts)
       );
       if (k === total) break;
       const vb = vbits[k]!;
@@ -499,7 +499,7 @@ function sweep(
       // Few representatives left: visit only their pairs (else whole rows, skipping the others' pairs).
       if (sampled && repLive * 3 < n) compactReps();
       const sparseReps = sampled && repLive * 3 < n ? repList.subarray(0, repCount) : null;
-      const { items, vbits } = buf.extract(ctx.src, bits, hist, w, isRep, sparseReps);
+      const { items, vbits } = buf.extract(ctx.src, bits, hist, w, repLive < n ? isRep : null, sparseReps);
       if (!(going = sweepWindow(items, vbits, items.length))) break;
     }
     if (!going) break;
