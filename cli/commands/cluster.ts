@@ -75,8 +75,8 @@ export const clusterCommand: Command = {
     algorithm: {
       type: "string",
       value: "A",
-      help: "merge loop: rnn-batch or nn-chain (single/complete/average), sweep or generic (median) " +
-        "[auto = rnn-batch / sweep]",
+      help: "merge loop: rnn-batch or nn-chain (single/complete/average), sweep or generic (median, " +
+        "median-sampled); another is an error [auto = rnn-batch / sweep]",
     },
     out: { type: "string", value: "FILE", help: "write labels (id,cluster CSV, or .npy)" },
     merges: { type: "string", value: "FILE", help: "write merges as float64 m × 4 .npy (scipy linkage format)" },
