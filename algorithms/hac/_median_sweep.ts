@@ -30,7 +30,13 @@ const BIN_SHIFT = 12;
 const BINS = (0x40000000 >>> BIN_SHIFT) + 1;
 /** Flag bit of a counter whose pair is pending or ready (its state lives in the hot map). */
 const HOT = 1 << 30;
-const COUNT = HOT - 1;
+/**
+ * Flag bit of a counter that holds an upper bound (sampled median: members dropped out since it was exact); it is
+ * recounted from the two representative sets when the bound reaches the pair's lower middle.
+ */
+const DIRTY = 1 << 29;
+/** Count bits: counts stay below n²/4 < 2²⁹ (n ≤ 46,340). */
+const COUNT = DIRTY - 1;
 /** Point ids are packed in 16 bits (extraction buffer, tie keys). */
 const PACK = 65536;
 /**
@@ -178,8 +184,14 @@ function sweep(
     hot.delete(key);
     counts.flag(key, false);
     const a = Math.floor(key / n), b = key - a * n;
-    const p = size[a]! * size[b]!, c = counts.get(key), need = Math.ceil(p / 2);
-    if (c < need) return;
+    const p = size[a]! * size[b]!, need = Math.ceil(p / 2);
+    let c = counts.get(key);
+    if (c < need) return; // (a bound below the middle stays a bound)
+    if (counts.isDirty(key)) {
+      c = recount(a, b);
+      counts.setExact(key, c);
+      if (c < need) return;
+    }
     // Reached already. Its median is ≥ h (reducibility) and, once both middles are counted, ≤ the last
     // value swept: when those meet (tied distances, e.g. duplicates) it is h without a look at the pairs.
     // (Not for the sampled median: it is not reducible.)
@@ -187,48 +199,30 @@ function sweep(
     setHot(key, a, b, READY, settled ? h : exactMedian(a, b));
   };
 
-  /** Per neighbour cluster: counted pairs to add (survivors) or subtract (drop-outs). */
-  const delta = sampled ? new Int32Array(n) : null!;
-  /** Clusters that share a counter with the merged one (a swept pair of theirs is counted against it). */
-  const nbrs = sampled ? new Int32Array(n) : null!;
-  let nbrCount = 0;
-  const addNeighbour = (key: number, self: number): void => {
-    const x = Math.floor(key / n), y = key - x * n;
-    const c = x === self ? y : x;
-    if (c !== self && parent[c] === c && !seen[c]) {
-      seen[c] = 1;
-      nbrs[nbrCount++] = c;
-    }
-  };
-  const seen = sampled ? new Uint8Array(n) : null!;
-  /**
-   * Tallies ±1 per swept pair of point x with a representative of a neighbour cluster (the pairs x adds to,
-   * or takes from, the merged cluster's counters; clusters without a counter have no swept pair with it).
-   */
-  const tally = (x: number, sign: number): void => {
-    const cx = col[x]!, bx = rowBase[x]!;
-    let reads = 0;
-    for (let t = 0; t < nbrCount; t++) {
-      const c = nbrs[t]!, rc = members[c]!;
-      let hits = 0;
-      for (let q = 0; q < rc.length; q++) {
-        const y = rc[q]!;
+  /** Sampled: the swept pairs between the representatives of clusters a and b (an exact counter value). */
+  const recount = (a: number, b: number): number => {
+    const ra = members[a]!, rb = members[b]!;
+    let c = 0;
+    for (let i = 0; i < ra.length; i++) {
+      const x = ra[i]!, cx = col[x]!, bx = rowBase[x]!;
+      for (let j = 0; j < rb.length; j++) {
+        const y = rb[j]!;
         const vb = bits[x < y ? bx + col[y]! : rowBase[y]! + cx]!;
-        if (vb < posBits || (vb === posBits && (x < y ? x * PACK + y : y * PACK + x) < posItem)) hits++;
+        if (vb < posBits || (vb === posBits && (x < y ? x * PACK + y : y * PACK + x) < posItem)) c++;
       }
-      reads += rc.length;
-      delta[c]! += sign * hits;
     }
-    ctx.reads += reads;
+    ctx.reads += ra.length * rb.length;
+    return c;
   };
 
   /**
-   * The sampled median's merge. The union's representatives are the two sides' that reach its new level;
-   * counters of the union are those of one side (`keep`), minus the pairs of its members that drop out,
-   * plus the other side's — absorbed minus its drop-outs, or (when fewer of its members survive than drop)
-   * discarded and recounted from its survivors. The side is chosen for the fewest row scans: a small cluster
-   * joining a large one usually loses all its members, and then the large one's counters — and queued
-   * medians — stay exactly as they were.
+   * The sampled median's merge. The union's representatives are the two sides' that reach its new level. When
+   * one side loses every member and the other none (a small cluster joining a large one, the common case on
+   * real faces), the union's sample is the kept side's: its counters and queued medians stay exactly as they
+   * were and the other side's are dropped. Otherwise the counters are added as for the exact median; when
+   * members dropped out, the sums over-count their pairs, so they become upper bounds (DIRTY) and every pair of
+   * the merged cluster is re-derived — a bound below its lower middle needs nothing yet; one at or above it, or
+   * reaching it later in the sweep, is recounted from the two representative sets (|R_A|·|R_B| reads).
    */
   const mergeSampled = (a: number, b: number, h: number): void => {
     const ra = members[a]!, rb = members[b]!;
@@ -238,12 +232,13 @@ function sweep(
     for (let i = 0; i < ra.length; i++) if (levels![ra[i]!]! >= l) sa++;
     for (let i = 0; i < rb.length; i++) if (levels![rb[i]!]! >= l) sb++;
     const da = ra.length - sa, db = rb.length - sb;
-    const costA = da + Math.min(db, sb), costB = db + Math.min(da, sa);
-    const keep = costA < costB || (costA === costB && counts.degree(a) >= counts.degree(b)) ? a : b;
+    // One side loses every member and the other none: that side's counters stay exact (the union's sample is
+    // the kept side's); otherwise the two sides' counters are added and, with drop-outs, become upper bounds.
+    const keepA = sb === 0 && da === 0, keepB = sa === 0 && db === 0;
+    const keep = keepA ? a : keepB ? b : counts.degree(a) >= counts.degree(b) ? a : b;
     const gone = keep === a ? b : a;
-    const rk = keep === a ? ra : rb, rg = keep === a ? rb : ra;
-    const sGone = keep === a ? sb : sa, dGone = keep === a ? db : da, dKeep = keep === a ? da : db;
-    const absorbGone = dGone <= sGone;
+    const sGone = keep === a ? sb : sa, dKeep = keep === a ? da : db;
+    const absorbGone = !(keepA || keepB);
     parent[gone] = keep;
     const firstChanged = first[gone]! < first[keep]!;
     if (firstChanged) first[keep] = first[gone]!;
@@ -267,31 +262,18 @@ function sweep(
       for (const k of hotOf[keep]!) if (hot.has(k)) redo.add(k);
       hotOf[keep] = [];
     }
-    // Survivors of a discarded side count against the clusters it had counters with.
-    nbrCount = 0;
-    if (da + db > 0 && !absorbGone) counts.neighbours(gone, parent, (k) => addNeighbour(k, gone));
     if (absorbGone) counts.absorb(keep, gone, parent, redo);
     else counts.discard(keep, gone, parent);
-    if (da + db > 0) {
-      counts.neighbours(keep, parent, (k) => addNeighbour(k, keep));
-      // Correct keep's counters: its own drop-outs, then the other side's drop-outs or survivors.
-      for (let i = 0; i < rk.length; i++) if (!isRep![rk[i]!]) tally(rk[i]!, -1);
-      for (let i = 0; i < rg.length; i++) {
-        const x = rg[i]!;
-        if (absorbGone ? !isRep![x] : isRep![x]) tally(x, absorbGone ? -1 : 1);
-      }
-      for (let t = 0; t < nbrCount; t++) {
-        const c = nbrs[t]!;
-        if (delta[c] !== 0) counts.add(c < keep ? c * n + keep : keep * n + c, c, keep, delta[c]!);
-        delta[c] = 0;
-        seen[c] = 0;
-      }
-    }
     if (repLive * 2 < repCount) compactReps();
     if (gridChanged) {
       // No drop-out: the union's sample is both sides' (as for the exact median, a pair that neither side had
       // reached cannot have reached its middle). Otherwise every pair of the merged cluster is re-derived.
-      if (da + db > 0) counts.neighbours(keep, parent, (k) => redo.add(k));
+      if (da + db > 0) {
+        counts.neighbours(keep, parent, (k) => {
+          counts.markDirty(k);
+          redo.add(k);
+        });
+      }
       for (const k of redo) restate(k, h);
     } else if (firstChanged) {
       // Same sample, same medians; only the tie keys of queued merges move to the new smallest member.
@@ -455,6 +437,8 @@ function sweep(
         continue;
       }
       const x = event[0]!, y = event[1]!, key = event[2]!;
+      // A bound about to reach the lower middle: count exactly first (the pairs before this one).
+      if (sampled && counts.isDirty(key)) counts.setExact(key, recount(x, y));
       const c = counts.increment(key, x, y);
       const p = size[x]! * size[y]!;
       const need = (p + 1) >>> 1;
@@ -562,7 +546,7 @@ function countRun(
       p = (p + 1) & mask;
     }
     const c = tab[2 * p + 1]!;
-    if (c & HOT || c + 1 === (size[x]! * size[y]! + 1) >>> 1) return stop(event, k, x, y, key);
+    if (c & HOT || (c & COUNT) + 1 === (size[x]! * size[y]! + 1) >>> 1) return stop(event, k, x, y, key);
     tab[2 * p + 1] = c + 1;
   }
   return e;
@@ -882,10 +866,24 @@ class PairCounts {
   flag(key: number, on: boolean): void {
     const p = this.#slot(key);
     const c = this.tab[2 * p + 1]!;
-    this.tab[2 * p + 1] = on ? c | HOT : c & COUNT;
+    this.tab[2 * p + 1] = on ? c | HOT : c & ~HOT;
   }
   degree(c: number): number {
     return this.#degree[c]!;
+  }
+  /** Marks a present pair's counter as an upper bound. */
+  markDirty(key: number): void {
+    this.tab[2 * this.#slot(key) + 1]! |= DIRTY;
+  }
+  /** Whether a pair's counter is present and an upper bound. */
+  isDirty(key: number): boolean {
+    const p = this.#slot(key);
+    return this.tab[2 * p] === key && (this.tab[2 * p + 1]! & DIRTY) !== 0;
+  }
+  /** Sets a present pair's count exactly (clears DIRTY, keeps HOT). */
+  setExact(key: number, c: number): void {
+    const p = this.#slot(key);
+    this.tab[2 * p + 1] = (this.tab[2 * p + 1]! & HOT) | c;
   }
   /** Adds c (may be negative) to the counter of clusters x, y (key `key`), creating it when absent. */
   add(key: number, x: number, y: number, c: number): void {
@@ -943,7 +941,7 @@ class PairCounts {
       const p = this.#slot(key);
       if (tab[2 * p] === key) {
         const c = tab[2 * p + 1]!;
-        tab[2 * p + 1] = (c & COUNT) + (cGone & COUNT) | ((c | cGone) & HOT);
+        tab[2 * p + 1] = (c & COUNT) + (cGone & COUNT) | ((c | cGone) & (HOT | DIRTY));
         if ((c | cGone) & HOT) redo.add(key);
       } else {
         tab[2 * p] = key;
