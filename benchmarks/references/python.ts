@@ -70,14 +70,19 @@ export function missingReason(refs: PythonReferences | null, needed: readonly Re
     `${missing.map(pkg).join(", ")})`;
 }
 
+/** BLAS on one thread, as our solvers: on a small shared machine BLAS threads spin against other work. */
+const ONE_BLAS_THREAD = { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+
 async function runScript(
   refs: PythonReferences,
   script: string,
   args: string[],
+  env: Record<string, string> = {},
 ): Promise<{ wallSeconds: number }> {
   const t0 = performance.now();
   const out = await new Deno.Command(refs.python, {
     args: [join(HERE, script), ...args],
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -183,7 +188,8 @@ export interface ReferenceLasso {
 }
 
 /**
- * Runs scikit-learn's lasso on the same dictionary and queries as ours (objective ½‖y − Dᵀx‖² + λ‖x‖₁).
+ * Runs scikit-learn's lasso on the same dictionary and queries as ours (objective ½‖y − Dᵀx‖² + λ‖x‖₁), with
+ * BLAS on one thread, as our solvers run.
  * @param refs interpreter with scikit-learn
  * @param solver `lasso` / `lars` (one query per fit) or `sparse-coder` (all queries in one call)
  * @param atoms D, atoms × dim
@@ -209,7 +215,7 @@ export async function referenceLasso(
     const args = ["--atoms", join(dir, "d.npy"), "--queries", join(dir, "q.npy"), "--lambda", String(lambda)];
     args.push("--solver", solver, "--codes", join(dir, "x.npy"), "--json", join(dir, "r.json"));
     args.push("--rounds", String(rounds));
-    const { wallSeconds } = await runScript(refs, "lasso.py", args);
+    const { wallSeconds } = await runScript(refs, "lasso.py", args, ONE_BLAS_THREAD);
     const r = JSON.parse(await Deno.readTextFile(join(dir, "r.json")));
     return {
       solver,
