@@ -1,0 +1,20 @@
+import process from "node:process";
+import { readEmbeddingMatrix } from "./datasets/cluster_input.ts";
+import { condensedLayout, layoutCosineDistances, layoutCosineDistancesAsync } from "./algorithms/distance/mod.ts";
+import { hac } from "./algorithms/hac/mod.ts";
+import { createOrtGemm } from "./pipeline/onnx/ort_gemm.ts";
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+let w = performance.now(), c = cpu();
+const lap = (what: string) => { const w2 = performance.now(), c2 = cpu(); console.log(`${what}: wall ${((w2 - w) / 1000).toFixed(2)} cpu ${(c2 - c).toFixed(2)}`); w = w2; c = c2; };
+const m = await readEmbeddingMatrix(Deno.args[0]!);
+lap("read");
+const threads = Number(Deno.args[1] ?? 2);
+const mode = Deno.args[2] ?? "wasm";
+const lay = condensedLayout(m.n);
+let d: Float32Array;
+if (mode === "wasm") d = layoutCosineDistances(m.vectors, m.dim, lay, { threads, shared: threads > 1 });
+else { const g = await createOrtGemm({ threads }); lap("ort load"); d = await layoutCosineDistancesAsync(m.vectors, m.dim, lay, { gemm: g, shared: threads > 1 }); await g.trim?.(); }
+lap(`distances ${mode} t=${threads}`);
+const r = hac(m.vectors, m.dim, { linkage: "average", distances: d, threads });
+lap(`hac t=${threads}`);
+console.log(r.merges.length / 4);
