@@ -10,8 +10,10 @@
  * to end (interpreter start, imports, .npy read, writing). Ratios are ours ÷ theirs (< 1: ours faster).
  *
  * Run: `deno run -A benchmarks/references_bench.ts [--quick] [--sizes 2000,20000] [--linkages average,single]
- *       [--libraries scipy,fastcluster] [--threads N] [--json FILE]`
- * (`--threads`: passed to `pb cluster`; by default none is passed, so its default — the available cores — runs.)
+ *       [--libraries scipy,fastcluster] [--threads N] [--repeats R] [--json FILE]`
+ * (`--threads`: passed to `pb cluster`; by default none is passed, so its default — the available cores — runs;
+ * `--repeats`: rounds of every cell, the order alternating, ratios as the median of per-round ratios [1].)
+ * CPU time (every thread) is reported beside wall time: on a shared machine it is the steadier figure.
  * Without Python, SciPy or fastcluster it prints one line saying what is missing and exits 0.
  * Exit 1 when an output disagrees (heights beyond 1e-5, or a partition differs at a cut whose margin exceeds it).
  * @module
@@ -29,6 +31,7 @@ import {
   HAC_LIBRARIES,
   type HacLibrary,
   missingReason,
+  type ReferenceHac,
   referenceHac,
 } from "./references/python.ts";
 import { loadAverage } from "./runner/env.ts";
@@ -66,6 +69,11 @@ async function runOurs(file: string, linkage: string, merges: string, threads?: 
 
 const f2 = (x: number) => x.toFixed(2);
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -75,12 +83,14 @@ async function main(): Promise<number> {
       linkages: { type: "string" },
       libraries: { type: "string", default: HAC_LIBRARIES.join(",") },
       threads: { type: "string" },
+      repeats: { type: "string", default: "1" },
       json: { type: "string" },
     },
   });
   const sizes = (values.sizes ?? (values.quick ? "2000" : "2000,5000,10000,20000")).split(",").map(Number);
   const linkages = (values.linkages ?? (values.quick ? "average,single" : "average,single,complete")).split(",");
   const libraries = values.libraries!.split(",") as HacLibrary[];
+  const repeats = Math.max(1, Math.floor(Number(values.repeats)));
   const refs = await findPythonReferences();
   const reason = missingReason(refs, [
     "numpy",
@@ -100,8 +110,9 @@ async function main(): Promise<number> {
       `load average ${loadAverage().join(" ")}`,
   );
   console.log(
-    "| N | linkage | ours s (in-process / process) | library | library s (call / process) | ours ÷ library (call) | " +
-      "ours ÷ library (process) | max Δheight | same partition at cuts |\n|---|---|---|---|---|---|---|---|---|",
+    "| N | linkage | ours s (call / process / CPU) | library | library s (call / process / CPU) | " +
+      "ours ÷ library (call) | (process) | (CPU) | max Δheight | same partition at cuts |\n" +
+      "|---|---|---|---|---|---|---|---|---|---|",
   );
   const dir = await Deno.makeTempDir({ prefix: "pb-references-" });
   const records: Record<string, unknown>[] = [];
@@ -111,17 +122,43 @@ async function main(): Promise<number> {
       const file = join(dir, `x${n}.npy`);
       await writeNpy(file, { dtype: "float32", shape: [n, DIM], data: unitRows(n, DIM, 1) });
       for (const linkage of linkages) {
-        const ours = await runOurs(file, linkage, join(dir, "ours.npy"), values.threads);
-        const cuts = cutLevels(ours.merges, CUT_FRACTIONS);
+        // Repeats alternate the order (ours first, then ours last) so that a load trend favours neither side.
+        const oursRuns: Awaited<ReturnType<typeof runOurs>>[] = [];
+        const theirRuns = new Map<HacLibrary, ReferenceHac[]>(libraries.map((l) => [l, []]));
+        let cuts: ReturnType<typeof cutLevels> = [];
+        for (let rep = 0; rep < repeats; rep++) {
+          const runMine = async () => {
+            const o = await runOurs(file, linkage, join(dir, "ours.npy"), values.threads);
+            if (oursRuns.length === 0) cuts = cutLevels(o.merges, CUT_FRACTIONS);
+            oursRuns.push(o);
+          };
+          if (rep % 2 === 0) await runMine();
+          for (const library of libraries) {
+            if (oursRuns.length === 0) await runMine();
+            const r = await referenceHac(refs!, library, file, linkage, cuts.map((c) => c.threshold));
+            theirRuns.get(library)!.push(r);
+          }
+          if (rep % 2 === 1) await runMine();
+        }
+        const ours = oursRuns[0]!;
+        const oursCall = median(oursRuns.map((o) => o.summary.seconds as number));
+        const oursProcess = median(oursRuns.map((o) => o.processWallSeconds));
+        const oursCpu = median(oursRuns.map((o) => o.summary.cpu_seconds as number));
         const record: Record<string, unknown> = {
           n,
           dim: DIM,
           linkage,
-          ours: { ...ours.summary, process_wall_s: ours.processWallSeconds },
+          repeats,
+          ours: {
+            ...ours.summary,
+            seconds_runs: oursRuns.map((o) => o.summary.seconds),
+            cpu_seconds_runs: oursRuns.map((o) => o.summary.cpu_seconds),
+            process_wall_s_runs: oursRuns.map((o) => o.processWallSeconds),
+          },
           references: [],
         };
         for (const library of libraries) {
-          const r = await referenceHac(refs!, library, file, linkage, cuts.map((c) => c.threshold));
+          const runs = theirRuns.get(library)!, r = runs[0]!;
           const dh = maxHeightDifference(ours.merges, r.merges);
           const cutRows = cuts.map((c, k) => {
             const mine = cutDendrogram(ours.merges, n, c.threshold);
@@ -131,27 +168,33 @@ async function main(): Promise<number> {
           });
           const bad = !(dh <= HEIGHT_TOLERANCE) || cutRows.some((c) => !c.same && c.margin > HEIGHT_TOLERANCE);
           if (bad) disagreements++;
-          const callRatio = ours.summary.seconds / r.seconds;
-          const processRatio = ours.processWallSeconds / r.processWallSeconds;
+          // Per-repeat ratios (each pair measured back to back), then their median.
+          const ratio = (mine: (k: number) => number, theirs: (x: ReferenceHac) => number) =>
+            median(runs.map((x, k) => mine(k) / theirs(x)));
+          const callRatio = ratio((k) => oursRuns[k]!.summary.seconds, (x) => x.seconds);
+          const processRatio = ratio((k) => oursRuns[k]!.processWallSeconds, (x) => x.processWallSeconds);
+          const cpuRatio = ratio((k) => oursRuns[k]!.summary.cpu_seconds, (x) => x.cpuSeconds);
           (record.references as unknown[]).push({
             library,
             version: r.version,
-            seconds: r.seconds,
-            distance_seconds: r.distanceSeconds,
-            linkage_seconds: r.linkageSeconds,
-            cpu_seconds: r.cpuSeconds,
+            seconds_runs: runs.map((x) => x.seconds),
+            distance_seconds_runs: runs.map((x) => x.distanceSeconds),
+            linkage_seconds_runs: runs.map((x) => x.linkageSeconds),
+            cpu_seconds_runs: runs.map((x) => x.cpuSeconds),
+            process_wall_s_runs: runs.map((x) => x.processWallSeconds),
             peak_rss_mb: r.peakRssMb,
-            process_wall_s: r.processWallSeconds,
             ratio_call: callRatio,
             ratio_process: processRatio,
+            ratio_cpu: cpuRatio,
             max_height_diff: dh,
             cuts: cutRows,
           });
           const sameCount = cutRows.filter((c) => c.same).length;
           console.log(
-            `| ${n} | ${linkage} | ${f2(ours.summary.seconds)} / ${f2(ours.processWallSeconds)} | ${library} | ` +
-              `${f2(r.seconds)} / ${f2(r.processWallSeconds)} | ${f2(callRatio)} | ${f2(processRatio)} | ` +
-              `${dh.toExponential(1)} | ${sameCount}/${cutRows.length}${bad ? " DISAGREE" : ""} |`,
+            `| ${n} | ${linkage} | ${f2(oursCall)} / ${f2(oursProcess)} / ${f2(oursCpu)} | ${library} | ` +
+              `${f2(median(runs.map((x) => x.seconds)))} / ${f2(median(runs.map((x) => x.processWallSeconds)))} / ` +
+              `${f2(median(runs.map((x) => x.cpuSeconds)))} | ${f2(callRatio)} | ${f2(processRatio)} | ` +
+              `${f2(cpuRatio)} | ${dh.toExponential(1)} | ${sameCount}/${cutRows.length}${bad ? " DISAGREE" : ""} |`,
           );
         }
         records.push(record);

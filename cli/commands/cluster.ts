@@ -3,6 +3,7 @@
  * then face HAC) or HAC of a bare embedding matrix, with labels, merges and per-merge timings written out.
  * @module
  */
+import process from "node:process";
 import { observationLabels, secondPassInput } from "../../algorithms/clustering/two_pass.ts";
 import { type ClusterInput, greedyFirstPass } from "../../algorithms/clustering/greedy.ts";
 import { createWasmSimdGemm, DEFAULT_FUSION, JS_GEMM, thresholdEdgesParallel } from "../../algorithms/distance/mod.ts";
@@ -26,6 +27,12 @@ import { writeLabels } from "../../datasets/labels.ts";
 import { writeNpy } from "../../datasets/npy.ts";
 import { writeFileAtomic } from "../../base/atomic.ts";
 import { choice, type Command, flag, num, optNum, optStr } from "../command.ts";
+
+/** CPU seconds of this process (every thread), user + system. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
 
 /** onnxruntime's Gemm for the distance blocks, loaded only when asked for (keeps `pb` startup light). */
 async function ortGemm(threads: number) {
@@ -158,7 +165,7 @@ export const clusterCommand: Command = {
       };
     }
 
-    const t0 = performance.now();
+    const t0 = performance.now(), cpu0 = cpuSeconds();
     const first = firstPass === "greedy"
       ? greedyFirstPass(input, {
         threshold: t1,
@@ -193,7 +200,7 @@ export const clusterCommand: Command = {
       ? await hacAsync(sp.vectors, sp.dim, { ...hacOptions, asyncGemm: await ortGemm(threads) })
       : hac(sp.vectors, sp.dim, { ...hacOptions, edges });
     const labels = observationLabels(sp, h.labels);
-    const seconds = (performance.now() - t0) / 1000;
+    const seconds = (performance.now() - t0) / 1000, cpu = cpuSeconds() - cpu0;
 
     const outPath = optStr(args, "out"), mergesPath = optStr(args, "merges"), itPath = optStr(args, "iterations");
     if (outPath) await writeLabels(outPath, labels);
@@ -214,6 +221,7 @@ export const clusterCommand: Command = {
     const summary = {
       clusters,
       seconds: Math.round(seconds * 1000) / 1000,
+      cpu_seconds: Math.round(cpu * 1000) / 1000,
       peak_rss_mb: Math.round(peakRssMb() * 10) / 10,
       inversions: h.inversions,
       metrics,
