@@ -182,8 +182,10 @@ export interface ReferenceLasso {
   codes: Float64Array;
   /** ½‖y − Dᵀx‖² + λ‖x‖₁ per query, computed by the script. */
   objective: number[];
-  /** Best round, inside Python, per query. */
+  /** Best round, inside Python, per query: wall time. */
   msPerQuery: number;
+  /** Best round, inside Python, per query: the process's CPU time. */
+  cpuMsPerQuery: number;
   processWallSeconds: number;
 }
 
@@ -223,6 +225,7 @@ export async function referenceLasso(
       codes: (await readNpy(join(dir, "x.npy"))).data as Float64Array,
       objective: r.objective,
       msPerQuery: r.ms_per_query,
+      cpuMsPerQuery: r.cpu_ms_per_query,
       processWallSeconds: wallSeconds,
     };
   } finally {
