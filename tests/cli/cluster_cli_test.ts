@@ -196,7 +196,11 @@ Deno.test("pb cluster --threads 1 and 2 and --algorithm nn-chain give the defaul
   const base = await run(["--out", `${dir}/a.csv`]);
   const threaded = await run(["--threads", base.threads === 1 ? "2" : "1", "--out", `${dir}/b.csv`]);
   const chain = await run(["--algorithm", "nn-chain", "--out", `${dir}/c.csv`]);
-  assertEquals([base.threads, chain.algorithm], [availableCores(), "nn-chain"]);
+  assertEquals([base.threads, threaded.threads, chain.algorithm], [
+    availableCores(),
+    base.threads === 1 ? 2 : 1,
+    "nn-chain",
+  ]);
   assert(base.clusters > 1 && base.clusters < n, `${base.clusters} clusters`);
   const a = await readLabels(`${dir}/a.csv`),
     b = await readLabels(`${dir}/b.csv`),
