@@ -203,9 +203,9 @@ async function main(): Promise<number> {
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
-  const first = records[0]?.ours as { threads?: number; gemm?: string } | undefined;
+  const threads = (records[0]?.ours as { threads?: number } | undefined)?.threads;
   console.log(
-    `ours: pb cluster defaults (${first?.threads} threads, ${first?.gemm} distances); call = inside the process around the ` +
+    `ours: pb cluster defaults (${threads} threads, WebAssembly kernel); call = inside the process around the ` +
       "work, process = start to exit. Verdict: a ratio below 1 means ours is faster on the same data in this run; " +
       `outputs agree when heights match within ${HEIGHT_TOLERANCE} and partitions are equal at every cut. ` +
       `Load average at the end: ${loadAverage().join(" ")}`,
