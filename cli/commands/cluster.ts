@@ -6,14 +6,7 @@
 import process from "node:process";
 import { observationLabels, secondPassInput } from "../../algorithms/clustering/two_pass.ts";
 import { type ClusterInput, greedyFirstPass } from "../../algorithms/clustering/greedy.ts";
-import {
-  condensedLayout,
-  createWasmSimdGemm,
-  DEFAULT_FUSION,
-  JS_GEMM,
-  layoutCosineDistancesAsync,
-  thresholdEdgesParallel,
-} from "../../algorithms/distance/mod.ts";
+import { createWasmSimdGemm, DEFAULT_FUSION, JS_GEMM, thresholdEdgesParallel } from "../../algorithms/distance/mod.ts";
 import {
   type Algorithm,
   ALGORITHMS,
@@ -47,28 +40,14 @@ async function ortGemm(threads: number) {
   return await createOrtGemm({ threads });
 }
 
-/**
- * The dense matrix by onnxruntime on one intra-op thread in 2,048-row blocks (the merges still use every thread):
- * measured at 20,000 × 128 under load, 2.1 CPU s against 2.9 for 512-row blocks, 5.2 for the WebAssembly kernel on
- * two threads and 6.1 for onnxruntime's two spinning intra-op threads — on a busy machine CPU time is what a run gets.
- */
-async function ortDenseDistances(vectors: Float32Array, dim: number, threads: number): Promise<Float32Array> {
-  const gemm = await ortGemm(1);
-  const layout = condensedLayout(vectors.length / dim);
-  const d = await layoutCosineDistancesAsync(vectors, dim, layout, { gemm, blockRows: 2048, shared: threads > 1 });
-  await gemm.trim?.();
-  return d;
-}
-
 const FIRST_PASSES = ["none", "greedy"] as const;
 const MODES = ["auto", "dense", "sparse"] as const;
-const GEMMS = ["onnxruntime", "wasm", "js"] as const;
+const GEMMS = ["wasm", "onnxruntime", "js"] as const;
 
 /**
  * Every default of `pb cluster`: the help text and the parser both read this object, so `--help` always names
- * the value the code uses. The defaults are the fast path: no first pass, onnxruntime's GEMM for the distances (one
- * thread, 2,048-row blocks: the least CPU per distance), all available cores for the merges (the result is the same
- * for any thread count).
+ * the value the code uses. The defaults are the fast path: no first pass, the WebAssembly SIMD kernel split over
+ * threads, all available cores (the result is the same for any thread count).
  */
 export const CLUSTER_DEFAULTS = {
   firstPass: "none" as typeof FIRST_PASSES[number],
@@ -78,7 +57,7 @@ export const CLUSTER_DEFAULTS = {
   samplePairs: 64,
   seed: 0,
   mode: "auto" as typeof MODES[number],
-  gemm: "onnxruntime" as typeof GEMMS[number],
+  gemm: "wasm" as typeof GEMMS[number],
   threads: availableCores(),
   algorithm: "auto" as Algorithm,
 } as const;
@@ -125,8 +104,8 @@ export const clusterCommand: Command = {
     gemm: {
       type: "string",
       value: "G",
-      help: "distance kernel: onnxruntime (one thread, 2,048-row blocks; sparse mode: --threads), wasm " +
-        `(WebAssembly SIMD, split over --threads) or js (typed-array loop) [${D.gemm}]`,
+      help: "distance kernel: wasm (WebAssembly SIMD, split over --threads), onnxruntime or js (typed-array " +
+        `loop) [${D.gemm}]`,
     },
     threads: {
       type: "string",
@@ -218,9 +197,7 @@ export const clusterCommand: Command = {
       ? await thresholdEdgesParallel(sp.vectors, sp.dim, threshold! + SPARSE_EDGE_MARGIN, { threads })
       : undefined;
     const h = gemmName === "onnxruntime" && items > 1
-      ? (sparse
-        ? await hacAsync(sp.vectors, sp.dim, { ...hacOptions, asyncGemm: await ortGemm(threads) })
-        : hac(sp.vectors, sp.dim, { ...hacOptions, distances: await ortDenseDistances(sp.vectors, sp.dim, threads) }))
+      ? await hacAsync(sp.vectors, sp.dim, { ...hacOptions, asyncGemm: await ortGemm(threads) })
       : hac(sp.vectors, sp.dim, { ...hacOptions, edges });
     const labels = observationLabels(sp, h.labels);
     const seconds = (performance.now() - t0) / 1000, cpu = cpuSeconds() - cpu0;
