@@ -125,7 +125,7 @@ export const clusterCommand: Command = {
     "sample-pairs": {
       type: "string",
       value: "S",
-      help: `pairs drawn by median-sampled when |A|·|B| > S [${D.samplePairs}]`,
+      help: `median-sampled: ≈ ⌈√S⌉ sampled members per cluster [${D.samplePairs}]`,
     },
     seed: {
       type: "string",
@@ -147,8 +147,8 @@ export const clusterCommand: Command = {
     algorithm: {
       type: "string",
       value: "A",
-      help: "merge loop: rnn-batch or nn-chain (single/complete/average), sweep or generic (median) " +
-        `[${D.algorithm} = rnn-batch / sweep]`,
+      help: "merge loop: rnn-batch or nn-chain (single/complete/average), sweep or generic (median, " +
+        `median-sampled); another is an error [${D.algorithm} = rnn-batch / sweep]`,
     },
     out: { type: "string", value: "FILE", help: "write labels (id,cluster CSV, or .npy)" },
     merges: { type: "string", value: "FILE", help: "write merges as float64 m × 4 .npy (scipy linkage format)" },
