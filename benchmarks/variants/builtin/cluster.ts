@@ -30,6 +30,7 @@ import { datasetFaceModel, resolveAutoThreshold } from "../../calibration/thresh
 import { type Linkage, LINKAGE_IDS as TABLE_IDS } from "../../../algorithms/hac/linkage.ts";
 import { type Algorithm, ALGORITHMS } from "../../../algorithms/hac/hac.ts";
 import { clusterInputFromDataset } from "../../../datasets/cluster_input.ts";
+import { availableCores } from "../../../base/cores.ts";
 import type { Curve } from "../../results/schema.ts";
 import type { ParamSpec, StageInput, Variant, VariantOutput } from "../types.ts";
 
@@ -98,8 +99,9 @@ const HAC_PARAMS = {
     kind: "int",
     min: 1,
     max: 64,
-    default: 1,
-    help: "threads of the batched single/complete/average merges (same result for any count) [1]",
+    default: availableCores(),
+    help: "threads of the distance products and the batched single/complete/average merges (same result for any " +
+      `count) [available cores: ${availableCores()}]`,
   },
   ...FILTER_PARAMS,
 } as const satisfies Record<string, ParamSpec>;
