@@ -22,9 +22,9 @@ export interface TrainOptions {
   nlist: number;
   /** Seed of the sample and of the initial centroids. */
   seed: number;
-  /** Lloyd iterations [8]. */
+  /** Lloyd iterations [6]. */
   iterations?: number;
-  /** Training sample size [min(rows, 32 · nlist)]. */
+  /** Training sample size [min(rows, 16 · nlist, 65,536)]. */
   sampleSize?: number;
   /** Matrix product [the WebAssembly SIMD kernel where available]. */
   gemm?: GemmProvider;
@@ -59,7 +59,7 @@ export function trainCoarseQuantizer(vectors: Float32Array, dim: number, options
   if (rows === 0) throw new RangeError("cannot train a coarse quantizer on no rows");
   const nlist = Math.max(1, Math.min(options.nlist, rows));
   const rng = new Rng(options.seed);
-  const sampleSize = Math.min(rows, options.sampleSize ?? 32 * nlist);
+  const sampleSize = Math.min(rows, options.sampleSize ?? Math.min(16 * nlist, 65_536));
   // Partial Fisher–Yates over row ids: a seeded sample without repeats.
   const ids = Int32Array.from({ length: rows }, (_, i) => i);
   for (let i = 0; i < sampleSize; i++) {
@@ -70,14 +70,14 @@ export function trainCoarseQuantizer(vectors: Float32Array, dim: number, options
   }
   const sample = new Float32Array(sampleSize * dim);
   for (let i = 0; i < sampleSize; i++) sample.set(vectors.subarray(ids[i]! * dim, ids[i]! * dim + dim), i * dim);
-  const centroids = nlist * sampleSize <= KMEANS_PP_LIMIT
-    ? kmeansPlusPlus(sample, sampleSize, dim, nlist, rng)
-    : sample.slice(0, nlist * dim); // the sample is already in random order
+  // k-means++ seeds from the first rows of the (random-order) sample, as many as its budget allows.
+  const seedRows = Math.min(sampleSize, Math.max(nlist, Math.floor(KMEANS_PP_LIMIT / nlist)));
+  const centroids = seedRows > nlist ? kmeansPlusPlus(sample, seedRows, dim, nlist, rng) : sample.slice(0, nlist * dim);
   const gemm = options.gemm ?? defaultGemm();
   const assign = new Int32Array(sampleSize);
   const sums = new Float64Array(nlist * dim);
   const counts = new Int32Array(nlist);
-  for (let it = 0; it < (options.iterations ?? 8); it++) {
+  for (let it = 0; it < (options.iterations ?? 6); it++) {
     nearestCells({ nlist, dim, centroids }, sample, sampleSize, 1, assign, gemm);
     sums.fill(0);
     counts.fill(0);
@@ -99,8 +99,8 @@ export function trainCoarseQuantizer(vectors: Float32Array, dim: number, options
   return { nlist, dim, centroids };
 }
 
-/** Above this many (cell, sample row) pairs the seeding is random rows instead of k-means++ (which costs that). */
-const KMEANS_PP_LIMIT = 4_000_000;
+/** k-means++ seeding looks at (cells × rows) ≤ this many pairs; beyond it the seeds are random sample rows. */
+const KMEANS_PP_LIMIT = 1_000_000;
 
 /** k-means++ seeding in cosine distance: each next centroid drawn with probability ∝ the squared distance
  * to the nearest one chosen so far. */

@@ -8,7 +8,7 @@
  * clusters stay as they are. With exact neighbour search the result equals clustering the whole library again.
  * @module
  */
-import { type CoarseQuantizer, InvertedLists, nearestCells, trainCoarseQuantizer } from "../ann/ivf.ts";
+import { type CoarseQuantizer, defaultNlist, InvertedLists, nearestCells, trainCoarseQuantizer } from "../ann/ivf.ts";
 import { defaultGemm, type GemmProvider, type ThresholdEdges, thresholdEdges } from "../distance/cosine.ts";
 import { hac, type HacOptions, SPARSE_EDGE_MARGIN } from "../hac/hac.ts";
 import { type ClusterInput, GreedyClusterer, type GreedyOptions, type GreedyResult } from "./greedy.ts";
@@ -21,16 +21,20 @@ export interface IncrementalOptions {
   hac: Omit<HacOptions, "mode" | "edges" | "threshold"> & { threshold: number };
   /**
    * How a night finds the first-pass clusters near the ones it changed: `exact` compares each changed mean with
-   * every mean (a matrix product); `ivf` looks in the `nprobe` nearest cells of an inverted file over the means
+   * every mean (a matrix product); `ivf` looks in the `nprobe` [8] nearest cells of an inverted file over the means
    * (faster, may miss a far neighbour and so leave two components apart) [exact].
    */
   neighbours?: { kind: "exact" } | { kind: "ivf"; nprobe?: number; nlist?: number; seed?: number };
   /** Matrix product [the WebAssembly SIMD kernel where available]. */
   gemm?: GemmProvider;
+  /** Clock in seconds for the per-step times of {@link UpdateReport.seconds}; none → times are 0 [none]. */
+  clock?: () => number;
 }
 
 /** What one `build` or `update` did. */
 export interface UpdateReport {
+  /** Seconds in the first pass, in finding neighbours (threshold graph / components), and in HAC. */
+  seconds: { firstPass: number; neighbours: number; hac: number };
   /** First-pass clusters created or changed. */
   changedClusters: number;
   /** First-pass clusters re-clustered by HAC (the touched components). */
@@ -98,8 +102,10 @@ export class IncrementalLibrary {
    * all first-pass means (exact, or through the inverted file), HAC per component.
    */
   build(input: ClusterInput, ids: Int32Array): UpdateReport {
+    const clock = this.#options.clock ?? (() => 0), t0 = clock();
     this.#first.add(input, ids);
     const r = this.#result = this.#first.result();
+    const t1 = clock();
     const items = Int32Array.from({ length: r.clusters }, (_, c) => c).filter((c) => r.faceCount[c]! > 0);
     this.#components.grow(r.clusters);
     const means = this.#means(items);
@@ -110,14 +116,22 @@ export class IncrementalLibrary {
     for (let e = 0; e < edges.i.length; e++) {
       if (edges.d[e]! <= t) this.#components.union(items[edges.i[e]!]!, items[edges.j[e]!]!);
     }
+    const t2 = clock();
     this.#recluster(items, edges);
-    return { changedClusters: r.clusters, reclustered: items.length, components: this.#countRoots(items) };
+    return {
+      seconds: { firstPass: t1 - t0, neighbours: t2 - t1, hac: clock() - t2 },
+      changedClusters: r.clusters,
+      reclustered: items.length,
+      components: this.#countRoots(items),
+    };
   }
 
   /** Adds a night's observations (`ids`, in order) and re-clusters the components they touched. */
   update(input: ClusterInput, ids: Int32Array): UpdateReport {
+    const clock = this.#options.clock ?? (() => 0), t0 = clock();
     const joined = this.#first.add(input, ids);
     const r = this.#result = this.#first.result();
+    const t1 = clock();
     const changed = Int32Array.from(new Set(joined)).filter((c) => r.faceCount[c]! > 0).sort();
     this.#components.grow(r.clusters);
     this.#linkChanged(changed);
@@ -127,8 +141,14 @@ export class IncrementalLibrary {
     for (let c = 0; c < r.clusters; c++) {
       if (r.faceCount[c]! > 0 && roots.has(this.#components.find(c))) touched.push(c);
     }
+    const t2 = clock();
     this.#recluster(Int32Array.from(touched), null);
-    return { changedClusters: new Set(joined).size, reclustered: touched.length, components: roots.size };
+    return {
+      seconds: { firstPass: t1 - t0, neighbours: t2 - t1, hac: clock() - t2 },
+      changedClusters: new Set(joined).size,
+      reclustered: touched.length,
+      components: roots.size,
+    };
   }
 
   /** Final cluster of each observation (−1: not processed, or no face and no first-pass cluster with one). */
@@ -189,7 +209,7 @@ export class IncrementalLibrary {
     const q = this.#means(queries);
     if (!this.#quantizer) {
       this.#quantizer = trainCoarseQuantizer(this.#means(items), dim, {
-        nlist: search.nlist ?? Math.max(1, Math.round(Math.sqrt(items.length * 4))),
+        nlist: search.nlist ?? defaultNlist(items.length, search.nprobe ?? 8),
         seed: search.seed ?? 1,
         gemm: this.#gemm,
       });
@@ -198,35 +218,47 @@ export class IncrementalLibrary {
       nearestCells(this.#quantizer, this.#means(items), items.length, 1, cells, this.#gemm);
       for (let k = 0; k < items.length; k++) this.#lists.add(cells[k]!, items[k]!);
     }
-    const nprobe = Math.min(search.nprobe ?? 64, this.#quantizer.nlist);
+    const nprobe = Math.min(search.nprobe ?? 8, this.#quantizer.nlist);
     const cells = new Int32Array(queries.length * nprobe);
     nearestCells(this.#quantizer, q, queries.length, nprobe, cells, this.#gemm);
     for (let a = 0; a < queries.length; a++) this.#lists!.add(cells[a * nprobe]!, queries[a]!);
-    const position = new Map<number, number>();
-    items.forEach((c, k) => position.set(c, k));
+    const position = new Int32Array(this.#result!.clusters).fill(-1);
+    items.forEach((c, k) => position[c] = k);
     const same = queries === items;
-    const pairs = new Map<number, number>(); // i · items + j → distance
+    // Pair keys i · |items| + j (exact in float64); a pair found from both ends appears twice until deduplicated.
+    let keys = new Float64Array(1024), m = 0;
     for (let a = 0; a < queries.length; a++) {
       const c = queries[a]!;
       for (let p = 0; p < nprobe; p++) {
         for (const o of this.#lists!.items(cells[a * nprobe + p]!)) {
-          const k = position.get(o);
-          if (k === undefined || o === c) continue;
+          const k = position[o]!;
+          if (k < 0 || o === c) continue;
           let s = 0;
           for (let j = 0; j < dim; j++) s += q[a * dim + j]! * means[o * dim + j]!;
           if (s < minSim) continue;
-          const [i, j] = same && k < a ? [k, a] : [a, k];
-          pairs.set(i * items.length + j, Math.max(0, 1 - s));
+          if (m === keys.length) {
+            const grown = new Float64Array(m * 2);
+            grown.set(keys);
+            keys = grown;
+          }
+          keys[m++] = same && k < a ? k * items.length + a : a * items.length + k;
         }
       }
     }
-    const keys = [...pairs.keys()].sort((x, y) => x - y);
-    const e = { i: new Int32Array(keys.length), j: new Int32Array(keys.length), d: new Float32Array(keys.length) };
-    keys.forEach((key, m) => {
-      e.i[m] = Math.floor(key / items.length);
-      e.j[m] = key % items.length;
-      e.d[m] = pairs.get(key)!;
-    });
+    const sorted = keys.subarray(0, m).sort();
+    let u = 0;
+    for (let x = 0; x < m; x++) if (x === 0 || sorted[x] !== sorted[x - 1]) sorted[u++] = sorted[x]!;
+    const e = { i: new Int32Array(u), j: new Int32Array(u), d: new Float32Array(u) };
+    const qi = same ? null : q;
+    for (let x = 0; x < u; x++) {
+      const i = Math.floor(sorted[x]! / items.length), j = sorted[x]! - i * items.length;
+      e.i[x] = i;
+      e.j[x] = j;
+      const ai = (qi ? i : items[i]!) * dim, bj = items[j]! * dim, src = qi ?? means;
+      let s = 0;
+      for (let t = 0; t < dim; t++) s += src[ai + t]! * means[bj + t]!;
+      e.d[x] = Math.max(0, 1 - s);
+    }
     return e;
   }
 
@@ -239,6 +271,8 @@ export class IncrementalLibrary {
       this.#finalOf = f;
     }
     if (items.length === 0) return;
+    // With the inverted file, a night's components get their graph from it too (not all pairs of a big component).
+    if (edges === null && this.#options.neighbours?.kind === "ivf") edges = this.#ivfEdges(items, items);
     const { threshold, ...rest } = this.#options.hac;
     const h = hac(this.#means(items), this.#first.faceDim, {
       ...rest,
