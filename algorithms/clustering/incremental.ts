@@ -25,6 +25,13 @@ export interface IncrementalOptions {
    * (faster, may miss a far neighbour and so leave two components apart) [exact].
    */
   neighbours?: { kind: "exact" } | { kind: "ivf"; nprobe?: number; nlist?: number; seed?: number };
+  /**
+   * What a night re-clusters: `component` — every connected component of the threshold graph it touched (the result
+   * equals clustering everything again); `clusters` — only the final clusters that hold a changed first-pass
+   * cluster or one of its neighbours, and the new clusters (cheaper when components are large; a change can no
+   * longer ripple through a whole component) [component].
+   */
+  scope?: "component" | "clusters";
   /** Matrix product [the WebAssembly SIMD kernel where available]. */
   gemm?: GemmProvider;
   /** Clock in seconds for the per-step times of {@link UpdateReport.seconds}; none → times are 0 [none]. */
@@ -92,6 +99,11 @@ export class IncrementalLibrary {
     this.#gemm = options.gemm ?? defaultGemm();
   }
 
+  /** The options it was made with. */
+  get options(): IncrementalOptions {
+    return this.#options;
+  }
+
   /** The first pass's state (for reports: clusters, comparisons). */
   get firstPass(): GreedyResult {
     return this.#result ??= this.#first.result();
@@ -134,12 +146,23 @@ export class IncrementalLibrary {
     const t1 = clock();
     const changed = Int32Array.from(new Set(joined)).filter((c) => r.faceCount[c]! > 0).sort();
     this.#components.grow(r.clusters);
-    this.#linkChanged(changed);
-    // Every cluster in a component the night reached is clustered again, together.
+    const near = this.#linkChanged(changed);
     const roots = new Set(Array.from(changed, (c) => this.#components.find(c)));
     const touched: number[] = [];
-    for (let c = 0; c < r.clusters; c++) {
-      if (r.faceCount[c]! > 0 && roots.has(this.#components.find(c))) touched.push(c);
+    if ((this.#options.scope ?? "component") === "component") {
+      // Every cluster in a component the night reached is clustered again, together.
+      for (let c = 0; c < r.clusters; c++) {
+        if (r.faceCount[c]! > 0 && roots.has(this.#components.find(c))) touched.push(c);
+      }
+    } else {
+      // The final clusters of the changed clusters and of their neighbours, and the new clusters.
+      const finals = new Set<number>();
+      for (const c of [...changed, ...near]) if (this.#finalOf[c]! >= 0) finals.add(this.#finalOf[c]!);
+      const isChanged = new Uint8Array(r.clusters);
+      for (const c of changed) isChanged[c] = 1;
+      for (let c = 0; c < r.clusters; c++) {
+        if (r.faceCount[c]! > 0 && (isChanged[c] || finals.has(this.#finalOf[c]!))) touched.push(c);
+      }
     }
     const t2 = clock();
     this.#recluster(Int32Array.from(touched), null);
@@ -173,15 +196,22 @@ export class IncrementalLibrary {
     return out;
   }
 
-  /** Joins into one component every changed cluster and each cluster with a face within the threshold of it. */
-  #linkChanged(changed: Int32Array): void {
+  /**
+   * Joins into one component every changed cluster and each cluster with a face within the threshold of it.
+   * @returns those neighbours
+   */
+  #linkChanged(changed: Int32Array): Set<number> {
+    const near = new Set<number>();
     const r = this.#result!, dim = this.#first.faceDim;
     const t = this.#options.hac.threshold + SPARSE_EDGE_MARGIN, minSim = 1 - t - 1e-6;
     const all = Int32Array.from({ length: r.clusters }, (_, c) => c).filter((c) => r.faceCount[c]! > 0);
     if ((this.#options.neighbours ?? { kind: "exact" }).kind === "ivf") {
       const e = this.#ivfEdges(changed, all);
-      for (let k = 0; k < e.i.length; k++) this.#components.union(changed[e.i[k]!]!, all[e.j[k]!]!);
-      return;
+      for (let k = 0; k < e.i.length; k++) {
+        this.#components.union(changed[e.i[k]!]!, all[e.j[k]!]!);
+        near.add(all[e.j[k]!]!);
+      }
+      return near;
     }
     // Exact: blocks of changed means against all means, one matrix product per block.
     const b = this.#means(all);
@@ -192,9 +222,14 @@ export class IncrementalLibrary {
       this.#gemm.abt(this.#means(changed.subarray(a0, a0 + na)), na, b, all.length, dim, sims);
       for (let a = 0; a < na; a++) {
         const c = changed[a0 + a]!, row = a * all.length;
-        for (let k = 0; k < all.length; k++) if (sims[row + k]! >= minSim) this.#components.union(c, all[k]!);
+        for (let k = 0; k < all.length; k++) {
+          if (sims[row + k]! < minSim) continue;
+          this.#components.union(c, all[k]!);
+          near.add(all[k]!);
+        }
       }
     }
+    return near;
   }
 
   /**

@@ -85,3 +85,18 @@ Deno.test("IncrementalLibrary with IVF neighbours stays close to exact", () => {
   const m = clusteringMetrics(ivf.labels(), exact.labels());
   assert(m.ari > 0.95, `ARI ${m.ari}`);
 });
+
+Deno.test("IncrementalLibrary scope 'clusters' re-clusters fewer clusters and stays close to the exact update", () => {
+  const input = library(8, 1500);
+  const order = input.order!;
+  const base = { firstPass: { threshold: 0.3 }, hac: { linkage: "average" as const, threshold: 0.5 } };
+  const exact = new IncrementalLibrary(input.faceDim, input.bodyDim, base);
+  exact.build(input, order.subarray(0, 1350));
+  const full = exact.update(input, order.subarray(1350));
+  const local = new IncrementalLibrary(input.faceDim, input.bodyDim, { ...base, scope: "clusters" });
+  local.build(input, order.subarray(0, 1350));
+  const part = local.update(input, order.subarray(1350));
+  assert(part.reclustered <= full.reclustered, `${part.reclustered} > ${full.reclustered}`);
+  const m = clusteringMetrics(local.labels(), exact.labels());
+  assert(m.ari > 0.95, `ARI ${m.ari}`);
+});
