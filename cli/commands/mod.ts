@@ -17,6 +17,7 @@ import { metricsCommand } from "./metrics.ts";
 import { reportCommand } from "./report.ts";
 import { resultsCommand } from "./results.ts";
 import { runCommand } from "./run.ts";
+import { slurmCommand } from "./slurm.ts";
 import { variantsCommand } from "./variants.ts";
 
 /** Every `pb` command, in the order `pb --help` lists them. */
@@ -31,6 +32,7 @@ export const COMMANDS: Command[] = [
   backendsCommand,
   reportCommand,
   runCommand,
+  slurmCommand,
   variantsCommand,
   resultsCommand,
   gateCommand,

@@ -1,5 +1,5 @@
 /**
- * The report's eight figures, in the order of the issue (and the report).
+ * The report's figures, in the order of the issue (and the report).
  * @module
  */
 import type { ResultRecord } from "../../benchmarks/results/schema.ts";
@@ -10,11 +10,12 @@ import { fairnessFigure } from "./fairness.ts";
 import { iterationTimeFigure } from "./iteration_time.ts";
 import { latencyFigure } from "./latency.ts";
 import { paretoFigure } from "./pareto.ts";
+import { scaleFigure } from "./scale.ts";
 import { thresholdPrfFigure } from "./threshold_prf.ts";
 import { unclearFigure } from "./unclear.ts";
 
 export { assignmentFigure, faceBodyFigure, fairnessFigure, iterationTimeFigure, latencyFigure, paretoFigure };
-export { thresholdPrfFigure, unclearFigure };
+export { scaleFigure, thresholdPrfFigure, unclearFigure };
 
 /** A figure builder: a pure function of the records (all statuses; builders use the `ok` ones). */
 export type FigureBuilder = (records: readonly ResultRecord[]) => FigureOutcome;
@@ -29,6 +30,7 @@ export const FIGURE_IDS = [
   "fairness",
   "latency",
   "unclear-filter",
+  "scale",
 ] as const;
 
 /** A figure id. */
@@ -44,4 +46,5 @@ export const FIGURES: Readonly<Record<FigureId, FigureBuilder>> = {
   "fairness": fairnessFigure,
   "latency": latencyFigure,
   "unclear-filter": unclearFigure,
+  "scale": scaleFigure,
 };

@@ -119,7 +119,7 @@ export interface FixtureOptions {
   /** Add failed and timed-out runs [false]. */
   failures?: boolean;
   /** Experiments to include [all]. */
-  experiments?: readonly ("linkages" | "face-body" | "assignment" | "backends" | "unclear")[];
+  experiments?: readonly ("linkages" | "face-body" | "assignment" | "backends" | "unclear" | "scale")[];
   /** Merges per HAC run [199]. */
   merges?: number;
 }
@@ -127,14 +127,14 @@ export interface FixtureOptions {
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /**
- * A whole synthetic sweep whose records feed all eight figures.
+ * A whole synthetic sweep whose records feed every figure.
  * @param options see {@link FixtureOptions}
  * @returns the records, in a fixed order
  */
 export function fixtureRecords(options: FixtureOptions = {}): ResultRecord[] {
   counter = 0;
   const rng = new Rng(options.seed ?? 1);
-  const want = new Set(options.experiments ?? ["linkages", "face-body", "assignment", "backends", "unclear"]);
+  const want = new Set(options.experiments ?? ["linkages", "face-body", "assignment", "backends", "unclear", "scale"]);
   const merges = options.merges ?? 199;
   const out: ResultRecord[] = [];
   const thresholds = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
@@ -297,6 +297,22 @@ export function fixtureRecords(options: FixtureOptions = {}): ResultRecord[] {
           wall: 0.5,
         }));
       }
+    }
+  }
+  if (want.has("scale")) {
+    for (const n of [10_000, 100_000, 1_000_000]) {
+      const metrics: Record<string, number> = {};
+      for (const [stage, b] of [["first_pass", 1.1], ["hac", 1.4], ["night", 0.5]] as const) {
+        metrics[`stage.${stage}.seconds`] = round(1e-5 * n ** b * (0.9 + 0.2 * rng.float()));
+        metrics[`stage.${stage}.peak_mb`] = round(n / 2000);
+      }
+      out.push(makeRecord({
+        experiment: "scale",
+        dataset: `lib-${n}`,
+        n,
+        stages: { cluster: { variant: "library-scale", params: { candidates: "ivf" } } },
+        metrics,
+      }));
     }
   }
   if (options.failures) {

@@ -8,6 +8,7 @@ import { embedVariant } from "./embed.ts";
 import { greedyVariant, hacVariant, twoPassVariant } from "./cluster.ts";
 import { referenceVariant } from "./reference.ts";
 import { fastclusterHacVariant, scipyHacVariant, sklearnLassoVariant } from "./python_reference.ts";
+import { scaleVariant } from "./scale.ts";
 
 /** Every built-in variant. */
 export const BUILTIN_VARIANTS: Variant[] = [
@@ -20,4 +21,5 @@ export const BUILTIN_VARIANTS: Variant[] = [
   scipyHacVariant as unknown as Variant,
   fastclusterHacVariant as unknown as Variant,
   sklearnLassoVariant as unknown as Variant,
+  scaleVariant as unknown as Variant,
 ];
