@@ -22,7 +22,7 @@ import { type DecodedImage, decodeImage, resizeRgb, type RgbImage } from "./imag
 import { type CaptureInfo, readCaptureInfo, type TimeSource } from "./image/exif.ts";
 import { MODEL_FILES, modelPath, resolveFaceModel, resolveModelsDir } from "./models.ts";
 import { groupMoments, type MomentOptions } from "./moments.ts";
-import type { BackendName, BackendRequest } from "./onnx/backends.ts";
+import { adapterRecord, type BackendName, type BackendRequest } from "./onnx/backends.ts";
 import {
   DEFAULT_CALIBRATION,
   type FaceCues,
@@ -526,6 +526,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
     labels: options.labels ? resolve(options.labels) : null,
     attributes: options.attributes ? resolve(options.attributes) : null,
     backend,
+    ...adapterRecord(faceEmbedder.model),
     threads,
     batch,
     models: {
