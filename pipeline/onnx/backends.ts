@@ -381,6 +381,29 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     }
     throw new Error(`Cannot read model ${path}: ${(e as Error).message}`);
   }
+  return await sessionFor(bytes, path, backend, options);
+}
+
+/**
+ * Loads a model held in memory (e.g. one emitted by the backbone builder) like {@link loadModel}.
+ * @param bytes the encoded model
+ * @param label a name for messages and records (stands in for the path)
+ * @param options backend, threads, rewrites
+ */
+export async function loadModelBytes(
+  bytes: Uint8Array,
+  label: string,
+  options: LoadModelOptions = {},
+): Promise<ModelSession> {
+  return await sessionFor(bytes, label, await resolveBackend(options.backend ?? "auto"), options);
+}
+
+async function sessionFor(
+  bytes: Uint8Array,
+  path: string,
+  backend: BackendName,
+  options: LoadModelOptions,
+): Promise<ModelSession> {
   let prelu: PreluRewriteResult | null = null;
   try {
     if (options.rewritePrelu ?? true) {

@@ -5,6 +5,7 @@
 import type { Variant } from "../types.ts";
 import { assignVariant } from "./assign.ts";
 import { embedVariant } from "./embed.ts";
+import { latencyVariant } from "./latency.ts";
 import { greedyVariant, hacVariant, twoPassVariant } from "./cluster.ts";
 import { referenceVariant } from "./reference.ts";
 
@@ -15,5 +16,6 @@ export const BUILTIN_VARIANTS: Variant[] = [
   greedyVariant as unknown as Variant,
   assignVariant as unknown as Variant,
   embedVariant as unknown as Variant,
+  latencyVariant as unknown as Variant,
   referenceVariant as unknown as Variant,
 ];
