@@ -1,10 +1,12 @@
 /**
- * The report's eight figures, in the order of the issue (and the report).
+ * The report's figures, in the order of the issue (and the report); backend-latency and op-profile come from
+ * the backend study (issue 14).
  * @module
  */
 import type { ResultRecord } from "../../benchmarks/results/schema.ts";
 import type { FigureOutcome } from "../figure.ts";
 import { assignmentFigure } from "./assignment.ts";
+import { backendLatencyFigure, opProfileFigure } from "./backend_latency.ts";
 import { faceBodyFigure } from "./face_body.ts";
 import { fairnessFigure } from "./fairness.ts";
 import { iterationTimeFigure } from "./iteration_time.ts";
@@ -14,7 +16,7 @@ import { thresholdPrfFigure } from "./threshold_prf.ts";
 import { unclearFigure } from "./unclear.ts";
 
 export { assignmentFigure, faceBodyFigure, fairnessFigure, iterationTimeFigure, latencyFigure, paretoFigure };
-export { thresholdPrfFigure, unclearFigure };
+export { backendLatencyFigure, opProfileFigure, thresholdPrfFigure, unclearFigure };
 
 /** A figure builder: a pure function of the records (all statuses; builders use the `ok` ones). */
 export type FigureBuilder = (records: readonly ResultRecord[]) => FigureOutcome;
@@ -29,6 +31,8 @@ export const FIGURE_IDS = [
   "fairness",
   "latency",
   "unclear-filter",
+  "backend-latency",
+  "op-profile",
 ] as const;
 
 /** A figure id. */
@@ -44,4 +48,6 @@ export const FIGURES: Readonly<Record<FigureId, FigureBuilder>> = {
   "fairness": fairnessFigure,
   "latency": latencyFigure,
   "unclear-filter": unclearFigure,
+  "backend-latency": backendLatencyFigure,
+  "op-profile": opProfileFigure,
 };
