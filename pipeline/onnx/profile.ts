@@ -49,9 +49,7 @@ export async function profileOps(
     if (!file) throw new Error(`onnxruntime wrote no profile in ${dir}`);
     const events = JSON.parse(await Deno.readTextFile(join(dir, file.name))) as TraceEvent[];
     // Leave out the warm-up: everything up to the end of the first model run.
-    const modelRuns = events.filter((e) => e.cat === "Session" && e.name === "model_run").sort((a, b) =>
-      a.ts! - b.ts!
-    );
+    const modelRuns = events.filter((e) => e.cat === "Session" && e.name === "model_run").sort((a, b) => a.ts! - b.ts!);
     const after = modelRuns.length > 0 ? modelRuns[0]!.ts! + modelRuns[0]!.dur! : -Infinity;
     const byOp = new Map<string, { us: number; n: number }>();
     let total = 0;

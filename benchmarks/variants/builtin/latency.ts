@@ -126,7 +126,7 @@ export const latencyVariant: Variant<LatencyParams> = {
       const { profileOps } = await import("../../../pipeline/onnx/profile.ts");
       const { rewritePrelu } = await import("../../../pipeline/onnx/graph.ts");
       const profiled = p.prelu_rewrite ? rewritePrelu(bytes).bytes : bytes;
-      for (const o of await profileOps(profiled, { name: model.inputName, data: input, dims }, 5)) {
+      for (const o of await profileOps(profiled, { name: model.inputName, data: input, dims }, p.calls)) {
         metrics[`op.${o.op}.share`] = { value: o.share, direction: "none" };
         metrics[`op.${o.op}.us_per_run`] = { value: o.us_per_run, direction: "none" };
       }
