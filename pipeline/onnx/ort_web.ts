@@ -82,9 +82,21 @@ export function webgpuAdapter(): Promise<{ adapter: GPUAdapter; info: AdapterInf
   return adapter_;
 }
 
+// PCI / Khronos vendor ids some drivers report as a number instead of a name.
+const VENDOR_IDS: Record<string, string> = {
+  "4318": "NVIDIA",
+  "4098": "AMD",
+  "32902": "Intel",
+  "4203": "Apple",
+  "20803": "Qualcomm",
+  "5045": "ARM",
+  "65541": "Mesa",
+};
+
 /** One line naming an adapter: description, vendor, architecture, and "software" when it is one. */
 export function describeAdapter(a: AdapterInfo): string {
-  const parts = [a.description || a.device || "unnamed adapter", `vendor ${a.vendor || "?"}`];
+  const vendor = VENDOR_IDS[a.vendor] ? `${a.vendor} (${VENDOR_IDS[a.vendor]})` : a.vendor || "?";
+  const parts = [a.description || a.device || "unnamed adapter", `vendor ${vendor}`];
   parts.push(`architecture ${a.architecture || "not reported"}`);
   parts.push(a.software ? "software/fallback adapter" : "hardware adapter");
   return parts.join(", ");
