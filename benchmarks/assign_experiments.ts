@@ -191,7 +191,8 @@ export function smallClustersExperiment(ds: Dataset, options: ExperimentOptions 
     columns: ["top1", "vsCentroid"],
     rows,
     notes: [
-      `identities with ≥ 12 faces; gallery = c random faces each (all exemplars); the same ≤ ${maxQ} held-out faces per identity queried for every c`,
+      "identities with ≥ 12 faces; gallery = c random faces each (all exemplars); " +
+      `the same ≤ ${maxQ} held-out faces per identity queried for every c`,
     ],
   };
 }
@@ -283,7 +284,8 @@ export function splitIdentityExperiment(ds: Dataset, options: ExperimentOptions 
     columns: ["before", "after", "change"],
     rows,
     notes: [
-      `gallery = 10 random faces per identity with ≥ 12 faces; each of ${chosen.length} sampled identities in turn is split by 2-means into two entries; right = either entry; ≤ ${maxQ} held-out queries per split identity`,
+      `gallery = 10 random faces per identity with ≥ 12 faces; each of ${chosen.length} sampled identities in turn ` +
+      `is split by 2-means into two entries; right = either entry; ≤ ${maxQ} held-out queries per split identity`,
     ],
   };
 }
@@ -368,9 +370,8 @@ export function openSetExperiment(ds: Dataset, options: ExperimentOptions = {}):
     columns: ["auc", "aucVsCentroid", "tprAt1pctFar", "top1Known"],
     rows,
     notes: [
-      `identities with ≥ ${
-        c + 2
-      } faces; a third held out (seeded); known enrol ${c} random faces (all exemplars); ≤ ${maxQ} queries per identity`,
+      `identities with ≥ ${c + 2} faces; a third held out (seeded); ` +
+      `known enrol ${c} random faces (all exemplars); ≤ ${maxQ} queries per identity`,
       "TPR at 1% FAR = known queries accepted with the right person at the threshold admitting ≤ 1% of unknown queries",
     ],
   };

@@ -9,7 +9,6 @@ import { sha256Hex } from "./_hash.ts";
 import { readManifest } from "../datasets/io.ts";
 import { UsageError } from "../base/errors.ts";
 import type { DatasetManifest } from "../datasets/format.ts";
-import type { DatasetEntry } from "./spec/spec.ts";
 import { REPO_ROOT } from "./runner/env.ts";
 
 /** Default cache folder (outside git): `$PB_CACHE_DIR` or `<repo>/.cache`. */
@@ -115,6 +114,23 @@ export async function generatedDataset(
     if (!(await exists(join(dir, "dataset.json")))) throw e;
   }
   return dir;
+}
+
+/** A dataset of the spec: a generator preset, or a dataset folder. */
+export interface DatasetEntry {
+  /** Generator preset (`tiny`, `small`, `medium`, `large`). */
+  preset?: string;
+  /** Generator seed (presets) [1]. */
+  seed?: number;
+  /** Dataset folder, relative to the spec file; `${NAME}` expands environment variables and `${SHARED}`. */
+  path?: string;
+  /** Generator knobs overriding the preset (`{"observations": 500}`); checked by the generator. */
+  generator?: Record<string, unknown>;
+  /** Build the dataset from images with the photo pipeline (cached); see {@link EmbedEntry}. */
+  embed?: EmbedEntry;
+  /** Skip (with the reason) instead of failing when the folder does not exist. */
+  optional?: boolean;
+  description?: string;
 }
 
 /** Options of a dataset made from images by the photo pipeline (`embed` entries of a spec). */

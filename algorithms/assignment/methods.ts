@@ -5,15 +5,16 @@
  * listed in {@link ASSIGNMENT_METHODS}. Each returns, per query, the best person and a score where higher
  * means "more surely that person"; {@link assign} turns scores below `unknownThreshold` into −1 (open set).
  *
- * | id | decision | score |
- * |---|---|---|
- * | `centroid` | most similar normalised person mean | its cosine similarity |
- * | `exemplar` | most similar exemplar | its cosine similarity |
- * | `knn` | distance-weighted vote of the k most similar exemplars (weight 1/(1 − cos); exact matches alone vote, as in scikit-learn's `weights="distance"`) | Σ cos of the winner's voters / k |
- * | `sparse` | lasso code x of y over all exemplars; argmax of the per-person energy Σ\|x\| (`energy: "l2"`: Σx²) | `share`: winner energy / total energy; `explained` (default): 1 − ‖y − D_pᵀx_p‖²/‖y‖² |
- * | `crc` | ridge code x = (DDᵀ + λI)⁻¹D·y (Zhang et al., 2011, CRC-RLS); argmin of ‖y − D_pᵀx_p‖ / ‖x_p‖ | 1 − ‖y − D_pᵀx_p‖²/‖y‖² of the winner |
+ * - `centroid`: the most similar normalised person mean; score: its cosine similarity.
+ * - `exemplar`: the most similar exemplar; score: its cosine similarity.
+ * - `knn`: distance-weighted vote of the k most similar exemplars (weight 1/(1 − cos); exact matches alone vote, as
+ *   in scikit-learn's `weights="distance"`); score: Σ cos of the winner's voters / k.
+ * - `sparse`: lasso code x of y over all exemplars; argmax of the per-person energy Σ|x| (`energy: "l2"`: Σx²);
+ *   score: `explained` (default) 1 − ‖y − D_pᵀx_p‖²/‖y‖², or `share`: winner energy / total energy.
+ * - `crc`: ridge code x = (DDᵀ + λI)⁻¹D·y (Zhang et al., 2011, CRC-RLS); argmin of ‖y − D_pᵀx_p‖ / ‖x_p‖; score:
+ *   1 − ‖y − D_pᵀx_p‖²/‖y‖² of the winner.
  *
- * Sparse: x = 0 (λ ≥ max\|D·y\|) gives no energy and therefore unknown (person −1, score 0).
+ * Sparse: x = 0 (λ ≥ max |D·y|) gives no energy and therefore unknown (person −1, score 0).
  *
  * @module
  */
@@ -26,7 +27,7 @@ import {
   LassoWorkspace,
   prepareLasso,
   solveLassoInto,
-} from "./lasso.ts";
+} from "./lasso/mod.ts";
 
 /** Parameters of the assignment methods; each field is read only by the methods that use it. */
 export interface AssignParams {

@@ -27,8 +27,8 @@ const TABLES: Record<string, string> = {
     load_avg_1m DOUBLE, started_at VARCHAR, finished_at VARCHAR, record JSON`,
   params: "run_id VARCHAR, stage VARCHAR, variant VARCHAR, param VARCHAR, value VARCHAR, value_num DOUBLE",
   metrics: "run_id VARCHAR, metric VARCHAR, value DOUBLE, direction VARCHAR",
-  subgroups:
-    "run_id VARCHAR, attribute VARCHAR, grp VARCHAR, metric VARCHAR, value DOUBLE, n BIGINT, ci_low DOUBLE, ci_high DOUBLE",
+  subgroups: "run_id VARCHAR, attribute VARCHAR, grp VARCHAR, metric VARCHAR, value DOUBLE, n BIGINT, " +
+    "ci_low DOUBLE, ci_high DOUBLE",
   samples: "run_id VARCHAR, name VARCHAR, idx INTEGER, value DOUBLE",
   curves: "run_id VARCHAR, name VARCHAR, idx INTEGER, x DOUBLE, y DOUBLE, x_label VARCHAR, y_label VARCHAR",
   counters: "run_id VARCHAR, name VARCHAR, value DOUBLE",

@@ -147,7 +147,8 @@ export async function expandConfigs(spec: ExperimentSpec): Promise<ConfigPlan[]>
     const prev = seen.get(c.config_id);
     if (prev) {
       throw new RangeError(
-        `experiment "${c.experiment}" repeats a configuration of "${prev.experiment}" (${c.dataset}, ${c.label}, seed ${c.seed})`,
+        `experiment "${c.experiment}" repeats a configuration of "${prev.experiment}" ` +
+          `(${c.dataset}, ${c.label}, seed ${c.seed})`,
       );
     }
     seen.set(c.config_id, c);

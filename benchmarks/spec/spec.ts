@@ -26,6 +26,9 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { ParamValue } from "../results/schema.ts";
 import { getVariant, resolveParams } from "../variants/registry.ts";
 import { type Stage, STAGES } from "../variants/types.ts";
+import type { DatasetEntry } from "../datasets.ts";
+
+export type { DatasetEntry };
 
 /** Repeats, warm-ups, seeds and the time limit, settable per spec (`defaults`) and per experiment. */
 export interface RunSettings {
@@ -49,23 +52,6 @@ export interface MetricSettings {
   bootstrap_seed: number;
   /** Per-subgroup metrics for every attribute of the dataset [true]. */
   fairness: boolean;
-}
-
-/** A dataset of the spec: a generator preset, or a dataset folder. */
-export interface DatasetEntry {
-  /** Generator preset (`tiny`, `small`, `medium`, `large`). */
-  preset?: string;
-  /** Generator seed (presets) [1]. */
-  seed?: number;
-  /** Dataset folder, relative to the spec file; `${NAME}` expands environment variables and `${SHARED}`. */
-  path?: string;
-  /** Generator knobs overriding the preset (`{"observations": 500}`); checked by the generator. */
-  generator?: Record<string, unknown>;
-  /** Build the dataset from images with the photo pipeline (cached); see `EmbedEntry` in benchmarks/datasets.ts. */
-  embed?: import("../datasets.ts").EmbedEntry;
-  /** Skip (with the reason) instead of failing when the folder does not exist. */
-  optional?: boolean;
-  description?: string;
 }
 
 /** One stage alternative: a variant and its parameters (arrays are grid axes). */

@@ -3,7 +3,7 @@
  * @module
  */
 import { assignmentMethodIds } from "../../algorithms/assignment/methods.ts";
-import { LASSO_SOLVERS } from "../../algorithms/assignment/lasso.ts";
+import { LASSO_SOLVERS } from "../../algorithms/assignment/lasso/mod.ts";
 import { EXEMPLAR_STRATEGIES } from "../../algorithms/gallery/exemplars.ts";
 import { type AssignReport, runAssign } from "../../benchmarks/assign_eval.ts";
 import { choice, type Command, flag, num, optNum, optStr, str } from "../command.ts";

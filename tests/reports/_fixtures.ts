@@ -36,6 +36,8 @@ export interface RecordInit {
   counters?: Record<string, number>;
   /** Marks the backend's adapter as a software one (e.g. lavapipe). */
   softwareAdapter?: boolean;
+  /** Attributes the dataset declares [gender, age_group]. */
+  attributes?: string[];
 }
 
 let counter = 0;
@@ -75,7 +77,7 @@ export function makeRecord(init: RecordInit): ResultRecord {
       manifest_hash: hex(`manifest|${init.dataset ?? "tiny-s1"}`),
       n: init.n ?? 2000,
       identities: 40,
-      attributes: ["gender", "age_group"],
+      attributes: init.attributes ?? ["gender", "age_group"],
     },
     seed,
     repeat,

@@ -6,7 +6,7 @@ import {
   solveLasso,
   solveLassoBatch,
   solveLassoBatchGemm,
-} from "../../../algorithms/assignment/lasso.ts";
+} from "../../../algorithms/assignment/lasso/mod.ts";
 import { JS_GEMM } from "../../../algorithms/distance/cosine.ts";
 import { sharedTest } from "../../_shared.ts";
 import { loadLassoCases } from "./_reference.ts";
