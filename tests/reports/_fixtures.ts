@@ -140,7 +140,7 @@ export interface FixtureOptions {
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /**
- * A whole synthetic sweep whose records feed all eight figures.
+ * A whole synthetic sweep whose records feed every figure.
  * @param options see {@link FixtureOptions}
  * @returns the records, in a fixed order
  */
