@@ -90,7 +90,7 @@ export function backendLatencyFigure(records: readonly ResultRecord[]): FigureOu
       error_y: { type: "data", symmetric: false, array: hi, arrayminus: lo, thickness: 1 },
       marker: {
         color: colour(i),
-        ...(software ? { pattern: { shape: "/", fgcolor: "#ffffff" }, opacity: 0.6 } : {}),
+        ...(software ? { pattern: { shape: "/", fillmode: "overlay", fgcolor: "#ffffff" } } : {}),
       },
     });
   });
@@ -111,6 +111,10 @@ export function backendLatencyFigure(records: readonly ResultRecord[]): FigureOu
     data,
     layout: baseLayout("model · batch size", "latency per image (ms, log)", {
       barmode: "group",
+      width: FIGURE_WIDTH + 240,
+      // long category labels: the legend goes above the plot
+      margin: { l: 70, r: 20, t: 50, b: 190 },
+      legend: { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" },
       yaxis: { type: "log" },
       xaxis: { categoryorder: "array", categoryarray: categories, tickangle: -40 },
     }),
