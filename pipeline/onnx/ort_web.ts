@@ -26,13 +26,27 @@ let module_: Promise<OrtWeb> | null = null;
  */
 export function ortWeb(): Promise<OrtWeb> {
   module_ ??= (async () => {
-    const ort = await import("onnxruntime-web/webgpu");
+    const ort = await keepWorker(() => import("onnxruntime-web/webgpu"));
     ort.env.wasm.numThreads = 1;
     ort.env.wasm.proxy = false;
     ort.env.logLevel = "error";
     return ort;
   })();
   return module_;
+}
+
+/**
+ * Runs `task` and puts back the global `Worker` if it replaced it: onnxruntime-web's Emscripten glue sees
+ * `process.versions.node` in Deno and installs worker_threads' Worker, which breaks every later
+ * `new Worker(url)` in this thread (e.g. the ingest's worker pool).
+ */
+async function keepWorker<T>(task: () => Promise<T>): Promise<T> {
+  const worker = globalThis.Worker;
+  try {
+    return await task();
+  } finally {
+    if (globalThis.Worker !== worker) globalThis.Worker = worker;
+  }
 }
 
 // Mesa's Vulkan drivers print "XDG_RUNTIME_DIR is invalid or not set" on stderr when it is unset (headless CI):
@@ -131,10 +145,12 @@ export async function createWebSession(
     ort.env.webgpu.adapter = a.adapter;
   }
   return await serialised(() =>
-    ort.InferenceSession.create(bytes, {
-      executionProviders: [provider],
-      graphOptimizationLevel: "all",
-      logSeverityLevel: 3,
-    })
+    keepWorker(() =>
+      ort.InferenceSession.create(bytes, {
+        executionProviders: [provider],
+        graphOptimizationLevel: "all",
+        logSeverityLevel: 3,
+      })
+    )
   );
 }
