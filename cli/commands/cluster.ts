@@ -91,7 +91,7 @@ export const clusterCommand: Command = {
       help: `body weight in the fused term; 0 = faces only [${DEFAULT_FUSION.beta}]`,
     },
     "no-moment-gate": { type: "boolean", help: "compare bodies across moments too [off]" },
-    "sample-pairs": { type: "string", value: "S", help: "pairs drawn by median-sampled when |A|·|B| > S [64]" },
+    "sample-pairs": { type: "string", value: "S", help: "median-sampled: ≈ ⌈√S⌉ sampled members per cluster [64]" },
     seed: {
       type: "string",
       value: "N",
@@ -107,8 +107,8 @@ export const clusterCommand: Command = {
     algorithm: {
       type: "string",
       value: "A",
-      help: "merge loop: rnn-batch or nn-chain (single/complete/average), sweep or generic (median) " +
-        "[auto = rnn-batch / sweep]",
+      help: "merge loop: rnn-batch or nn-chain (single/complete/average), sweep or generic (median, " +
+        "median-sampled); another is an error [auto = rnn-batch / sweep]",
     },
     out: { type: "string", value: "FILE", help: "write labels (id,cluster CSV, or .npy)" },
     merges: { type: "string", value: "FILE", help: "write merges as float64 m × 4 .npy (scipy linkage format)" },
