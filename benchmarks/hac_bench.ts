@@ -42,6 +42,7 @@ import { readEmbeddingMatrix } from "../datasets/cluster_input.ts";
 import { writeFileAtomic } from "../base/atomic.ts";
 import { createOrtGemm } from "../pipeline/onnx/ort_gemm.ts";
 import { loadAverage, peakRssMb } from "./runner/env.ts";
+import { quantileSorted } from "../algorithms/metrics/quantile.ts";
 
 const DIM = 128;
 
@@ -65,11 +66,6 @@ export function randomUnitVectors(n: number, dim: number, seed: number): Float32
 function cpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
-}
-
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 /** One dense cell: distances by onnxruntime, then HAC, per-merge CPU times. */
@@ -134,9 +130,9 @@ async function denseCell(
     peak_rss_mb: peakRssMb(),
     inversions: r.inversions,
     merges: r.merges.length / 4,
-    merge_p50_ms: quantile(per, 0.5) * 1000,
-    merge_p99_ms: quantile(per, 0.99) * 1000,
-    merge_max_ms: quantile(per, 1) * 1000,
+    merge_p50_ms: quantileSorted(per, 0.5) * 1000,
+    merge_p99_ms: quantileSorted(per, 0.99) * 1000,
+    merge_max_ms: quantileSorted(per, 1) * 1000,
     pair_distances: reads,
     gemm: gemmName,
     layout: layoutKind,

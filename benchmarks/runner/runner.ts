@@ -26,6 +26,7 @@ import { loadSpec, pluginPaths } from "../spec/spec.ts";
 import { Progress } from "./progress.ts";
 import { captureStaticEnv, codeVersion, REPO_ROOT, type StaticEnv } from "./env.ts";
 import { baseRecord, oneLine, type WorkerJob } from "./worker.ts";
+import { type TimingSettings, timingSettings } from "./paired.ts";
 
 /** Options of {@link runSweep}. */
 export interface SweepOptions {
@@ -100,8 +101,11 @@ async function unavailableConfigs(
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 
-/** Permission flags of the child: the same as `deno task pb` (-A: model runtimes and probes read /proc). */
-export const CHILD_FLAGS = ["--allow-all"];
+/**
+ * Flags of the child: the permissions of `deno task pb` (-A: model runtimes and probes read /proc), and `gc()`
+ * so that paired timing starts after the garbage of loading the dataset is collected.
+ */
+export const CHILD_FLAGS = ["--allow-all", "--v8-flags=--expose-gc"];
 
 interface Prepared {
   plan: RunPlan;
@@ -210,6 +214,7 @@ export async function runSweep(specPath: string, options: SweepOptions): Promise
   const writer = await ResultsWriter.open(out);
   const progress = new Progress(todo.length, options.progress ?? true);
   const plugins = pluginPaths(spec.plugins ?? [], file);
+  const timing = timingSettings(spec.timing);
   const fresh = new Map<string, ResultRecord>();
   try {
     let next = 0;
@@ -222,6 +227,8 @@ export async function runSweep(specPath: string, options: SweepOptions): Promise
           specInfo,
           env,
           plugins,
+          timing,
+          shard: options.shard ?? null,
           out,
           tmpDir,
           saveArtifacts: options.saveArtifacts ?? true,
@@ -250,7 +257,16 @@ export async function runSweep(specPath: string, options: SweepOptions): Promise
 
 async function executeIsolated(
   p: Prepared,
-  ctx: { specInfo: SpecInfo; env: StaticEnv; plugins: string[]; out: string; tmpDir: string; saveArtifacts: boolean },
+  ctx: {
+    specInfo: SpecInfo;
+    env: StaticEnv;
+    plugins: string[];
+    timing: TimingSettings;
+    shard: { index: number; count: number } | null;
+    out: string;
+    tmpDir: string;
+    saveArtifacts: boolean;
+  },
 ): Promise<ResultRecord> {
   const job: WorkerJob = {
     plan: p.plan,
@@ -260,6 +276,8 @@ async function executeIsolated(
     dataset: p.info,
     env: ctx.env,
     plugins: ctx.plugins,
+    timing: ctx.timing,
+    shard: ctx.shard,
     results_dir: ctx.out,
     result_path: join(ctx.tmpDir, `${p.run_id}.result.json`),
     save_artifacts: ctx.saveArtifacts,
