@@ -151,6 +151,10 @@ export interface BackendInfo {
   used: string;
   /** Free text, e.g. why a provider was unavailable. */
   detail: string | null;
+  /** WebGPU runs: the adapter (description, vendor, architecture); absent or null elsewhere. */
+  adapter?: string | null;
+  /** True when the adapter is a software/fallback one (lavapipe): its timings are not a GPU's. */
+  software_adapter?: boolean;
 }
 
 /** The machine and code a run executed on. */
@@ -449,6 +453,8 @@ export function validateResultRecord(value: unknown): ResultRecord {
   str(b, "requested", "backend.", true);
   str(b, "used", "backend.");
   str(b, "detail", "backend.", true);
+  if (b.adapter !== undefined) str(b, "adapter", "backend.", true);
+  if (b.software_adapter !== undefined) bool(b, "software_adapter", "backend.");
   const env = obj(r.env, "env");
   str(env, "git_sha", "env.", true);
   bool(env, "git_dirty", "env.");

@@ -11,7 +11,17 @@ import { hashJson } from "../_hash.ts";
 import { defaultCacheDir, resolveDataset, type ResolvedDataset } from "../datasets.ts";
 import type { DatasetInfo, ResultRecord, SpecInfo } from "../results/schema.ts";
 import { readResults, ResultsWriter } from "../results/store.ts";
-import { expandConfigs, expandRuns, inShard, matchesOnly, runId, runName, type RunPlan } from "../spec/expand.ts";
+import {
+  type ConfigPlan,
+  expandConfigs,
+  expandRuns,
+  inShard,
+  matchesOnly,
+  runId,
+  runName,
+  type RunPlan,
+} from "../spec/expand.ts";
+import { getVariant } from "../variants/registry.ts";
 import { loadSpec, pluginPaths } from "../spec/spec.ts";
 import { Progress } from "./progress.ts";
 import { captureStaticEnv, codeVersion, REPO_ROOT, type StaticEnv } from "./env.ts";
@@ -53,11 +63,40 @@ export interface SweepResult {
   timedOut: number;
   /** Datasets skipped with the reason. */
   skipped: { dataset: string; reason: string }[];
+  /** Configurations not run because they cannot run on this machine (e.g. a missing backend), with the reason. */
+  unavailable: { config: string; reason: string }[];
   /** Every record of the planned runs (old and new), in plan order. */
   records: ResultRecord[];
   /** The plan (dry run: what would run). */
   plan: { name: string; repeat: number; run_id: string; done: boolean }[];
   wall_s: number;
+}
+
+/**
+ * Asks each stage variant whether its configuration can run here (its `unavailable` hook, e.g. a backend that
+ * does not exist on this machine), once per distinct variant and parameters.
+ */
+async function unavailableConfigs(
+  configs: readonly ConfigPlan[],
+  log: (line: string) => void,
+): Promise<Map<ConfigPlan, { config: string; reason: string }>> {
+  const out = new Map<ConfigPlan, { config: string; reason: string }>();
+  const asked = new Map<string, Promise<string | null>>();
+  for (const c of configs) {
+    for (const sv of Object.values(c.stages)) {
+      const variant = getVariant(sv.variant);
+      if (!variant?.unavailable) continue;
+      const key = JSON.stringify(sv);
+      if (!asked.has(key)) asked.set(key, Promise.resolve(variant.unavailable(sv.params)));
+      const reason = await asked.get(key)!;
+      if (reason !== null) {
+        out.set(c, { config: runName(c), reason });
+        log(`unavailable here, not run: ${runName(c)}: ${reason}`);
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
@@ -98,6 +137,9 @@ export async function runSweep(specPath: string, options: SweepOptions): Promise
   let configs = await expandConfigs(spec);
   if (options.only) configs = configs.filter((c) => matchesOnly(c, options.only!));
   if (options.shard) configs = configs.filter((c) => inShard(c.config_id, options.shard!));
+
+  const unavailable = await unavailableConfigs(configs, log);
+  configs = configs.filter((c) => !unavailable.has(c));
 
   const datasets = new Map<string, ResolvedDataset>();
   const skipped: { dataset: string; reason: string }[] = [];
@@ -147,6 +189,7 @@ export async function runSweep(specPath: string, options: SweepOptions): Promise
     failed: 0,
     timedOut: 0,
     skipped,
+    unavailable: [...unavailable.values()],
     records: [],
     plan,
     wall_s: 0,

@@ -1,5 +1,5 @@
 /**
- * Figure 9: the cost curve of the nightly job — each stage's seconds against the library size (observations), log–log,
+ * Figure 11: the cost curve of the nightly job — each stage's seconds against the library size (observations), log–log,
  * with a least-squares power law `t ≈ a · n^b` per stage, so a user reads how long their library's job takes.
  * @module
  */
@@ -38,7 +38,7 @@ const STAGE_RE = /^stage\.([a-z_]+)\.seconds$/;
 
 /** Builds figure 9 from result records (runs with `stage.<name>.seconds` metrics, e.g. `library-scale`). */
 export function scaleFigure(records: readonly ResultRecord[]): FigureOutcome {
-  const base = { id: "scale", number: 9, title: "Cost of the nightly job against library size" };
+  const base = { id: "scale", number: 11, title: "Cost of the nightly job against library size" };
   const usable = records.filter((r) =>
     r.status === "ok" && r.dataset.n > 0 && Object.keys(r.metrics).some((k) => STAGE_RE.test(k))
   );

@@ -141,13 +141,15 @@ Deno.test({
           "face-body",
           "fairness",
           "unclear-filter",
+          "backend-latency",
+          "op-profile",
           "scale",
         ]);
         assertEquals(out.figures.length, 3);
         const page = await browser.open(out.htmlPath);
         try {
           const panels = await page.locator("section.figure.missing .nodata").allTextContents();
-          assertEquals(panels.length, 6);
+          assertEquals(panels.length, 8);
           assert(panels.every((p) => p.startsWith("No data for this figure in these results: needs ")));
           assertEquals(await page.locator("section.figure svg.main-svg").count() > 0, true);
         } finally {

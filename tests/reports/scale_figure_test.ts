@@ -1,4 +1,4 @@
-/** Figure 9 (scale): power-law fit and the figure drawn from `stage.*.seconds` metrics. */
+/** Figure 11 (scale): power-law fit and the figure drawn from `stage.*.seconds` metrics. */
 import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
 import { fitPowerLaw, scaleFigure } from "../../reports/figures/scale.ts";
 import type { ResultRecord } from "../../benchmarks/results/schema.ts";
