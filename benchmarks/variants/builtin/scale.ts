@@ -90,7 +90,7 @@ export const scaleVariant: Variant<ScaleParams> = {
     },
   },
   prepare: (input) => clusterInputFromDataset(input.dataset),
-  run(input, p, ctx, state) {
+  run(_input, p, ctx, state) {
     const data = state as ReturnType<typeof clusterInputFromDataset>;
     const order = data.order!, n = data.n;
     const night = Math.min(p.night, Math.floor(n / 10));
