@@ -79,7 +79,12 @@ export type Clock = () => number;
 export function trainHead(
   data: TrainData,
   config: TrainConfig,
-  options: { onProgress?: (line: string, record: StepRecord) => void; clock?: Clock } = {},
+  options: {
+    onProgress?: (line: string, record: StepRecord) => void;
+    /** Called after each epoch (validation, early stopping). */
+    onEpoch?: (head: EmbeddingHead, epoch: number) => void;
+    clock?: Clock;
+  } = {},
 ): TrainResult {
   const shape = config.head ?? MOBILEFACENET_HEAD;
   const featureSize = shape.channels * shape.side ** 2;
@@ -141,6 +146,7 @@ export function trainHead(
         );
       }
     }
+    options.onEpoch?.(head, epoch);
   }
   const seconds = (clock() - start) / 1000;
   return { head, steps, imagesPerSecond: (totalSteps * config.batch) / Math.max(1e-9, seconds), seconds };

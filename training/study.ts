@@ -1,0 +1,167 @@
+/**
+ * One training run end to end on a crop dataset: identity-disjoint split, frozen-backbone features, head
+ * training with validation-based early stopping, verification on the test identities (the trained head and the
+ * shipped MobileFaceNet on the same crops), and the head exported to ONNX.
+ * @module
+ */
+import { join } from "node:path";
+import { writeFileAtomic } from "../base/atomic.ts";
+import { Embedder, FACE_MODELS } from "../pipeline/embed/embedder.ts";
+import { type CropDataset, type IdentitySplit, loadCropDataset, splitIdentities } from "./data.ts";
+import { extractFeatures, FEATURE_SIZE, loadBackbone, readCrop } from "./features.ts";
+import { exportHeadModel } from "./export.ts";
+import type { EmbeddingHead } from "./head.ts";
+import { type StepRecord, type TrainConfig, trainHead } from "./train.ts";
+import { type SubgroupVerification, unitRows, verifyByIdentity } from "./evaluate.ts";
+
+/** What to run. */
+export interface StudyOptions {
+  /** Crop dataset folder (identities.csv + images/<identity>/). */
+  dataDir: string;
+  /** MobileFaceNet ONNX file (the frozen backbone and the shipped baseline). */
+  modelPath: string;
+  /** Where the report, the exported model and the cut backbone go. */
+  outDir: string;
+  config: TrainConfig;
+  /** Crops per identity (seeded choice). Default 40. */
+  perIdentity?: number;
+  /** Shares of identities held out. Default 0.15 validation, 0.3 test. */
+  valShare?: number;
+  testShare?: number;
+  /** Bootstrap resamples of test identities. Default 200. */
+  bootstrap?: number;
+  /** One-line progress messages. */
+  log?: (line: string) => void;
+}
+
+/** The run's record (also written as `report.json`). */
+export interface StudyReport {
+  config: TrainConfig;
+  split: { train: string[]; val: string[]; test: string[] };
+  crops: { train: number; val: number; test: number };
+  steps: StepRecord[];
+  validationAuc: number[];
+  bestEpoch: number;
+  extractionImagesPerSecond: number;
+  trainingImagesPerSecond: number;
+  loadAverage: number[];
+  trained: SubgroupVerification[];
+  shipped: SubgroupVerification[];
+  modelPath: string;
+}
+
+function subset(features: Float32Array, rows: readonly number[]): Float32Array {
+  const out = new Float32Array(rows.length * FEATURE_SIZE);
+  rows.forEach((r, k) => out.set(features.subarray(r * FEATURE_SIZE, (r + 1) * FEATURE_SIZE), k * FEATURE_SIZE));
+  return out;
+}
+
+function snapshot(head: EmbeddingHead): Float64Array[] {
+  return [...head.params().map((p) => p.value.slice()), head.runningMean.slice(), head.runningVar.slice()];
+}
+
+function restore(head: EmbeddingHead, saved: Float64Array[]): void {
+  [...head.params().map((p) => p.value), head.runningMean, head.runningVar].forEach((t, i) => t.set(saved[i]!));
+}
+
+/**
+ * Runs the study and writes `report.json` and `head.onnx` into `outDir`.
+ */
+export async function runHeadStudy(options: StudyOptions): Promise<{ report: StudyReport; head: EmbeddingHead }> {
+  const log = options.log ?? (() => {});
+  const { config } = options;
+  const data: CropDataset = await loadCropDataset(options.dataDir, {
+    perIdentity: options.perIdentity ?? 40,
+    seed: config.seed,
+  });
+  const split: IdentitySplit = splitIdentities(data.identities, {
+    val: options.valShare ?? 0.15,
+    test: options.testShare ?? 0.3,
+    seed: config.seed,
+  });
+  const rowsOf = (ids: number[]) => {
+    const set = new Set(ids);
+    return data.paths.flatMap((_, r) => (set.has(data.identity[r]!) ? [r] : []));
+  };
+  const rows = { train: rowsOf(split.train), val: rowsOf(split.val), test: rowsOf(split.test) };
+  log(
+    `${data.paths.length} crops of ${data.identities.length} identities: ` +
+      `train ${rows.train.length} (${split.train.length} ids), val ${rows.val.length}, test ${rows.test.length}`,
+  );
+
+  const crops = await Promise.all(data.paths.map(readCrop));
+  const backbone = await loadBackbone(options.modelPath, { cacheDir: options.outDir });
+  const t0 = performance.now();
+  const features = await extractFeatures(backbone, crops, {
+    onBatch: (done) => log(`features ${done}/${crops.length}`),
+  });
+  const extractionImagesPerSecond = crops.length / ((performance.now() - t0) / 1000);
+
+  const classOf = new Map(split.train.map((id, k) => [id, k]));
+  const trainData = {
+    features: subset(features, rows.train),
+    labels: Int32Array.from(rows.train, (r) => classOf.get(data.identity[r]!)!),
+    classes: split.train.length,
+    groups: Int32Array.from(rows.train, (r) => (data.identities[data.identity[r]!]!.gender === "F" ? 1 : 0)),
+  };
+  const genders = data.identities.map((i) => i.gender);
+  const valFeatures = subset(features, rows.val);
+  const valIdentity = Int32Array.from(rows.val, (r) => data.identity[r]!);
+  const validationAuc: number[] = [];
+  let best = -Infinity, bestEpoch = 0, bestWeights: Float64Array[] = [];
+  const result = trainHead(trainData, config, {
+    onProgress: (line) => log(line),
+    onEpoch: (head, epoch) => {
+      const emb = unitRows(head.embed(valFeatures), head.shape.embeddingDim);
+      const auc = rows.val.length > 1
+        ? verifyByIdentity(emb, { identity: valIdentity, groupOf: genders, bootstrap: 0 })[0]!.auc.value
+        : NaN;
+      validationAuc.push(auc);
+      log(`epoch ${epoch + 1}: validation AUC ${auc.toFixed(4)}`);
+      if (!(auc <= best)) {
+        best = auc;
+        bestEpoch = epoch;
+        bestWeights = snapshot(head);
+      }
+    },
+  });
+  if (bestWeights.length) restore(result.head, bestWeights);
+
+  const testIdentity = Int32Array.from(rows.test, (r) => data.identity[r]!);
+  const bootstrap = options.bootstrap ?? 200;
+  const trainedEmb = unitRows(result.head.embed(subset(features, rows.test)), result.head.shape.embeddingDim);
+  const trained = verifyByIdentity(trainedEmb, {
+    identity: testIdentity,
+    groupOf: genders,
+    bootstrap,
+    seed: config.seed,
+  });
+  const shippedModel = await Embedder.load(options.modelPath, FACE_MODELS.mobilefacenet!, { backend: "cpu" });
+  const shippedEmb = (await shippedModel.embed(rows.test.map((r) => crops[r]!))).vectors;
+  const shipped = verifyByIdentity(shippedEmb, {
+    identity: testIdentity,
+    groupOf: genders,
+    bootstrap,
+    seed: config.seed,
+  });
+
+  const modelPath = join(options.outDir, "head.onnx");
+  await writeFileAtomic(modelPath, exportHeadModel(await Deno.readFile(options.modelPath), result.head));
+  const names = (ids: number[]) => ids.map((i) => data.identities[i]!.id);
+  const report: StudyReport = {
+    config,
+    split: { train: names(split.train), val: names(split.val), test: names(split.test) },
+    crops: { train: rows.train.length, val: rows.val.length, test: rows.test.length },
+    steps: result.steps,
+    validationAuc,
+    bestEpoch,
+    extractionImagesPerSecond,
+    trainingImagesPerSecond: result.imagesPerSecond,
+    loadAverage: Deno.loadavg(),
+    trained,
+    shipped,
+    modelPath,
+  };
+  await writeFileAtomic(join(options.outDir, "report.json"), JSON.stringify(report, null, 2) + "\n");
+  return { report, head: result.head };
+}
