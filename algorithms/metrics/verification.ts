@@ -68,21 +68,36 @@ export function verificationMetrics(
 }
 
 /**
- * k-fold verification accuracy: for each fold, the threshold that maximises accuracy on the other folds
- * (searched over their scores' midpoints) is applied to the fold. Returns each fold's accuracy.
+ * k-fold decisions: for each fold, the threshold that maximises accuracy on the other folds (a midpoint
+ * between their sorted scores) decides the fold's pairs. Returns each pair's decision (1 = same person) and each
+ * fold's threshold, in sorted fold order.
  */
-export function kFoldAccuracy(scores: Float64Array, options: { genuine: Uint8Array; fold: Int32Array }): number[] {
+export function kFoldDecisions(
+  scores: Float64Array,
+  options: { genuine: Uint8Array; fold: Int32Array },
+): { decisions: Uint8Array; folds: number[]; thresholds: number[] } {
   const { genuine, fold } = options;
   const folds = [...new Set(fold)].sort((a, b) => a - b);
-  return folds.map((f) => {
+  const decisions = new Uint8Array(scores.length);
+  const thresholds = folds.map((f) => {
     const train: number[] = [];
     for (let i = 0; i < scores.length; i++) if (fold[i] !== f) train.push(i);
     const threshold = bestThreshold(train.map((i) => scores[i]!), train.map((i) => genuine[i]!));
+    for (let i = 0; i < scores.length; i++) if (fold[i] === f) decisions[i] = scores[i]! > threshold ? 1 : 0;
+    return threshold;
+  });
+  return { decisions, folds, thresholds };
+}
+
+/** k-fold verification accuracy (see {@link kFoldDecisions}): each fold's accuracy, in sorted fold order. */
+export function kFoldAccuracy(scores: Float64Array, options: { genuine: Uint8Array; fold: Int32Array }): number[] {
+  const { decisions, folds } = kFoldDecisions(scores, options);
+  return folds.map((f) => {
     let right = 0, count = 0;
     for (let i = 0; i < scores.length; i++) {
-      if (fold[i] !== f) continue;
+      if (options.fold[i] !== f) continue;
       count++;
-      if ((scores[i]! > threshold ? 1 : 0) === genuine[i]) right++;
+      if (decisions[i] === options.genuine[i]) right++;
     }
     return count > 0 ? right / count : NaN;
   });

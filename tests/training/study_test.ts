@@ -47,7 +47,7 @@ sharedTest(
     assertEquals(embedder.dim, 128);
     const dir = sharedPath("data", "celeb24", "images", "tina-fey");
     const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort().slice(0, 3);
-  const crops = await Promise.all(names.map((f) => readCrop(`${dir}/${f}`)));
+    const crops = await Promise.all(names.map((f) => readCrop(`${dir}/${f}`)));
     const onnx = await embedder.embed(crops);
     const backbone = await loadBackbone(modelPath, { cacheDir: outDir });
     const ts = unitRows(head.embed(await extractFeatures(backbone, crops)), 128);
