@@ -17,6 +17,7 @@ import { metricsCommand } from "./metrics.ts";
 import { reportCommand } from "./report.ts";
 import { resultsCommand } from "./results.ts";
 import { runCommand } from "./run.ts";
+import { trainCommand } from "./train.ts";
 import { variantsCommand } from "./variants.ts";
 
 /** Every `pb` command, in the order `pb --help` lists them. */
@@ -32,6 +33,7 @@ export const COMMANDS: Command[] = [
   reportCommand,
   runCommand,
   variantsCommand,
+  trainCommand,
   resultsCommand,
   gateCommand,
   benchCommand,
