@@ -3,7 +3,7 @@
  * @module
  */
 import { Rng } from "../algorithms/random/rng.ts";
-import { verificationMetrics } from "../algorithms/metrics/verification.ts";
+import { descendingOrder, verificationMetrics } from "../algorithms/metrics/verification.ts";
 
 /** A metric with its bootstrap interval. */
 export interface Interval {
@@ -53,6 +53,7 @@ export function verifyByIdentity(
       b[k] = identity[j]!;
     }
   }
+  const order = descendingOrder(scores);
   const genuine = Uint8Array.from({ length: pairs }, (_, p) => (a[p] === b[p] ? 1 : 0));
   const present = [...new Set(identity)].sort((x, y) => x - y);
   const groups = ["all", ...[...new Set(present.map((i) => groupOf[i] ?? ""))].filter((g) => g !== "").sort()];
@@ -68,7 +69,7 @@ export function verifyByIdentity(
         const ca = count.get(a[p]!) ?? 0, cb = count.get(b[p]!) ?? 0;
         weights[p] = genuine[p] ? ca : ca * cb;
       }
-      return verificationMetrics(scores, { genuine, weights, fars: FARS });
+      return verificationMetrics(scores, { genuine, weights, fars: FARS, order });
     };
     const point = metricsFor(new Map(members.map((m) => [m, 1])));
     const draws: number[][] = [[], [], []];

@@ -28,12 +28,18 @@ export interface VerificationMetrics {
  */
 export function verificationMetrics(
   scores: Float64Array,
-  options: { genuine: Uint8Array; weights?: Float64Array; fars?: readonly number[] },
+  options: {
+    genuine: Uint8Array;
+    weights?: Float64Array;
+    fars?: readonly number[];
+    /** Indices by decreasing score, when the caller reuses one sort over many weightings (bootstrap). */
+    order?: Int32Array;
+  },
 ): VerificationMetrics {
   const { genuine, weights } = options;
   const fars = options.fars ?? [1e-3, 1e-2];
   const n = scores.length;
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  const order = options.order ?? descendingOrder(scores);
   let totalGen = 0, totalImp = 0;
   for (let i = 0; i < n; i++) {
     const w = weights ? weights[i]! : 1;
@@ -65,6 +71,11 @@ export function verificationMetrics(
     genuine: totalGen,
     impostor: totalImp,
   };
+}
+
+/** Indices of `scores` by decreasing score. */
+export function descendingOrder(scores: Float64Array): Int32Array {
+  return Int32Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
 }
 
 /**
