@@ -12,6 +12,10 @@ import { UsageError } from "../../base/errors.ts";
 import { modelPath, resolveModelsDir } from "../../pipeline/models.ts";
 import type { SubgroupVerification } from "../../training/evaluate.ts";
 import { evaluateLfw } from "../../training/lfw.ts";
+import { loadTextures, texturePools, writeAugmentSheet } from "../../training/augment.ts";
+import { loadCropDataset } from "../../training/data.ts";
+import { readCrop } from "../../training/features.ts";
+import { Rng } from "../../algorithms/random/rng.ts";
 import { runHeadStudy } from "../../training/study.ts";
 import { choice, type Command, flag, num, optStr, type ParsedArgs, str } from "../command.ts";
 
@@ -91,11 +95,25 @@ async function runEvalLfw(args: ParsedArgs): Promise<number> {
   return 0;
 }
 
+async function runAugmentSheet(args: ParsedArgs): Promise<number> {
+  const models = resolveModelsDir(optStr(args, "models"));
+  const seed = num(args, "seed", 1, { integer: true });
+  const data = await loadCropDataset(str(args, "data"), { perIdentity: 1, seed });
+  const crops = await Promise.all(data.paths.slice(0, 8).map(readCrop));
+  const pools = await texturePools(str(args, "photos"));
+  const textures = await loadTextures(pools.train, { yoloxPath: modelPath(models, "yolox-nano.onnx") });
+  const out = str(args, "out");
+  const r = await writeAugmentSheet(out, crops, { rng: new Rng(seed), textures, columns: 8 });
+  console.log(`wrote ${out}: ${r.rows} curriculum stages × ${r.columns} examples (${textures.length} mask textures)`);
+  return 0;
+}
+
 /** The `pb train` command. */
 export const trainCommand: Command = {
   name: "train",
   summary: "train an embedding head over the frozen backbone; evaluate on held-out identities or LFW View 2",
-  usage: "run --data DIR --out DIR [options] | eval-lfw --data DATASET --lfw DIR [--subset] [--json]",
+  usage: "run --data DIR --out DIR [options] | eval-lfw --data DATASET --lfw DIR [--subset] [--json] | " +
+    "augment-sheet --data DIR --photos DIR --out FILE.png",
   positionals: true,
   description: [
     "run: identity-disjoint split of a crop dataset (identities.csv + images/<identity>/, e.g. celeb24), the shared",
@@ -105,10 +123,13 @@ export const trainCommand: Command = {
     "--face-model) and report.json to --out.",
     "eval-lfw: LFW's 10-fold View 2 protocol on a dataset from pb embed --layout identity-folders of LFW's images;",
     "--subset keeps only pairs whose photos are in the dataset (otherwise missing photos count as errors).",
+    "augment-sheet: a PNG grid, one row per curriculum stage, of augmented crops; mask textures are cut from",
+    "the person boxes (YOLOX) of the photos in --photos (e.g. ../shared/data/photos/group, alternate files).",
   ].join("\n"),
   options: {
     data: { type: "string", value: "DIR", help: "run: crop dataset folder; eval-lfw: embedded dataset folder" },
-    out: { type: "string", value: "DIR", help: "run: output folder" },
+    out: { type: "string", value: "DIR", help: "run: output folder; augment-sheet: the PNG file" },
+    photos: { type: "string", value: "DIR", help: "augment-sheet: photos for mask textures" },
     lfw: { type: "string", value: "DIR", help: "eval-lfw: LFW folder with pairs.txt and the gender lists" },
     subset: { type: "boolean", help: "eval-lfw: only pairs whose photos are in the dataset" },
     models: { type: "string", value: "DIR", help: "ONNX models folder [../shared/models when it exists]" },
@@ -132,6 +153,7 @@ export const trainCommand: Command = {
     if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
     if (sub === "run") return await runStudy(args);
     if (sub === "eval-lfw") return await runEvalLfw(args);
-    throw new UsageError(`sub-command must be run or eval-lfw, got ${JSON.stringify(sub ?? "")}`);
+    if (sub === "augment-sheet") return await runAugmentSheet(args);
+    throw new UsageError(`sub-command must be run, eval-lfw or augment-sheet, got ${JSON.stringify(sub ?? "")}`);
   },
 };
