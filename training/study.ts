@@ -11,7 +11,11 @@ import { type CropDataset, type IdentitySplit, loadCropDataset, splitIdentities 
 import { extractFeatures, FEATURE_SIZE, loadBackbone, readCrop } from "./features.ts";
 import { exportHeadModel } from "./export.ts";
 import type { EmbeddingHead } from "./head.ts";
-import { type StepRecord, type TrainConfig, trainHead } from "./train.ts";
+import { type StepRecord, type TrainConfig, type TrainData, trainHead } from "./train.ts";
+import { augmentCrop, CURRICULUM, curriculumStage, loadTextures, texturePools } from "./augment.ts";
+import { syntheticMask } from "../algorithms/training/augment.ts";
+import { Rng } from "../algorithms/random/rng.ts";
+import type { RgbImage } from "../pipeline/image/decode.ts";
 import { type SubgroupVerification, unitRows, verifyByIdentity } from "./evaluate.ts";
 
 /** What to run. */
@@ -30,6 +34,14 @@ export interface StudyOptions {
   testShare?: number;
   /** Bootstrap resamples of test identities. Default 200. */
   bootstrap?: number;
+  /**
+   * Augmentation: "none"; "curriculum" (crops augmented by the curriculum's stage for each epoch and features
+   * re-extracted, masks left out); "curriculum+masks" (the full curriculum). With `texturesFrom`, test crops are
+   * also evaluated under synthetic masks cut from a held-out texture pool. Default "none".
+   */
+  augment?: "none" | "curriculum" | "curriculum+masks";
+  /** Folder of group photos for mask textures (alternate files train / test); and the YOLOX model. */
+  texturesFrom?: { photos: string; yoloxPath: string };
   /** One-line progress messages. */
   log?: (line: string) => void;
 }
@@ -47,6 +59,9 @@ export interface StudyReport {
   loadAverage: number[];
   trained: SubgroupVerification[];
   shipped: SubgroupVerification[];
+  /** The trained head and the shipped model on the test crops under synthetic masks (held-out textures). */
+  masked?: { trained: SubgroupVerification[]; shipped: SubgroupVerification[] };
+  augment: string;
   modelPath: string;
 }
 
@@ -98,7 +113,7 @@ export async function runHeadStudy(options: StudyOptions): Promise<{ report: Stu
   const extractionImagesPerSecond = crops.length / ((performance.now() - t0) / 1000);
 
   const classOf = new Map(split.train.map((id, k) => [id, k]));
-  const trainData = {
+  const trainData: TrainData = {
     features: subset(features, rows.train),
     labels: Int32Array.from(rows.train, (r) => classOf.get(data.identity[r]!)!),
     classes: split.train.length,
@@ -107,6 +122,32 @@ export async function runHeadStudy(options: StudyOptions): Promise<{ report: Stu
   const genders = data.identities.map((i) => i.gender);
   const valFeatures = subset(features, rows.val);
   const valIdentity = Int32Array.from(rows.val, (r) => data.identity[r]!);
+  const augment = options.augment ?? "none";
+  let textures: { train: RgbImage[]; test: RgbImage[] } | undefined;
+  if (options.texturesFrom) {
+    const pools = await texturePools(options.texturesFrom.photos);
+    const yoloxPath = options.texturesFrom.yoloxPath;
+    textures = {
+      train: await loadTextures(pools.train, { yoloxPath }),
+      test: await loadTextures(pools.test, { yoloxPath }),
+    };
+    log(`mask textures: ${textures.train.length} train, ${textures.test.length} held out`);
+  }
+  const featuresByEpoch: Float32Array[] = [];
+  if (augment !== "none") {
+    const stages = augment === "curriculum" ? CURRICULUM.slice(0, 3) : CURRICULUM;
+    for (let epoch = 0; epoch < config.epochs; epoch++) {
+      const stage = stages[curriculumStage(epoch, config.epochs, stages.length)]!;
+      const rng = new Rng(config.seed).fork(`augment-${epoch}`);
+      const augmented: RgbImage[] = [];
+      for (const r of rows.train) {
+        augmented.push(await augmentCrop(crops[r]!, { stage, rng, textures: textures?.train }));
+      }
+      featuresByEpoch.push(await extractFeatures(backbone, augmented));
+      log(`epoch ${epoch + 1}: augmented ${augmented.length} crops (strength ${stage.strength})`);
+    }
+    trainData.featuresByEpoch = featuresByEpoch;
+  }
   const validationAuc: number[] = [];
   let best = -Infinity, bestEpoch = 0, bestWeights: Float64Array[] = [];
   const result = trainHead(trainData, config, {
@@ -145,6 +186,20 @@ export async function runHeadStudy(options: StudyOptions): Promise<{ report: Stu
     seed: config.seed,
   });
 
+  let masked: StudyReport["masked"];
+  if (textures?.test.length) {
+    const rng = new Rng(config.seed).fork("masked-test");
+    const maskedCrops = rows.test.map((r) =>
+      syntheticMask(crops[r]!, { rng, texture: textures!.test[rng.int(textures!.test.length)]! })
+    );
+    const maskedFeatures = await extractFeatures(backbone, maskedCrops);
+    const opts = { identity: testIdentity, groupOf: genders, bootstrap, seed: config.seed };
+    masked = {
+      trained: verifyByIdentity(unitRows(result.head.embed(maskedFeatures), result.head.shape.embeddingDim), opts),
+      shipped: verifyByIdentity((await shippedModel.embed(maskedCrops)).vectors, opts),
+    };
+  }
+
   const modelPath = join(options.outDir, "head.onnx");
   await writeFileAtomic(modelPath, exportHeadModel(await Deno.readFile(options.modelPath), result.head));
   const names = (ids: number[]) => ids.map((i) => data.identities[i]!.id);
@@ -160,6 +215,8 @@ export async function runHeadStudy(options: StudyOptions): Promise<{ report: Stu
     loadAverage: Deno.loadavg(),
     trained,
     shipped,
+    ...(masked ? { masked } : {}),
+    augment,
     modelPath,
   };
   await writeFileAtomic(join(options.outDir, "report.json"), JSON.stringify(report, null, 2) + "\n");

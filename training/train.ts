@@ -47,6 +47,9 @@ export interface TrainData {
   labels: Int32Array;
   classes: number;
   groups?: Int32Array;
+  /** Features re-extracted from augmented crops, one array per epoch (same rows as `features`); epoch e uses
+   * entry e modulo the count. Without it every epoch sees `features`. */
+  featuresByEpoch?: readonly Float32Array[];
 }
 
 /** One step's record. */
@@ -119,10 +122,13 @@ export function trainHead(
       groups: data.groups,
       rng: rng.fork(`epoch-${epoch}`),
     });
+    const source = data.featuresByEpoch?.length
+      ? data.featuresByEpoch[epoch % data.featuresByEpoch.length]!
+      : data.features;
     for (let s = 0; s < stepsPerEpoch; s++, step++) {
       for (let b = 0; b < config.batch; b++) {
         const i = order[s * config.batch + b]!;
-        batchFeatures.set(data.features.subarray(i * featureSize, (i + 1) * featureSize), b * featureSize);
+        batchFeatures.set(source.subarray(i * featureSize, (i + 1) * featureSize), b * featureSize);
         batchLabels[b] = data.labels[i]!;
       }
       const { embeddings, cache } = head.forwardTrain(batchFeatures, config.batch);

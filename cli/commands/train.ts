@@ -60,6 +60,10 @@ async function runStudy(args: ParsedArgs): Promise<number> {
       batch: num(args, "batch", 64, { min: 2, integer: true }),
       seed: num(args, "seed", 1, { integer: true }),
     },
+    augment: choice(args, "augment", ["none", "curriculum", "curriculum+masks"] as const, "none"),
+    ...(optStr(args, "photos")
+      ? { texturesFrom: { photos: str(args, "photos"), yoloxPath: modelPath(models, "yolox-nano.onnx") } }
+      : {}),
     log: quiet ? undefined : (line) => console.error(line),
   });
   if (flag(args, "json")) {
@@ -75,6 +79,12 @@ async function runStudy(args: ParsedArgs): Promise<number> {
     `test identities: ${report.split.test.join(", ")}`,
     ...verificationTable("trained head", report.trained),
     ...verificationTable("shipped mobilefacenet", report.shipped),
+    ...(report.masked
+      ? [
+        ...verificationTable("trained head, masked test crops", report.masked.trained),
+        ...verificationTable("shipped mobilefacenet, masked test crops", report.masked.shipped),
+      ]
+      : []),
     `wrote ${report.modelPath} and ${join(str(args, "out"), "report.json")}`,
   ].join("\n"));
   return 0;
@@ -129,7 +139,12 @@ export const trainCommand: Command = {
   options: {
     data: { type: "string", value: "DIR", help: "run: crop dataset folder; eval-lfw: embedded dataset folder" },
     out: { type: "string", value: "DIR", help: "run: output folder; augment-sheet: the PNG file" },
-    photos: { type: "string", value: "DIR", help: "augment-sheet: photos for mask textures" },
+    photos: {
+      type: "string",
+      value: "DIR",
+      help: "photos for mask textures (run: also masked test crops from the held-out half) [none]",
+    },
+    augment: { type: "string", value: "A", help: "run: none | curriculum | curriculum+masks [none]" },
     lfw: { type: "string", value: "DIR", help: "eval-lfw: LFW folder with pairs.txt and the gender lists" },
     subset: { type: "boolean", help: "eval-lfw: only pairs whose photos are in the dataset" },
     models: { type: "string", value: "DIR", help: "ONNX models folder [../shared/models when it exists]" },

@@ -57,3 +57,42 @@ sharedTest(
     await Deno.remove(outDir, { recursive: true });
   },
 );
+
+sharedTest(
+  "augmented study: curriculum with masks re-extracts features per epoch; masked test crops are scored",
+  async () => {
+    const outDir = await Deno.makeTempDir({ prefix: "pb-train-aug-" });
+    const photos = `${outDir}/photos`;
+    await Deno.mkdir(photos);
+    for (const name of ["bbt1.jpg", "bbt3.jpg"]) {
+      await Deno.copyFile(
+        sharedPath("data", "photos", "group", name),
+        `${photos}/${name}`,
+      );
+    }
+    const lines: string[] = [];
+    const { report } = await runHeadStudy({
+      dataDir: sharedPath("data", "celeb24"),
+      modelPath: sharedPath("models", "mobilefacenet.onnx"),
+      outDir,
+      perIdentity: 5,
+      bootstrap: 10,
+      augment: "curriculum+masks",
+      texturesFrom: { photos, yoloxPath: sharedPath("models", "yolox-nano.onnx") },
+      config: {
+        loss: "curricularface",
+        optimizer: "adamw",
+        schedule: "one-cycle",
+        maxLr: 0.01,
+        epochs: 2,
+        batch: 16,
+        seed: 2,
+      },
+      log: (line) => lines.push(line),
+    });
+    assertEquals(lines.filter((l) => /augmented \d+ crops/.test(l)).length, 2);
+    assertEquals(report.augment, "curriculum+masks");
+    assert(report.masked && report.masked.trained[0]!.group === "all" && report.masked.shipped.length === 3);
+    await Deno.remove(outDir, { recursive: true });
+  },
+);
