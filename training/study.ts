@@ -42,6 +42,8 @@ export interface StudyOptions {
   augment?: "none" | "curriculum" | "curriculum+masks";
   /** Folder of group photos for mask textures (alternate files train / test); and the YOLOX model. */
   texturesFrom?: { photos: string; yoloxPath: string };
+  /** A file caching the un-augmented features of the chosen crops (reused when it matches). */
+  featureCache?: string;
   /** One-line progress messages. */
   log?: (line: string) => void;
 }
@@ -79,6 +81,35 @@ function restore(head: EmbeddingHead, saved: Float64Array[]): void {
   [...head.params().map((p) => p.value), head.runningMean, head.runningVar].forEach((t, i) => t.set(saved[i]!));
 }
 
+/** Cache layout: a JSON header line (crop paths) then the float32 features. */
+async function readFeatureCache(path: string, paths: readonly string[]): Promise<Float32Array | null> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch {
+    return null;
+  }
+  const newline = bytes.indexOf(10);
+  if (newline < 0) return null;
+  try {
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(0, newline)));
+    if (JSON.stringify(header.paths) !== JSON.stringify(paths)) return null;
+  } catch {
+    return null;
+  }
+  const body = bytes.slice(newline + 1);
+  if (body.length !== paths.length * FEATURE_SIZE * 4) return null;
+  return new Float32Array(body.buffer);
+}
+
+async function writeFeatureCache(path: string, paths: readonly string[], features: Float32Array): Promise<void> {
+  const header = new TextEncoder().encode(JSON.stringify({ paths }) + "\n");
+  const out = new Uint8Array(header.length + features.byteLength);
+  out.set(header);
+  out.set(new Uint8Array(features.buffer, features.byteOffset, features.byteLength), header.length);
+  await writeFileAtomic(path, out);
+}
+
 /**
  * Runs the study and writes `report.json` and `head.onnx` into `outDir`.
  */
@@ -107,10 +138,12 @@ export async function runHeadStudy(options: StudyOptions): Promise<{ report: Stu
   const crops = await Promise.all(data.paths.map(readCrop));
   const backbone = await loadBackbone(options.modelPath, { cacheDir: options.outDir });
   const t0 = performance.now();
-  const features = await extractFeatures(backbone, crops, {
+  const cached = options.featureCache ? await readFeatureCache(options.featureCache, data.paths) : null;
+  const features = cached ?? await extractFeatures(backbone, crops, {
     onBatch: (done) => log(`features ${done}/${crops.length}`),
   });
-  const extractionImagesPerSecond = crops.length / ((performance.now() - t0) / 1000);
+  if (options.featureCache && !cached) await writeFeatureCache(options.featureCache, data.paths, features);
+  const extractionImagesPerSecond = cached ? NaN : crops.length / ((performance.now() - t0) / 1000);
 
   const classOf = new Map(split.train.map((id, k) => [id, k]));
   const trainData: TrainData = {

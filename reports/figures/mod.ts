@@ -11,10 +11,11 @@ import { iterationTimeFigure } from "./iteration_time.ts";
 import { latencyFigure } from "./latency.ts";
 import { paretoFigure } from "./pareto.ts";
 import { thresholdPrfFigure } from "./threshold_prf.ts";
+import { trainingSubgroupsFigure } from "./training.ts";
 import { unclearFigure } from "./unclear.ts";
 
 export { assignmentFigure, faceBodyFigure, fairnessFigure, iterationTimeFigure, latencyFigure, paretoFigure };
-export { thresholdPrfFigure, unclearFigure };
+export { thresholdPrfFigure, trainingSubgroupsFigure, unclearFigure };
 
 /** A figure builder: a pure function of the records (all statuses; builders use the `ok` ones). */
 export type FigureBuilder = (records: readonly ResultRecord[]) => FigureOutcome;
@@ -29,6 +30,7 @@ export const FIGURE_IDS = [
   "fairness",
   "latency",
   "unclear-filter",
+  "training-subgroups",
 ] as const;
 
 /** A figure id. */
@@ -44,4 +46,5 @@ export const FIGURES: Readonly<Record<FigureId, FigureBuilder>> = {
   "fairness": fairnessFigure,
   "latency": latencyFigure,
   "unclear-filter": unclearFigure,
+  "training-subgroups": trainingSubgroupsFigure,
 };

@@ -7,6 +7,7 @@ import { assignVariant } from "./assign.ts";
 import { embedVariant } from "./embed.ts";
 import { greedyVariant, hacVariant, twoPassVariant } from "./cluster.ts";
 import { referenceVariant } from "./reference.ts";
+import { trainHeadVariant } from "./train.ts";
 
 /** Every built-in variant. */
 export const BUILTIN_VARIANTS: Variant[] = [
@@ -16,4 +17,5 @@ export const BUILTIN_VARIANTS: Variant[] = [
   assignVariant as unknown as Variant,
   embedVariant as unknown as Variant,
   referenceVariant as unknown as Variant,
+  trainHeadVariant as unknown as Variant,
 ];
