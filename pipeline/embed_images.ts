@@ -4,12 +4,13 @@
  * → moments → DatasetWriter. Bad files are skipped and listed in `skipped.csv`; the run goes on.
  * @module
  */
-import { join, relative, resolve, sep } from "node:path";
+import { join, resolve, sep } from "node:path";
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import { DataFileError } from "../base/errors.ts";
 import type { DatasetManifest, ObservationRecord } from "../datasets/format.ts";
 import { DatasetWriter } from "../datasets/io.ts";
+import { type LeftOutColumn, selectAttributeColumns } from "../datasets/attributes.ts";
 import { writeFileAtomic } from "../base/atomic.ts";
 import { alignFace, ARCFACE_TEMPLATE, cropResize } from "./align/similarity.ts";
 import { associateFaces, bodyFromFace, type Box, upperBody } from "./associate.ts";
@@ -20,6 +21,7 @@ import { type FaceDetector, YuNetDetector } from "./detect/yunet.ts";
 import { BODY_MODELS, Embedder } from "./embed/embedder.ts";
 import { type DecodedImage, decodeImage, resizeRgb, type RgbImage } from "./image/decode.ts";
 import { type CaptureInfo, readCaptureInfo, type TimeSource } from "./image/exif.ts";
+import { listImages } from "./image/list.ts";
 import { MODEL_FILES, modelPath, resolveFaceModel, resolveModelsDir } from "./models.ts";
 import { groupMoments, type MomentOptions } from "./moments.ts";
 import type { BackendName, BackendRequest } from "./onnx/backends.ts";
@@ -32,20 +34,7 @@ import {
   yawProxy,
 } from "./quality.ts";
 
-/** File extensions treated as images (the content is sniffed; the name only selects candidates). */
-export const IMAGE_EXTENSIONS: readonly string[] = [
-  ".jpg",
-  ".jpeg",
-  ".png",
-  ".webp",
-  ".tif",
-  ".tiff",
-  ".gif",
-  ".bmp",
-  ".avif",
-  ".heic",
-  ".heif",
-];
+export { IMAGE_EXTENSIONS } from "./image/list.ts";
 
 /** Options for {@link embedImages}. Defaults in brackets. */
 export interface EmbedImagesOptions {
@@ -79,7 +68,7 @@ export interface EmbedImagesOptions {
   neuralEngine?: boolean;
   /** CSV with an `identity` column and attribute columns (e.g. `gender`). */
   attributes?: string;
-  /** Which attribute columns to keep [all but identity]. */
+  /** Which attribute columns to keep [every column but identity that groups people: not names, ids or counts]. */
   attributeColumns?: string[];
   /** Moment grouping limits [3 h, 1 km]. */
   moments?: MomentOptions;
@@ -118,6 +107,8 @@ export interface EmbedImagesResult {
   faces: number;
   bodies: number;
   skipped: SkippedFile[];
+  /** Columns of the `attributes` table left out as free columns (names, counts), with the reason. */
+  attributesLeftOut: LeftOutColumn[];
   /** Provider that ran the models. */
   backend: BackendName;
   seconds: number;
@@ -135,22 +126,6 @@ interface Loaded {
   rel: string;
   info: CaptureInfo;
   image: DecodedImage;
-}
-
-async function listImages(root: string): Promise<string[]> {
-  const out: string[] = [];
-  async function walk(dir: string): Promise<void> {
-    const entries: Deno.DirEntry[] = [];
-    for await (const e of Deno.readDir(dir)) entries.push(e);
-    for (const e of entries) {
-      if (e.name.startsWith(".")) continue;
-      const p = join(dir, e.name);
-      if (e.isDirectory) await walk(p);
-      else if (e.isFile && IMAGE_EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))) out.push(p);
-    }
-  }
-  await walk(root);
-  return out.map((p) => relative(root, p).split(sep).join("/")).sort();
 }
 
 function readCsv(path: string, text: string, required: string[]): Record<string, string>[] {
@@ -189,16 +164,17 @@ async function readPhotoLabels(path: string): Promise<Map<string, string>> {
 async function readAttributes(
   path: string,
   columns: string[] | undefined,
-): Promise<{ names: string[]; byIdentity: Map<string, Record<string, string>> }> {
+): Promise<{ names: string[]; leftOut: LeftOutColumn[]; byIdentity: Map<string, Record<string, string>> }> {
   const rows = readCsv(path, await readText(path), ["identity"]);
   const all = rows.length > 0 ? Object.keys(rows[0]!).filter((c) => c !== "identity") : [];
-  const names = columns ?? all;
-  for (const c of names) {
+  for (const c of columns ?? []) {
     if (!all.includes(c)) throw new DataFileError(path, `no attribute column "${c}" (has ${all.join(", ")})`);
   }
+  // Subgroups only: free columns (names, counts) are left out unless asked for by name.
+  const { names, leftOut } = selectAttributeColumns(all, rows, columns);
   const byIdentity = new Map<string, Record<string, string>>();
   for (const r of rows) byIdentity.set(r.identity!, Object.fromEntries(names.map((c) => [c, r[c] ?? ""])));
-  return { names, byIdentity };
+  return { names, leftOut, byIdentity };
 }
 
 function boxArray(b: Box, s: number): number[] {
@@ -291,7 +267,8 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
     }
   }
 
-  const files = await listImages(root);
+  // Entries the listing will not read (loops, folders named like images, unreadable files…) open skipped.csv.
+  const { files, skipped: unread } = await listImages(root);
   const writer = await DatasetWriter.open(options.out, {
     name: options.name ?? root.split(sep).pop() ?? "photos",
     source: {},
@@ -307,7 +284,7 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   const unclearThreshold = options.unclearThreshold ?? 0.5;
   const detectSize = options.detectSize ?? 640;
   const stage = { decode: 0, detect: 0, align: 0, embed: 0, write: 0 };
-  const skipped: SkippedFile[] = [];
+  const skipped: SkippedFile[] = [...unread];
   const records: Pending[] = [];
   const photoInfo: CaptureInfo[] = [];
   const timeSources: Record<TimeSource, number> = { exif: 0, file: 0, none: 0 };
@@ -551,14 +528,28 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
     unclearThreshold,
   };
   writer.options.notes = `Built by pb embed from ${files.length} files (${skipped.length} skipped, see skipped.csv). ` +
-    `Times from EXIF: ${timeSources.exif}, from file modification time: ${timeSources.file}, unknown: ${timeSources.none}.`;
+    `Times from EXIF: ${timeSources.exif}, from file modification time: ${timeSources.file}, unknown: ${timeSources.none}.` +
+    (attrs && attrs.leftOut.length > 0
+      ? ` Attribute columns left out: ${attrs.leftOut.map((c) => `${c.column} (${c.reason})`).join(", ")}.`
+      : "");
   const manifest = await writer.close();
   await writeFileAtomic(
     join(options.out, "skipped.csv"),
     stringify([["file", "reason"], ...skipped.map((s) => [s.file, s.reason])]),
   );
   stage.write += (performance.now() - tw) / 1000;
-  return { manifest, files: files.length, photos, faces, bodies, skipped, backend, seconds, stageSeconds: stage };
+  return {
+    manifest,
+    files: files.length,
+    photos,
+    faces,
+    bodies,
+    skipped,
+    attributesLeftOut: attrs?.leftOut ?? [],
+    backend,
+    seconds,
+    stageSeconds: stage,
+  };
 }
 
 function omitBytes<T extends { bytes: Uint8Array }>(o: T): Omit<T, "bytes"> {

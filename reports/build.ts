@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { UsageError } from "../base/errors.ts";
 import { writeFileAtomic } from "../base/atomic.ts";
 import type { ResultRecord } from "../benchmarks/results/schema.ts";
-import { BrowserUnavailableError, exportFigure, hasChromium, ReportBrowser, type StaticFormat } from "./browser.ts";
+import {
+  BrowserUnavailableError,
+  DEFAULT_CHROMIUM,
+  exportFigure,
+  hasChromium,
+  ReportBrowser,
+  type StaticFormat,
+} from "./browser.ts";
 import type { FigureOutcome } from "./figure.ts";
 import { FIGURE_IDS, type FigureId, FIGURES } from "./figures/mod.ts";
 import { renderHtml, slug } from "./html.ts";
@@ -127,10 +134,22 @@ export async function buildReport(
   const staticFormats = (["png", "svg", "pdf"] as const).filter((f) => formats.has(f));
   let staticSkipped: string | undefined;
   if (staticFormats.length > 0 && !options.browser && !hasChromium(options.chromium)) {
-    const why = `Chromium not found at ${options.chromium ?? "/usr/bin/chromium"} (install it with ` +
+    const why = `Chromium not found at ${options.chromium ?? DEFAULT_CHROMIUM} (install it with ` +
       `.ci/install-report-deps.sh or set PB_CHROMIUM)`;
     if (!options.allowMissingBrowser) throw new BrowserUnavailableError(`${why}; or use --formats html`);
     staticSkipped = why;
+  }
+  // Launch before writing the HTML, so that a Chromium that cannot start leaves no links to figures never drawn.
+  let launched: ReportBrowser | undefined;
+  if (staticFormats.length > 0 && staticSkipped === undefined && !options.browser) {
+    try {
+      launched = await ReportBrowser.launch(options.chromium);
+    } catch (e) {
+      if (!options.allowMissingBrowser) throw e;
+      staticSkipped = `Chromium at ${options.chromium ?? DEFAULT_CHROMIUM} did not start (${
+        (e as Error).message.split("\n")[0]
+      })`;
+    }
   }
   const writeStatic = staticFormats.length > 0 && staticSkipped === undefined;
 
@@ -188,7 +207,7 @@ export async function buildReport(
 
   const figureFiles: string[] = [];
   if (writeStatic && figures.some((f) => f.kind === "figure")) {
-    const browser = options.browser ?? await ReportBrowser.launch(options.chromium);
+    const browser = options.browser ?? launched!;
     try {
       const tab = await browser.open(htmlPath);
       try {
@@ -208,6 +227,8 @@ export async function buildReport(
     } finally {
       if (!options.browser) await browser.close();
     }
+  } else if (launched) {
+    await launched.close();
   }
 
   const markdownPath = join(outDir, "report.md");

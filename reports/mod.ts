@@ -17,14 +17,16 @@
  * 2. `threshold-prf` — curves `threshold.bcubed.{precision,recall,f1}` (or `threshold.pairwise.*`; x = threshold)
  *    per `linkage`; or else runs sweeping the `cluster` param `threshold` with metrics `bcubed.{precision,recall,f1}`.
  * 3. `pareto` — `timings.wall_s` against the first of `bcubed.f1`, `top1`, `pairwise.f1`, `accuracy`, `nmi`, `ari`
- *    present; marker shape per `backend.used`.
+ *    present; marker shape per `backend.used`; each point labelled in the figure with what its experiment varies;
+ *    a front only for a dataset where two or more configurations trade speed for accuracy.
  * 4. `assignment-exemplars` — runs with an `assign` stage (method = its param `method`, else its variant id:
  *    sparse, centroid, exemplar, knn, crc), param `exemplars`, metric `top1`.
  * 5. `face-body` — `cluster` param `distance` (`face` | `face+body`; or `beta` 0 / > 0) and per-kind metrics:
  *    `subgroups` entries `{attribute: "kind", group: "body_only" | "profile", metric: "bcubed.recall" |
  *    "bcubed.precision"}`, or flat metrics `kind.body_only.bcubed.recall`.
- * 6. `fairness` — `subgroups` (any attribute except `kind`) with `ci_low`/`ci_high`; metric preference `top1`,
- *    `accuracy`, `bcubed.f1`, `bcubed.recall`, …
+ * 6. `fairness` — `subgroups` on the attributes the record's dataset declares (`dataset.attributes`, from its
+ *    dataset.json; never `kind`) with `ci_low`/`ci_high`; per dataset the first of `bcubed.f1`, `top1`, `accuracy`,
+ *    `bcubed.recall`, … and the configuration with the best overall value; gap and skewed error ratio per attribute.
  * 7. `latency` — every `timings.samples.<kind>_seconds` except `merge_seconds`/`round_seconds`, per `backend.used`
  *    and model (`embed` param `model`/`face_model`, else the embed variant id).
  * 8. `unclear-filter` — curves `kept.bcubed.precision` (x = fraction of faces kept); or runs with metrics

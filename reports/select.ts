@@ -173,6 +173,32 @@ export function groupLabels(groups: readonly { dims: Dims }[], primary: readonly
   });
 }
 
+/**
+ * Short labels for configurations of one dataset, for text printed on a figure: what each experiment varies (its
+ * linkage, its distance mode…), prefixed with the experiment's name when there are several experiments, and the
+ * experiment's name alone for a one-configuration experiment.
+ * @param groups configurations of one dataset
+ * @param withBackend keep the backend as a dimension (when several backends are compared)
+ * @returns one label per group, in order
+ */
+export function configLabels(groups: readonly Group[], withBackend = false): string[] {
+  const experiments = uniqueSorted(groups.map((g) => g.dims["experiment"]!));
+  const hidden = ["dataset", "experiment", ...(withBackend ? [] : ["backend"])];
+  const labels = new Array<string>(groups.length);
+  for (const e of experiments) {
+    const idx = groups.map((_, i) => i).filter((i) => groups[i]!.dims["experiment"] === e);
+    const dims = idx.map((i) => ({
+      dims: Object.fromEntries(Object.entries(groups[i]!.dims).filter(([k]) => !hidden.includes(k))),
+    }));
+    const own = groupLabels(dims);
+    idx.forEach((i, k) => {
+      const l = idx.length === 1 ? "" : own[k]!;
+      labels[i] = l === "" ? e : experiments.length > 1 ? `${e}: ${l}` : l;
+    });
+  }
+  return labels;
+}
+
 /** Sorts names by a preferred order, unknown names after in alphabetical order. */
 export function preferredOrder(names: Iterable<string>, preferred: readonly string[]): string[] {
   const all = uniqueSorted(names);

@@ -31,7 +31,11 @@ export const embedCommand: Command = {
     labels: { type: "string", value: "CSV", help: "file,identity labels for photos of one person" },
     aligned: { type: "boolean", help: "inputs are ArcFace-aligned 112×112 face crops (no detection, no bodies)" },
     attributes: { type: "string", value: "CSV", help: "identity → attribute columns (e.g. gender)" },
-    "attribute-columns": { type: "string", value: "LIST", help: "comma-separated columns to keep [all]" },
+    "attribute-columns": {
+      type: "string",
+      value: "LIST",
+      help: "comma-separated columns to keep [all but names, ids, counts]",
+    },
     models: { type: "string", value: "DIR", help: "ONNX models folder [../shared/models when it exists]" },
     "face-detector": { type: "string", value: "NAME", help: "yunet | ultraface [yunet]" },
     "face-model": { type: "string", value: "NAME", help: "mobilefacenet | arcface-r-512 | PATH.onnx [mobilefacenet]" },
@@ -121,6 +125,9 @@ export const embedCommand: Command = {
         reasons.set(key, (reasons.get(key) ?? 0) + 1);
       }
       for (const [reason, n] of reasons) console.log(`  skipped ${n}: ${reason}`);
+      for (const c of r.attributesLeftOut) {
+        console.log(`  attribute column ${c.column} left out: ${c.reason} (name it in --attribute-columns to keep it)`);
+      }
     }
     return 0;
   },

@@ -33,6 +33,8 @@ export interface RecordInit {
   curves?: ResultRecord["curves"];
   wall?: number;
   backend?: string;
+  /** Attributes the dataset declares [gender, age_group]. */
+  attributes?: string[];
 }
 
 let counter = 0;
@@ -72,7 +74,7 @@ export function makeRecord(init: RecordInit): ResultRecord {
       manifest_hash: hex(`manifest|${init.dataset ?? "tiny-s1"}`),
       n: init.n ?? 2000,
       identities: 40,
-      attributes: ["gender", "age_group"],
+      attributes: init.attributes ?? ["gender", "age_group"],
     },
     seed,
     repeat,

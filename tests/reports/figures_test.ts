@@ -2,7 +2,7 @@ import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
 import { FIGURE_IDS, FIGURES, type RenderedFigure } from "../../reports/mod.ts";
 import { iterationTimeFigure } from "../../reports/figures/iteration_time.ts";
 import { paretoFigure } from "../../reports/figures/pareto.ts";
-import { fairnessFigure } from "../../reports/figures/fairness.ts";
+import { declaredSubgroups, fairnessFigure, fairnessPanels } from "../../reports/figures/fairness.ts";
 import { faceBodyFigure } from "../../reports/figures/face_body.ts";
 import { thresholdPrfFigure } from "../../reports/figures/threshold_prf.ts";
 import { unclearFigure } from "../../reports/figures/unclear.ts";
@@ -92,7 +92,7 @@ Deno.test("threshold-prf falls back to a sweep over the threshold parameter, ave
   assertAlmostEquals(precision[0]!.y[0]!, 0.8, 1e-12);
 });
 
-Deno.test("pareto: the front holds exactly the non-dominated configurations", () => {
+Deno.test("pareto: the front holds exactly the non-dominated configurations; every point is labelled", () => {
   const rec = (linkage: string, wall: number, f1: number) =>
     makeRecord({
       experiment: "p",
@@ -103,15 +103,131 @@ Deno.test("pareto: the front holds exactly the non-dominated configurations", ()
   const f = rendered(paretoFigure([rec("a", 1, 0.5), rec("b", 2, 0.9), rec("c", 3, 0.8), rec("d", 0.5, 0.4)]));
   const onFront = f.table.rows.filter((r) => r[6] === 1).map((r) => r[0]);
   assertEquals(onFront.sort(), ["a", "b", "d"]);
+  // Labels are printed in the static figure (annotations), not only shown on hover.
+  const notes = (f.layout as { annotations: { text: string; x: number }[] }).annotations;
+  assertEquals(notes.map((a) => a.text).sort(), ["a", "b", "c", "d"]);
+  // On a log axis plotly places annotations at log10 of the value.
+  assertAlmostEquals(notes.find((a) => a.text === "b")!.x, Math.log10(2), 1e-12);
+  assertEquals(f.data.filter((t) => String(t["name"]).includes("Pareto front")).length, 1);
+});
+
+Deno.test("pareto: no front is drawn where one configuration is both fastest and most accurate", () => {
+  const rec = (linkage: string, wall: number, f1: number) =>
+    makeRecord({
+      experiment: "p",
+      stages: { cluster: { variant: "hac", params: { linkage } } },
+      wall,
+      metrics: { "bcubed.f1": f1 },
+    });
+  const f = rendered(paretoFigure([rec("fast-good", 0.5, 0.9), rec("slow", 2, 0.8), rec("slower", 3, 0.7)]));
+  assertEquals(f.data.filter((t) => String(t["name"]).includes("Pareto front")).length, 0);
+  assert(f.caption.includes("fast-good is both fastest and most accurate (no front)"), f.caption);
 });
 
 Deno.test("fairness marks the worst and best subgroup of each attribute and keeps the harness's intervals", () => {
   const f = rendered(fairnessFigure(fixtureRecords({ experiments: ["face-body"] })));
-  const marks = f.table.rows.map((r) => `${r[0]}:${r[1]}:${r[6]}`);
+  const col = (name: string) => f.table.columns.indexOf(name);
+  const marks = f.table.rows.map((r) => `${r[col("attribute")]}:${r[col("group")]}:${r[col("mark")]}`);
   assert(marks.includes("gender:male:worst") && marks.includes("gender:female:best"), marks.join());
   assert(marks.includes("age_group:senior:worst") && marks.includes("age_group:child:best"), marks.join());
-  assert(f.table.rows.every((r) => r[7] === "identities"));
-  assert(f.table.rows.every((r) => (r[3] as number) <= (r[2] as number) && (r[2] as number) <= (r[4] as number)));
+  assert(f.table.rows.every((r) => r[col("interval_over")] === "identities"));
+  assert(
+    f.table.rows.every((r) =>
+      (r[col("ci_low")] as number) <= (r[col("value")] as number) &&
+      (r[col("value")] as number) <= (r[col("ci_high")] as number)
+    ),
+  );
+  // The words are drawn in the figure, in the marks' colours, not only in the table.
+  const words = f.data.find((t) => t["mode"] === "text") as { text: string[] };
+  assertEquals(words.text.filter((t) => t.includes("worst")).length, 2);
+  assertEquals(words.text.filter((t) => t.includes("best")).length, 2);
+});
+
+/** A clustering run with subgroup rows for the given attributes (value per group, interval ±0.02). */
+function subgroupRun(
+  dataset: string,
+  linkage: string,
+  f1: number,
+  declared: string[],
+  rows: [string, string, number][],
+) {
+  return makeRecord({
+    experiment: `cluster-${dataset}`,
+    dataset,
+    attributes: declared,
+    stages: { cluster: { variant: "hac", params: { linkage } } },
+    metrics: { "bcubed.f1": f1 },
+    subgroups: rows.map(([attribute, group, value]) => ({
+      attribute,
+      group,
+      metric: "bcubed.f1",
+      value,
+      n: 100,
+      ci_low: value - 0.02,
+      ci_high: Math.min(1, value + 0.02),
+    })),
+  });
+}
+
+Deno.test("fairness panels are the declared attributes only: never kind, names or counts", () => {
+  // celeb24 embedded before the fix: name and images were stored as subgroup rows but only gender is declared.
+  const r = subgroupRun("celeb24", "average", 0.8, ["gender"], [
+    ["gender", "F", 0.78],
+    ["gender", "M", 0.82],
+    ["name", "Barack Obama", 0.7],
+    ["name", "Tina Fey", 1],
+    ["images", "252", 0.7],
+    ["kind", "body_only", 0.4],
+  ]);
+  const { panels } = fairnessPanels([r]);
+  assertEquals(panels.map((p) => p.attribute), ["gender"]);
+  assertEquals(declaredSubgroups(r).map((s) => s.attribute), ["gender", "gender"]);
+});
+
+Deno.test("fairness draws every declared attribute of each dataset, best configuration, gap and ratio in the caption", () => {
+  const tinyAttrs = ["gender", "age_group", "skin_tone"];
+  const tiny = (linkage: string, f1: number, shift: number) =>
+    subgroupRun("tiny", linkage, f1, tinyAttrs, [
+      ["gender", "female", 0.80 + shift],
+      ["gender", "male", 0.84 + shift],
+      ["age_group", "child", 0.70 + shift],
+      ["age_group", "adult", 0.85 + shift],
+      ["age_group", "senior", 0.80 + shift],
+      ["skin_tone", "light", 0.86 + shift],
+      ["skin_tone", "medium", 0.83 + shift],
+      ["skin_tone", "dark", 0.78 + shift],
+      ["kind", "profile", 0.5],
+    ]);
+  const celeb = (linkage: string, f1: number) =>
+    subgroupRun("celeb24", linkage, f1, ["gender"], [["gender", "F", f1 - 0.02], ["gender", "M", f1 + 0.02]]);
+  const records = [tiny("single", 0.80, -0.1), tiny("average", 0.86, 0), celeb("average", 0.9), celeb("single", 0.7)];
+  const { panels } = fairnessPanels(records);
+  assertEquals(panels.map((p) => `${p.dataset}:${p.attribute}:${p.configuration}`), [
+    "celeb24:gender:average",
+    "tiny:gender:average",
+    "tiny:age_group:average",
+    "tiny:skin_tone:average",
+  ]);
+  for (const p of panels) {
+    for (const g of p.groups) {
+      assertEquals(g.intervalOver, "identities");
+      assert(g.low < g.value && g.value < g.high, `${p.attribute}/${g.group}: no interval`);
+    }
+  }
+  const age = panels[2]!.summary!;
+  assertEquals([age.worstGroup, age.bestGroup], ["child", "adult"]);
+  assertAlmostEquals(age.gap, 0.15, 1e-12);
+  assertAlmostEquals(age.skewedErrorRatio!, 0.3 / 0.15, 1e-9);
+  const f = rendered(fairnessFigure(records));
+  assert(
+    f.caption.includes("tiny · age_group gap 0.150 (child 0.700 vs adult 0.850), skewed error ratio 2.000"),
+    f.caption,
+  );
+  assert(f.caption.includes("celeb24 · gender gap 0.040"), f.caption);
+  // One marker trace per panel, each with its asymmetric interval.
+  const markers = f.data.filter((t) => t["mode"] === "markers") as { error_y: { array: number[] } }[];
+  assertEquals(markers.length, 4);
+  assert(markers.every((t) => t.error_y.array.every((e) => e > 0)));
 });
 
 Deno.test("face-body compares the two distance modes on body-only and profile observations", () => {
