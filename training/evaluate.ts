@@ -20,6 +20,11 @@ export interface SubgroupVerification {
   /** TAR at FAR 1e-3 and 1e-2. */
   tarAtFar3: Interval;
   tarAtFar2: Interval;
+  /**
+   * 1:N identification: share of the group's crops whose nearest other crop of the group (cosine) has the same
+   * identity (leave-one-out; identities with one crop count as misses).
+   */
+  rank1: Interval;
   genuinePairs: number;
   impostorPairs: number;
 }
@@ -71,8 +76,29 @@ export function verifyByIdentity(
       }
       return verificationMetrics(scores, { genuine, weights, fars: FARS, order });
     };
+    // Leave-one-out nearest neighbour inside the group, per crop.
+    const crops = [...identity.keys()].filter((i) => inGroup.has(identity[i]!));
+    const hit = new Map<number, number>(); // identity → crops whose nearest neighbour is the same person
+    for (const i of crops) {
+      let best = -Infinity, who = -1;
+      for (const j of crops) {
+        if (j === i) continue;
+        let dot = 0;
+        for (let c = 0; c < dim; c++) dot += embeddings[i * dim + c]! * embeddings[j * dim + c]!;
+        if (dot > best) best = dot, who = identity[j]!;
+      }
+      if (who === identity[i]) hit.set(who, (hit.get(who) ?? 0) + 1);
+    }
+    const size = new Map<number, number>();
+    for (const i of crops) size.set(identity[i]!, (size.get(identity[i]!) ?? 0) + 1);
+    const rank1For = (count: Map<number, number>) => {
+      let right = 0, total = 0;
+      for (const [m, k] of count) right += k * (hit.get(m) ?? 0), total += k * (size.get(m) ?? 0);
+      return total > 0 ? right / total : NaN;
+    };
     const point = metricsFor(new Map(members.map((m) => [m, 1])));
-    const draws: number[][] = [[], [], []];
+    const pointRank1 = rank1For(new Map(members.map((m) => [m, 1])));
+    const draws: number[][] = [[], [], [], []];
     for (let r = 0; r < resamples; r++) {
       const count = new Map<number, number>();
       for (let d = 0; d < members.length; d++) {
@@ -80,7 +106,9 @@ export function verifyByIdentity(
         count.set(m, (count.get(m) ?? 0) + 1);
       }
       const m = metricsFor(count);
-      [m.auc, m.tarAtFar[0]!, m.tarAtFar[1]!].forEach((v, i) => Number.isFinite(v) && draws[i]!.push(v));
+      [m.auc, m.tarAtFar[0]!, m.tarAtFar[1]!, rank1For(count)].forEach((v, i) =>
+        Number.isFinite(v) && draws[i]!.push(v)
+      );
     }
     const interval = (value: number, sample: number[]): Interval => {
       sample.sort((x, y) => x - y);
@@ -94,6 +122,7 @@ export function verifyByIdentity(
       auc: interval(point.auc, draws[0]!),
       tarAtFar3: interval(point.tarAtFar[0]!, draws[1]!),
       tarAtFar2: interval(point.tarAtFar[1]!, draws[2]!),
+      rank1: interval(pointRank1, draws[3]!),
       genuinePairs: point.genuine,
       impostorPairs: point.impostor,
     };

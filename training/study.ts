@@ -81,7 +81,7 @@ function restore(head: EmbeddingHead, saved: Float64Array[]): void {
   [...head.params().map((p) => p.value), head.runningMean, head.runningVar].forEach((t, i) => t.set(saved[i]!));
 }
 
-/** Cache layout: a JSON header line (crop paths) then the float32 features. */
+/** Cache layout: a JSON header line (the model, then the crop paths) then the float32 features. */
 async function readFeatureCache(path: string, paths: readonly string[]): Promise<Float32Array | null> {
   let bytes: Uint8Array;
   try {
@@ -98,7 +98,7 @@ async function readFeatureCache(path: string, paths: readonly string[]): Promise
     return null;
   }
   const body = bytes.slice(newline + 1);
-  if (body.length !== paths.length * FEATURE_SIZE * 4) return null;
+  if (body.length !== (paths.length - 1) * FEATURE_SIZE * 4) return null;
   return new Float32Array(body.buffer);
 }
 
@@ -138,11 +138,13 @@ export async function runHeadStudy(options: StudyOptions): Promise<{ report: Stu
   const crops = await Promise.all(data.paths.map(readCrop));
   const backbone = await loadBackbone(options.modelPath, { cacheDir: options.outDir });
   const t0 = performance.now();
-  const cached = options.featureCache ? await readFeatureCache(options.featureCache, data.paths) : null;
+  // The cache is valid for these exact crops through this exact model file.
+  const cacheKey = [`model:${options.modelPath}:${(await Deno.stat(options.modelPath)).size}`, ...data.paths];
+  const cached = options.featureCache ? await readFeatureCache(options.featureCache, cacheKey) : null;
   const features = cached ?? await extractFeatures(backbone, crops, {
     onBatch: (done) => log(`features ${done}/${crops.length}`),
   });
-  if (options.featureCache && !cached) await writeFeatureCache(options.featureCache, data.paths, features);
+  if (options.featureCache && !cached) await writeFeatureCache(options.featureCache, cacheKey, features);
   const extractionImagesPerSecond = cached ? NaN : crops.length / ((performance.now() - t0) / 1000);
 
   const classOf = new Map(split.train.map((id, k) => [id, k]));

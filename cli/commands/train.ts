@@ -24,14 +24,17 @@ function pct(x: number): string {
 }
 
 function verificationTable(title: string, rows: SubgroupVerification[]): string[] {
-  const lines = [`${title}:`, "  group  ids  AUC [95% CI]                TAR@FAR1e-3 [CI]         TAR@FAR1e-2 [CI]"];
+  const lines = [
+    `${title}:`,
+    "  group  ids  AUC [95% CI]               TAR@FAR1e-3 [CI]         TAR@FAR1e-2 [CI]         rank-1 [CI]",
+  ];
   for (const r of rows) {
     const cell = (m: { value: number; low: number; high: number }) =>
       `${pct(m.value)} [${pct(m.low)}, ${pct(m.high)}]`.padEnd(25);
     lines.push(
-      `  ${r.group.padEnd(5)}  ${String(r.identities).padStart(3)}  ${cell(r.auc)}  ${cell(r.tarAtFar3)}${
+      `  ${r.group.padEnd(5)}  ${String(r.identities).padStart(3)}  ${cell(r.auc)}${cell(r.tarAtFar3)}${
         cell(r.tarAtFar2)
-      }`,
+      }${cell(r.rank1)}`.trimEnd(),
     );
   }
   return lines;

@@ -109,6 +109,10 @@ export const trainHeadVariant: Variant<TrainParams> = {
             value: r.auc.high,
             direction: "higher",
           };
+          metrics[`${prefix}rank1${r.group === "all" ? "" : "." + r.group}`] = {
+            value: r.rank1.value,
+            direction: "higher",
+          };
           metrics[`${prefix}tar_far_1e-2${r.group === "all" ? "" : "." + r.group}`] = {
             value: r.tarAtFar2.value,
             direction: "higher",
