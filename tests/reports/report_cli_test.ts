@@ -28,7 +28,7 @@ Deno.test("pb report: bad usage exits 2, a missing results folder exits 1, each 
     const argv of [
       ["report", join(dir, "res")],
       ["report", "--out", join(dir, "o")],
-      ["report", join(dir, "res"), "--out", join(dir, "o"), "--only", "9"],
+      ["report", join(dir, "res"), "--out", join(dir, "o"), "--only", "99"],
       ["report", join(dir, "res"), "--out", join(dir, "o"), "--formats", "gif"],
     ]
   ) {
