@@ -1,19 +1,23 @@
 /**
- * Clustering accuracy study (issue 3, "Accuracy"): on a synthetic library, BCubed and pairwise F of every
- * linkage at its best threshold and at a threshold fixed in advance, with and without the greedy
- * face + body first pass; and face-only vs face + body first pass on body-only and profile observations.
+ * Clustering accuracy study under the threshold protocol: on a synthetic library or real embeddings, every
+ * linkage with and without the greedy first pass, its threshold tuned on a seeded dev half of the identities and
+ * its BCubed F reported on the other half (each half clustered on its own), with the oracle (best threshold on
+ * the test half) and the generalisation gap beside it, the test half's F at a threshold fixed in advance, and
+ * precision / recall per observation kind (at the dev-tuned threshold, on the test half).
  *
  * Run: `deno run -A benchmarks/cluster_accuracy.ts [--preset tiny|small | --data DIR] [--seed 1] [--fixed 0.5]
- *       [--first-threshold 0.3] [--json FILE]` (without bodies, the face + body first pass is skipped)
+ *       [--first-threshold 0.3] [--order shuffled|rows] [--json FILE]` (without bodies, the face + body first pass
+ *       is skipped). `--order rows` keeps untimed rows in file order — on `pb embed --layout identity-folders`
+ *       output that is sorted by identity, which flatters the order-dependent first pass (shown for comparison).
  *
- * Each configuration builds the full dendrogram once and cuts it at every threshold of a grid
- * (0.05 … 1.2), so "best threshold" is an oracle (an upper bound); the fixed threshold is the honest number.
+ * Each configuration builds one full dendrogram per half and cuts it at every threshold of a grid (0.05 … 1.2).
  * @module
  */
 import { parseArgs } from "node:util";
-import { greedyFirstPass, observationLabels, secondPassInput } from "../algorithms/clustering/mod.ts";
-import { cutDendrogram, hac, type Linkage } from "../algorithms/hac/mod.ts";
-import { type ClusteringMetrics, clusteringMetrics } from "../algorithms/metrics/mod.ts";
+import type { ClusterInput } from "../algorithms/clustering/mod.ts";
+import { type ProtocolReport, runThresholdProtocol } from "../algorithms/clustering/threshold_protocol.ts";
+import type { Linkage } from "../algorithms/hac/mod.ts";
+import { clusteringMetrics } from "../algorithms/metrics/mod.ts";
 import { clusterInputFromDataset } from "../datasets/cluster_input.ts";
 import type { Dataset } from "../datasets/format.ts";
 import { readDataset } from "../datasets/io.ts";
@@ -26,17 +30,34 @@ const LINKAGES: Linkage[] = ["single", "complete", "average", "median", "median-
 export interface AccuracyRow {
   linkage: Linkage;
   firstPass: "none" | "face" | "face+body";
-  best: { threshold: number; bcubedF: number; pairwiseF: number };
-  fixed: { threshold: number; bcubedF: number; pairwiseF: number };
-  /** BCubed precision / recall at the fixed threshold, restricted to observations of these kinds. */
+  /** Tuned on dev, reported on test, oracle and gap (BCubed F). */
+  protocol: ProtocolReport;
+  /** Pairwise F on test at the dev-tuned threshold. */
+  testPairwiseF: number;
+  /** BCubed F on test at the threshold fixed in advance. */
+  fixed: { threshold: number; bcubedF: number };
+  /** BCubed precision / recall on test at the dev-tuned threshold, restricted to observations of these kinds. */
   byKind: Record<string, { precision: number; recall: number; n: number }>;
+}
+
+/** Processing order of rows without a capture time: seeded shuffle (the default) or file order. */
+export type RowOrder = "shuffled" | "rows";
+
+/** A clustering input whose untimed rows keep file order (for the order-leak comparison only). */
+function inRowOrder(input: ClusterInput, time: Float64Array): ClusterInput {
+  const idx = Array.from({ length: input.n }, (_, i) => i);
+  idx.sort((a, b) => {
+    const na = Number.isNaN(time[a]!), nb = Number.isNaN(time[b]!);
+    return na !== nb ? (na ? 1 : -1) : (na ? 0 : time[a]! - time[b]!) || a - b;
+  });
+  return { ...input, order: Int32Array.from(idx) };
 }
 
 /**
  * Runs the study on a dataset in memory.
- * @param options dataset, seed (of the sampled median), fixed threshold, first-pass threshold, kinds to break
- *   down, first-pass modes to compare
- * @returns one row per (linkage, first pass)
+ * @param options dataset, seed (identity split, row shuffle, sampled median), fixed threshold, first-pass
+ *   threshold, kinds to break down, first-pass modes to compare, row order
+ * @returns one row per (first pass, linkage)
  */
 export function accuracyStudy(options: {
   dataset: Dataset;
@@ -45,50 +66,46 @@ export function accuracyStudy(options: {
   firstThreshold: number;
   kinds?: string[];
   firstPasses?: ("none" | "face" | "face+body")[];
+  linkages?: Linkage[];
+  order?: RowOrder;
 }): AccuracyRow[] {
   const ds = options.dataset;
-  const input = clusterInputFromDataset(ds);
+  const shuffled = clusterInputFromDataset(ds, { seed: options.seed });
+  const input = options.order === "rows" ? inRowOrder(shuffled, ds.observations.time) : shuffled;
   const truth = ds.observations.identity.codes;
   const kindCol = ds.observations.kind;
   const kinds = options.kinds ?? ["body_only", "profile", "clear"];
-  const masks = new Map(kinds.map((k) => {
-    const code = kindCol.values.indexOf(k);
-    return [k, Uint8Array.from(kindCol.codes, (c) => (c === code ? 1 : 0))];
-  }));
-  const grid: number[] = [];
-  for (let t = 0.05; t <= 1.2 + 1e-9; t += 0.025) grid.push(Math.round(t * 1000) / 1000);
   const rows: AccuracyRow[] = [];
-  const firstPasses = [
+  const modes = [
     { name: "none" as const, first: null },
-    {
-      name: "face" as const,
-      first: greedyFirstPass(input, { threshold: options.firstThreshold, fusion: { beta: 0 } }),
-    },
-    { name: "face+body" as const, first: greedyFirstPass(input, { threshold: options.firstThreshold }) },
-  ];
-  for (const fp of firstPasses) {
-    const sp = secondPassInput(input, fp.first);
-    for (const linkage of LINKAGES) {
-      const full = hac(sp.vectors, sp.dim, { linkage, seed: options.seed });
-      const score = (t: number): ClusteringMetrics =>
-        clusteringMetrics(observationLabels(sp, cutDendrogram(full.merges, sp.items.length, t)), truth);
-      let best = { threshold: NaN, bcubedF: -1, pairwiseF: NaN };
-      for (const t of grid) {
-        const m = score(t);
-        if (m.bcubed.f1 > best.bcubedF) best = { threshold: t, bcubedF: m.bcubed.f1, pairwiseF: m.pairwise.f1 };
-      }
-      const fixedLabels = observationLabels(sp, cutDendrogram(full.merges, sp.items.length, options.fixed));
-      const fm = clusteringMetrics(fixedLabels, truth);
+    { name: "face" as const, first: { threshold: options.firstThreshold, fusion: { beta: 0 } } },
+    { name: "face+body" as const, first: { threshold: options.firstThreshold } },
+  ].filter((m) => !options.firstPasses || options.firstPasses.includes(m.name));
+  for (const fp of modes) {
+    for (const linkage of options.linkages ?? LINKAGES) {
+      const run = runThresholdProtocol(input, truth, {
+        seed: options.seed,
+        firstPass: fp.first,
+        hac: { linkage, seed: options.seed },
+      });
+      const testTruth = Int32Array.from(run.testRows, (i) => truth[i]!);
+      const tuned = run.testCut(run.report.devThreshold);
       const byKind: AccuracyRow["byKind"] = {};
-      for (const [k, mask] of masks) {
-        const km = clusteringMetrics(fixedLabels, truth, { mask });
+      for (const k of kinds) {
+        const code = kindCol.values.indexOf(k);
+        const mask = Uint8Array.from(run.testRows, (i) => (kindCol.codes[i] === code ? 1 : 0));
+        const km = clusteringMetrics(tuned, testTruth, { mask });
         byKind[k] = { precision: km.bcubed.precision, recall: km.bcubed.recall, n: km.n };
       }
       rows.push({
         linkage,
         firstPass: fp.name,
-        best,
-        fixed: { threshold: options.fixed, bcubedF: fm.bcubed.f1, pairwiseF: fm.pairwise.f1 },
+        protocol: run.report,
+        testPairwiseF: clusteringMetrics(tuned, testTruth).pairwise.f1,
+        fixed: {
+          threshold: options.fixed,
+          bcubedF: clusteringMetrics(run.testCut(options.fixed), testTruth).bcubed.f1,
+        },
         byKind,
       });
     }
@@ -105,6 +122,9 @@ if (import.meta.main) {
       seed: { type: "string", default: "1" },
       fixed: { type: "string", default: "0.5" },
       "first-threshold": { type: "string", default: "0.3" },
+      "first-pass": { type: "string" },
+      linkages: { type: "string" },
+      order: { type: "string", default: "shuffled" },
       json: { type: "string" },
     },
   });
@@ -112,27 +132,39 @@ if (import.meta.main) {
   const dataset = values.data
     ? await readDataset(values.data)
     : generateLibraryInMemory(resolveConfig(PRESETS[preset], { seed: Number(values.seed) }));
+  const order: RowOrder = values.order === "rows" ? "rows" : "shuffled";
+  const hasBodies = dataset.body !== null && dataset.body.length > 0;
+  const firstPasses = (values["first-pass"]?.split(",") ?? (hasBodies ? ["none", "face", "face+body"] : [
+    "none",
+    "face",
+  ])) as ("none" | "face" | "face+body")[];
   const rows = accuracyStudy({
     dataset,
-    firstPasses: dataset.body && dataset.body.length > 0 ? undefined : ["none", "face"],
+    firstPasses,
+    linkages: values.linkages?.split(",") as Linkage[] | undefined,
     seed: Number(values.seed),
     fixed: Number(values.fixed),
     firstThreshold: Number(values["first-threshold"]),
+    order,
   });
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
   console.log(
-    `# ${values.data ?? `${preset} preset`}, seed ${values.seed}; fixed threshold ${values.fixed}, first-pass t1 ${
-      values["first-threshold"]
-    }\n` +
-      "| first pass | linkage | best t | BCubed F (best) | pairwise F (best) | BCubed F (fixed) | pairwise F (fixed) | " +
-      "body_only P / R | profile P / R | clear P / R |\n|---|---|---|---|---|---|---|---|---|---|",
+    `# ${values.data ?? `${preset} preset`}, seed ${values.seed} (identity split, row shuffle); untimed rows ` +
+      `${order === "rows" ? "in FILE order (flattering when sorted by identity)" : "shuffled"}; first-pass t1 ${
+        values["first-threshold"]
+      }\n# t dev: tuned on the dev half of the identities; F test: the other half at t dev; oracle: best F on ` +
+      `the test half (an upper bound, not a result); gap = oracle − F test\n` +
+      `| first pass | linkage | t dev | BCubed F test | pairwise F test | oracle F (t) | gap | F test at ${values.fixed} | ` +
+      "body_only P / R | profile P / R | clear P / R |\n|---|---|---|---|---|---|---|---|---|---|---|",
   );
   for (const r of rows) {
-    const k = (name: string) => r.byKind[name] ? `${f(r.byKind[name]!.precision)} / ${f(r.byKind[name]!.recall)}` : "–";
+    const k = (name: string) =>
+      r.byKind[name] && r.byKind[name]!.n > 0 ? `${f(r.byKind[name]!.precision)} / ${f(r.byKind[name]!.recall)}` : "–";
+    const p = r.protocol;
     console.log(
-      `| ${r.firstPass} | ${r.linkage} | ${r.best.threshold} | ${f(r.best.bcubedF)} | ${f(r.best.pairwiseF)} | ${
-        f(r.fixed.bcubedF)
-      } | ${f(r.fixed.pairwiseF)} | ${k("body_only")} | ${k("profile")} | ${k("clear")} |`,
+      `| ${r.firstPass} | ${r.linkage} | ${p.devThreshold} | ${f(p.testF1)} | ${f(r.testPairwiseF)} | ` +
+        `${f(p.oracleF1)} (${p.oracleThreshold}) | ${f(p.gap)} | ${f(r.fixed.bcubedF)} | ${k("body_only")} | ` +
+        `${k("profile")} | ${k("clear")} |`,
     );
   }
   if (values.json) await writeFileAtomic(values.json, JSON.stringify(rows, null, 2) + "\n");

@@ -206,7 +206,8 @@ if (!args["skip-photos"]) {
       }
     }
   }
-  const r = await embedImages({ images, out: join(tmp, "out"), models: modelsDir, threads, backend: "cpu" });
+  // Default workers (one intra-op thread each); benchmarks/ingest_bench.ts measures this against a bare loop.
+  const r = await embedImages({ images, out: join(tmp, "out"), models: modelsDir, backend: "cpu" });
   const row = {
     photos: r.photos,
     files: r.files,

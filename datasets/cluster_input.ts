@@ -3,29 +3,23 @@
  * @module
  */
 import type { ClusterInput } from "../algorithms/clustering/greedy.ts";
+import { timeOrder } from "../algorithms/clustering/order.ts";
 import { DataFileError } from "../base/errors.ts";
 import type { Dataset } from "./format.ts";
 import { readNpy } from "./npy.ts";
 
 /**
  * Builds a {@link ClusterInput} from a dataset, with the first pass's default order: capture time
- * ascending (unknown times last), ties by observation id.
+ * ascending (ties by observation id), then the observations without a time in an order shuffled with `seed` —
+ * never their row order, which may be sorted by identity (see `algorithms/clustering/order.ts`).
  *
  * @param dataset a dataset read by `readDataset`
+ * @param options seed of the shuffle of rows without a time [0]
  * @returns the clustering input (views of the dataset's arrays, no copies of embeddings)
  */
-export function clusterInputFromDataset(dataset: Dataset): ClusterInput {
+export function clusterInputFromDataset(dataset: Dataset, options: { seed?: number } = {}): ClusterInput {
   const o = dataset.observations;
   const n = o.n;
-  const time = o.time;
-  const idx = Array.from({ length: n }, (_, i) => i);
-  idx.sort((a, b) => {
-    const ta = time[a]!, tb = time[b]!;
-    const na = Number.isNaN(ta), nb = Number.isNaN(tb);
-    if (na !== nb) return na ? 1 : -1;
-    if (!na && ta !== tb) return ta - tb;
-    return a - b;
-  });
   return {
     n,
     face: dataset.face,
@@ -35,7 +29,7 @@ export function clusterInputFromDataset(dataset: Dataset): ClusterInput {
     bodyDim: dataset.manifest.body?.dim ?? 0,
     bodyRow: o.bodyRow,
     moment: o.moment,
-    order: Int32Array.from(idx),
+    order: timeOrder(o.time, options.seed ?? 0),
   };
 }
 

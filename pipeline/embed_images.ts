@@ -1,213 +1,292 @@
 /**
- * `embedImages()`: a folder of photos (or aligned face crops) → a PeopleBench dataset (format v1).
- * decode → EXIF → detect faces (+ people) → associate → align → batched embedding → unclear score
- * → moments → DatasetWriter. Bad files are skipped and listed in `skipped.csv`; the run goes on.
+ * `embedImages()`: a folder of photos (or aligned face crops) → a PeopleBench dataset (format v1), in four
+ * stages (modules in `pipeline/ingest/`): decode (bytes, EXIF, pixels) → detect+align (faces, people,
+ * association, aligned crops) → embed (batches across photos, unclear score) → write (moments, dataset,
+ * `skipped.csv`). Bad files are skipped and listed in `skipped.csv`; the run goes on.
  * @module
  */
-import { join, resolve, sep } from "node:path";
-import { parse } from "csv-parse/sync";
-import { stringify } from "csv-stringify/sync";
+import { resolve, sep } from "node:path";
 import { DataFileError } from "../base/errors.ts";
-import type { DatasetManifest, ObservationRecord } from "../datasets/format.ts";
-import { DatasetWriter } from "../datasets/io.ts";
-import { type LeftOutColumn, selectAttributeColumns } from "../datasets/attributes.ts";
-import { writeFileAtomic } from "../base/atomic.ts";
-import { alignFace, ARCFACE_TEMPLATE, cropResize } from "./align/similarity.ts";
-import { associateFaces, bodyFromFace, type Box, upperBody } from "./associate.ts";
-import { type Detection, scaleDetections } from "./detect/nms.ts";
-import { UltraFaceDetector } from "./detect/ultraface.ts";
-import { YoloxPersonDetector } from "./detect/yolox.ts";
-import { type FaceDetector, YuNetDetector } from "./detect/yunet.ts";
-import { BODY_MODELS, Embedder } from "./embed/embedder.ts";
-import { type DecodedImage, decodeImage, resizeRgb, type RgbImage } from "./image/decode.ts";
-import { type CaptureInfo, readCaptureInfo, type TimeSource } from "./image/exif.ts";
+import type { DatasetWriterOptions } from "../datasets/io.ts";
+import type { RgbRegion } from "./align/similarity.ts";
+import { scaleDetections } from "./detect/nms.ts";
+import { decodeImage, resizeRgb, type RgbImage } from "./image/decode.ts";
+import type { CaptureInfo, TimeSource } from "./image/exif.ts";
 import { listImages } from "./image/list.ts";
-import { MODEL_FILES, modelPath, resolveFaceModel, resolveModelsDir } from "./models.ts";
-import { groupMoments, type MomentOptions } from "./moments.ts";
-import type { BackendName, BackendRequest } from "./onnx/backends.ts";
+import { resolveModelsDir } from "./models.ts";
+import type { BackendName } from "./onnx/backends.ts";
+import { DEFAULT_CALIBRATION, normRampFor } from "./quality.ts";
 import {
-  DEFAULT_CALIBRATION,
-  type FaceCues,
-  laplacianVariance,
-  normRampFor,
-  unclearScore,
-  yawProxy,
-} from "./quality.ts";
+  decodeFrame,
+  decodeRegion,
+  decodeScaled,
+  readPhotoFile,
+  readPhotoHeader,
+  shrinksOnLoad,
+  skipReason,
+} from "./ingest/decode.ts";
+import {
+  alignedObservation,
+  cutCrops,
+  detectionSize,
+  type PhotoContext,
+  type PhotoObservations,
+  planPhoto,
+  planSourceBox,
+} from "./ingest/detect_align.ts";
+import { EmbedStage } from "./ingest/embed.ts";
+import { type IdentityAttributes, photoIdentity, readAttributes, readPhotoLabels } from "./ingest/inputs.ts";
+import { type ModelSetSpec, planModels } from "./ingest/models.ts";
+import type { ModelSetInfo } from "./ingest/protocol.ts";
+import { type InferenceRunner, LocalRunner, WorkerPool } from "./ingest/runner.ts";
+import {
+  DEFAULT_BATCH,
+  type EmbedImagesOptions,
+  type EmbedImagesResult,
+  type PendingObservation,
+  type SkippedFile,
+  type StageSeconds,
+} from "./ingest/types.ts";
+import { writeIngest } from "./ingest/write.ts";
+
+export { labelledFace } from "./ingest/detect_align.ts";
+export { DEFAULT_BATCH } from "./ingest/types.ts";
+export type { EmbedImagesOptions, EmbedImagesResult, SkippedFile, StageSeconds } from "./ingest/types.ts";
 
 export { IMAGE_EXTENSIONS } from "./image/list.ts";
 
-/** Options for {@link embedImages}. Defaults in brackets. */
-export interface EmbedImagesOptions {
-  /** Folder of images (searched recursively). */
-  images: string;
-  /** Output dataset folder. */
-  out: string;
-  /** "photos": full photos; "identity-folders": each top-level subfolder is one identity ["photos"]. */
-  layout?: "photos" | "identity-folders";
-  /** CSV `file,identity` (file relative to `images`) labelling photos of one person. */
-  labels?: string;
-  /** Inputs are already ArcFace-aligned face crops: no detection [false]. */
-  aligned?: boolean;
-  /** Models folder [../shared/models when it exists]. */
-  models?: string;
-  /** Face detector ["yunet"]. */
-  faceDetector?: "yunet" | "ultraface";
-  /** Face model: "mobilefacenet", "arcface-r-512" or PATH.onnx ["mobilefacenet"]. */
-  faceModel?: string;
-  /** Upper-body model, or none ["osnet"; "none" with `aligned`]. */
-  bodyModel?: "osnet" | "none";
-  /** Execution provider ["auto"]. */
-  backend?: BackendRequest;
-  /** Intra-op threads per session [all cores]. */
-  threads?: number;
-  /** Embedding batch size [32]. */
-  batch?: number;
-  /** Rewrite PReLU nodes at load [true]. */
-  rewritePrelu?: boolean;
-  /** CoreML only: restrict to devices with the Apple Neural Engine [false]. */
-  neuralEngine?: boolean;
-  /** CSV with an `identity` column and attribute columns (e.g. `gender`). */
-  attributes?: string;
-  /** Which attribute columns to keep [every column but identity that groups people: not names, ids or counts]. */
-  attributeColumns?: string[];
-  /** Moment grouping limits [3 h, 1 km]. */
-  moments?: MomentOptions;
-  /** Use the file modification time when EXIF has no capture time (counted as such in the manifest) [false]. */
-  fileTime?: boolean;
-  /** Decode at most this many pixels on the longer side [4096]. */
-  maxSide?: number;
-  /** Longer side for face detection [640]. */
-  detectSize?: number;
-  /** YuNet / UltraFace score threshold [0.6 / 0.7]. */
-  faceThreshold?: number;
-  /** Also keep people whose face was not found, as `body_only` observations [false]. */
-  keepBodyOnly?: boolean;
-  /** Faces with unclear score ≥ this get kind "unclear" [0.5]; `face_quality` is 1 − the unclear score. */
-  unclearThreshold?: number;
-  /** Dataset name [the images folder's name]. */
-  name?: string;
-  /** Called after each file with (files done, files total). */
-  onProgress?: (done: number, total: number) => void;
+/** Everything resolved from the options before any photo is read. */
+export interface IngestPlan {
+  root: string;
+  layout: "photos" | "identity-folders";
+  aligned: boolean;
+  batch: number;
+  workers: number;
+  threads: number;
+  modelsDir: string;
+  models: ModelSetSpec;
+  labels: Map<string, string> | null;
+  attrs: IdentityAttributes | null;
+  maxSide: number;
+  detectSize: number;
+  exactDecode: boolean;
+  unclearThreshold: number;
 }
 
-/** A file that produced no observation, and why. */
-export interface SkippedFile {
-  /** Path relative to the images folder. */
-  file: string;
-  reason: string;
-}
-
-/** What {@link embedImages} did. */
-export interface EmbedImagesResult {
-  manifest: DatasetManifest;
-  /** Candidate image files found. */
-  files: number;
-  /** Files that yielded at least one observation. */
-  photos: number;
-  faces: number;
-  bodies: number;
-  skipped: SkippedFile[];
-  /** Columns of the `attributes` table left out as free columns (names, counts), with the reason. */
-  attributesLeftOut: LeftOutColumn[];
-  /** Provider that ran the models. */
-  backend: BackendName;
-  seconds: number;
-  /** Seconds spent per stage (decode includes reading and EXIF). */
-  stageSeconds: { decode: number; detect: number; align: number; embed: number; write: number };
-}
-
-interface Pending {
-  record: ObservationRecord;
-  photo: number;
-  cues: FaceCues | null;
-}
-
-interface Loaded {
-  rel: string;
-  info: CaptureInfo;
-  image: DecodedImage;
-}
-
-function readCsv(path: string, text: string, required: string[]): Record<string, string>[] {
-  let rows: Record<string, string>[];
-  try {
-    rows = parse(text, { columns: true, skip_empty_lines: true, trim: true });
-  } catch (e) {
-    throw new DataFileError(path, `invalid CSV: ${(e as Error).message.split("\n")[0]}`);
-  }
-  const cols = rows.length > 0 ? Object.keys(rows[0]!) : [];
-  const missing = required.filter((c) => !cols.includes(c));
-  if (rows.length > 0 && missing.length > 0) throw new DataFileError(path, `missing column(s): ${missing.join(", ")}`);
-  return rows;
-}
-
-async function readText(path: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    throw new DataFileError(path, `cannot read: ${(e as Error).message}`);
-  }
+function positiveInt(name: string, v: number, min: number): number {
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${v}`);
+  return v;
 }
 
 /**
- * Reads `file,identity` labels. Files are matched by path relative to the images folder, or by
- * base name when that is unique.
- * @returns a lookup from relative path (or base name) to identity
+ * Resolves options into a plan: folders checked, defaults applied, model files found, label and
+ * attribute files read (the benchmark uses it to load the same models).
+ * @param options as for {@link embedImages}
+ * @returns the plan
+ * @throws {DataFileError} for an unreadable images folder or bad label/attribute files; `RangeError` for bad numbers
  */
-async function readPhotoLabels(path: string): Promise<Map<string, string>> {
-  const rows = readCsv(path, await readText(path), ["file", "identity"]);
-  const map = new Map<string, string>();
-  for (const r of rows) map.set(r.file!.replaceAll("\\", "/"), r.identity!);
-  return map;
-}
-
-async function readAttributes(
-  path: string,
-  columns: string[] | undefined,
-): Promise<{ names: string[]; leftOut: LeftOutColumn[]; byIdentity: Map<string, Record<string, string>> }> {
-  const rows = readCsv(path, await readText(path), ["identity"]);
-  const all = rows.length > 0 ? Object.keys(rows[0]!).filter((c) => c !== "identity") : [];
-  for (const c of columns ?? []) {
-    if (!all.includes(c)) throw new DataFileError(path, `no attribute column "${c}" (has ${all.join(", ")})`);
+export async function planIngest(options: EmbedImagesOptions): Promise<IngestPlan> {
+  const root = resolve(options.images);
+  try {
+    if (!(await Deno.stat(root)).isDirectory) throw new Error("not a folder");
+  } catch (e) {
+    throw new DataFileError(root, `images folder cannot be read: ${(e as Error).message}`);
   }
-  // Subgroups only: free columns (names, counts) are left out unless asked for by name.
-  const { names, leftOut } = selectAttributeColumns(all, rows, columns);
-  const byIdentity = new Map<string, Record<string, string>>();
-  for (const r of rows) byIdentity.set(r.identity!, Object.fromEntries(names.map((c) => [c, r[c] ?? ""])));
-  return { names, leftOut, byIdentity };
+  const aligned = options.aligned ?? false;
+  const bodyModel = options.bodyModel ?? (aligned ? "none" : "osnet");
+  if (aligned && bodyModel !== "none") throw new RangeError('Aligned face crops have no bodies: use bodyModel "none"');
+  const batch = positiveInt("batch", options.batch ?? DEFAULT_BATCH, 1);
+  const workers = positiveInt("workers", options.workers ?? navigator.hardwareConcurrency, 0);
+  // One intra-op thread per session when workers run side by side: on a loaded or small machine a
+  // thread pool per session spins and waits on its slowest thread; parallelism comes from the workers.
+  const threads = positiveInt("threads", options.threads ?? (workers > 0 ? 1 : navigator.hardwareConcurrency), 1);
+  const modelsDir = resolveModelsDir(options.models);
+  const detectSize = options.detectSize ?? 640;
+  const models = planModels(modelsDir, {
+    session: {
+      backend: options.backend ?? "auto",
+      threads,
+      rewritePrelu: options.rewritePrelu ?? true,
+      neuralEngine: options.neuralEngine ?? false,
+    },
+    faceModel: options.faceModel ?? "mobilefacenet",
+    aligned,
+    faceDetector: options.faceDetector ?? "yunet",
+    detectSize,
+    ...(options.faceThreshold !== undefined ? { faceThreshold: options.faceThreshold } : {}),
+    bodyModel,
+  });
+  return {
+    root,
+    layout: options.layout ?? "photos",
+    aligned,
+    batch,
+    workers,
+    threads,
+    modelsDir,
+    models,
+    labels: options.labels ? await readPhotoLabels(options.labels) : null,
+    attrs: options.attributes ? await readAttributes(options.attributes, options.attributeColumns) : null,
+    maxSide: options.maxSide ?? 4096,
+    detectSize,
+    exactDecode: options.exactDecode ?? false,
+    unclearThreshold: options.unclearThreshold ?? 0.5,
+  };
 }
 
-function boxArray(b: Box, s: number): number[] {
-  return [b.x1 * s, b.y1 * s, (b.x2 - b.x1) * s, (b.y2 - b.y1) * s];
+/** The dataset's description: what was read, with which models and settings, and what came of it. */
+function datasetDescription(
+  options: EmbedImagesOptions,
+  plan: IngestPlan,
+  info: ModelSetInfo,
+  run: {
+    files: number;
+    photos: number;
+    skipped: number;
+    timeSources: Record<TimeSource, number>;
+    conversions: Record<string, number>;
+  },
+): DatasetWriterOptions {
+  const ts = run.timeSources;
+  return {
+    name: options.name ?? plan.root.split(sep).pop() ?? "photos",
+    source: {
+      tool: "pb embed",
+      images: plan.root,
+      layout: plan.layout,
+      aligned: plan.aligned,
+      labels: options.labels ? resolve(options.labels) : null,
+      attributes: options.attributes ? resolve(options.attributes) : null,
+      backend: info.backend,
+      workers: plan.workers,
+      threads: plan.threads,
+      batch: plan.batch,
+      exactDecode: plan.exactDecode,
+      models: {
+        folder: plan.modelsDir,
+        face: { name: info.face.name, file: info.face.file, prelu: info.face.prelu },
+        detector: info.detector,
+        person: info.persons,
+        body: info.body ? { name: info.body.name, file: info.body.file } : null,
+      },
+      moments: {
+        maxGapMs: options.moments?.maxGapMs ?? 3 * 3600 * 1000,
+        maxDistanceKm: options.moments?.maxDistanceKm ?? 1,
+      },
+      timeSources: ts,
+      conversions: run.conversions,
+      files: run.files,
+      photos: run.photos,
+      skipped: run.skipped,
+      unclearThreshold: plan.unclearThreshold,
+    },
+    seed: null,
+    face: { dim: info.face.dim, model: info.face.name },
+    body: info.body ? { dim: info.body.dim, model: info.body.name } : null,
+    attributes: plan.attrs?.names ?? [],
+    notes: `Built by pb embed from ${run.files} files (${run.skipped} skipped, see skipped.csv). ` +
+      `Times from EXIF: ${ts.exif}, from file modification time: ${ts.file}, unknown: ${ts.none}.` +
+      (plan.attrs && plan.attrs.leftOut.length > 0
+        ? ` Attribute columns left out: ${plan.attrs.leftOut.map((c) => `${c.column} (${c.reason})`).join(", ")}.`
+        : ""),
+  };
 }
 
-/**
- * Picks the face that carries a photo's label: the largest face box; ties (within 5 %) go to the face
- * nearest the image centre, then to the lower index.
- * @param faces face boxes
- * @param width image width
- * @param height image height
- * @returns index of the labelled face, or −1 when there is none
- */
-export function labelledFace(faces: readonly Box[], width: number, height: number): number {
-  let best = -1, bestArea = -1, bestDist = Infinity;
-  for (let i = 0; i < faces.length; i++) {
-    const f = faces[i]!;
-    const area = (f.x2 - f.x1) * (f.y2 - f.y1);
-    const dist = Math.hypot((f.x1 + f.x2) / 2 - width / 2, (f.y1 + f.y2) / 2 - height / 2);
-    const larger = area > bestArea * 1.05;
-    const tieCloser = area >= bestArea * 0.95 && dist < bestDist;
-    if (best < 0 || larger || tieCloser) {
-      best = i;
-      bestArea = area;
-      bestDist = dist;
+/** One file through decode → detect+align: its observations and crops, why it was skipped, or a model failure. */
+type Outcome =
+  | { rel: string; info: CaptureInfo; conversions: string[]; made: PhotoObservations }
+  | { skipped: SkippedFile }
+  | { failure: unknown };
+
+/** Decode, detect and cut the crops of one photo (runs ahead of the in-order consumer; never rejects). */
+async function processPhoto(
+  rel: string,
+  plan: IngestPlan,
+  options: EmbedImagesOptions,
+  runner: InferenceRunner,
+  stage: StageSeconds,
+): Promise<Outcome> {
+  const identity = photoIdentity(rel, plan.layout, plan.labels);
+  const ctx: PhotoContext = {
+    rel,
+    info: { time: NaN, timeSource: "none", lat: NaN, lon: NaN },
+    photo: -1, // given in photo order by the consumer
+    identity,
+    attributes: plan.attrs?.byIdentity.get(identity) ?? {},
+    withBodies: plan.models.body !== null,
+    keepBodyOnly: options.keepBodyOnly ?? false,
+  };
+  // Only file problems become skips; a model failure aborts the run.
+  const decoding = async <T>(f: () => Promise<T>): Promise<T | SkippedFile> => {
+    const t = performance.now();
+    try {
+      return await f();
+    } catch (e) {
+      return { file: rel, reason: skipReason(e) };
+    } finally {
+      stage.decode += (performance.now() - t) / 1000;
     }
+  };
+  const read = await decoding(() => readPhotoFile(plan.root, rel, options.fileTime ?? false));
+  if ("reason" in read) return { skipped: read };
+  const { bytes } = read;
+  ctx.info = read.info;
+  if (plan.aligned) {
+    const image = await decoding(() => decodeImage(bytes, { maxSide: plan.maxSide }, rel));
+    if ("reason" in image) return { skipped: image };
+    const made = await alignedObservation(image, ctx);
+    return { rel, info: ctx.info, conversions: image.conversions, made };
   }
-  return best;
+  const header = await decoding(() => readPhotoHeader(bytes, rel, plan.maxSide));
+  if ("reason" in header) return { skipped: header };
+  const frame = { width: header.width, height: header.height, scale: header.scale };
+  const size = detectionSize(frame.width, frame.height, plan.detectSize);
+  // Without shrink on load (small photos, PNG, …) or with exactDecode: the whole frame once, the detection
+  // copy resized from it (the pixels decodeImage() gives) and the crops cut from it. Else a shrunk copy now
+  // and, once the faces are known, only the region the crops read.
+  const full = plan.exactDecode || !shrinksOnLoad(header, size.width, size.height)
+    ? await decoding(() => decodeFrame(bytes, rel, header))
+    : null;
+  if (full && "reason" in full) return { skipped: full };
+  const small = full
+    ? await resizeRgb(full, size.width, size.height)
+    : await decoding(() => decodeScaled(bytes, rel, header, size.width, size.height));
+  if ("reason" in small) return { skipped: small };
+  try {
+    // The worker takes the pixels (moved, not copied): copy them when they are also the crop source.
+    const raw = await runner.detect(small === full ? { ...small, data: small.data.slice() } : small);
+    const back = frame.width / small.width;
+    const dets = {
+      faces: scaleDetections(raw.faces, back, frame.width, frame.height),
+      people: scaleDetections(raw.people, back, frame.width, frame.height),
+    };
+    let ta = performance.now();
+    const jobs = planPhoto(frame, dets, ctx);
+    const box = planSourceBox(jobs, frame);
+    stage.align += (performance.now() - ta) / 1000;
+    // Crops come from full-resolution pixels, decoded only where they are.
+    let source: RgbImage | RgbRegion = full ?? small;
+    if (!full && box !== null) {
+      const region = await decoding(() => decodeRegion(bytes, rel, header, box));
+      if ("reason" in region) return { skipped: region };
+      source = region;
+    }
+    ta = performance.now();
+    const made = cutCrops(source, jobs);
+    stage.align += (performance.now() - ta) / 1000;
+    return { rel, info: ctx.info, conversions: header.conversions, made };
+  } catch (e) {
+    return { failure: e };
+  }
 }
 
 /**
  * Runs the photo pipeline on a folder and writes a dataset.
+ *
+ * Photos flow through a bounded pipeline: up to `prefetch` photos are decoded (libvips threads) and
+ * detected (inference workers) ahead of the one being consumed, crops of consecutive photos fill
+ * shared embedding batches, and a bounded number of batches run in the workers at once. Observations,
+ * rows and moments come out in file order whatever order the work finishes in.
  * @param options inputs, models, backend and limits (see {@link EmbedImagesOptions})
  * @returns counts, skipped files, the provider used and stage timings
  * @throws {Error} when a model is missing or cannot load, {@link DataFileError} for bad label/attribute files,
@@ -220,339 +299,117 @@ export function labelledFace(faces: readonly Box[], width: number, height: numbe
  */
 export async function embedImages(options: EmbedImagesOptions): Promise<EmbedImagesResult> {
   const t0 = performance.now();
-  const root = resolve(options.images);
+  const plan = await planIngest(options);
+  const record = options.recordCalls ?? false;
+  const runner: InferenceRunner = plan.workers > 0
+    ? await WorkerPool.start(plan.models, plan.workers, record)
+    : await LocalRunner.load(plan.models, record);
   try {
-    if (!(await Deno.stat(root)).isDirectory) throw new Error("not a folder");
-  } catch (e) {
-    throw new DataFileError(root, `images folder cannot be read: ${(e as Error).message}`);
+    return await runIngest(options, plan, runner, t0);
+  } finally {
+    runner.close();
   }
-  const layout = options.layout ?? "photos";
-  const aligned = options.aligned ?? false;
-  const bodyName = options.bodyModel ?? (aligned ? "none" : "osnet");
-  if (aligned && bodyName !== "none") throw new RangeError('Aligned face crops have no bodies: use bodyModel "none"');
-  const batch = options.batch ?? 32;
-  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
-  const threads = options.threads ?? navigator.hardwareConcurrency;
-  const session = {
-    backend: options.backend ?? "auto",
-    threads,
-    rewritePrelu: options.rewritePrelu ?? true,
-    neuralEngine: options.neuralEngine ?? false,
+}
+
+async function runIngest(
+  options: EmbedImagesOptions,
+  plan: IngestPlan,
+  runner: InferenceRunner,
+  t0: number,
+): Promise<EmbedImagesResult> {
+  const stage: StageSeconds = {
+    load: (performance.now() - t0) / 1000,
+    decode: 0,
+    detect: 0,
+    align: 0,
+    embed: 0,
+    write: 0,
   };
-  const modelsDir = resolveModelsDir(options.models);
-  const face = resolveFaceModel(modelsDir, options.faceModel ?? "mobilefacenet");
-  const labels = options.labels ? await readPhotoLabels(options.labels) : null;
-  const attrs = options.attributes ? await readAttributes(options.attributes, options.attributeColumns) : null;
-
-  const faceEmbedder = await Embedder.load(face.path, face.spec, session);
-  const backend = faceEmbedder.model.backend;
-  let detector: FaceDetector | null = null;
-  let persons: YoloxPersonDetector | null = null;
-  let bodyEmbedder: Embedder | null = null;
-  if (!aligned) {
-    const which = options.faceDetector ?? "yunet";
-    detector = which === "yunet"
-      ? await YuNetDetector.load(modelPath(modelsDir, MODEL_FILES.yunet), {
-        ...session,
-        inputSize: options.detectSize ?? 640,
-        ...(options.faceThreshold !== undefined ? { scoreThreshold: options.faceThreshold } : {}),
-      })
-      : await UltraFaceDetector.load(modelPath(modelsDir, MODEL_FILES.ultraface), {
-        ...session,
-        ...(options.faceThreshold !== undefined ? { scoreThreshold: options.faceThreshold } : {}),
-      });
-    if (bodyName === "osnet") {
-      persons = await YoloxPersonDetector.load(modelPath(modelsDir, MODEL_FILES.yolox), session);
-      bodyEmbedder = await Embedder.load(modelPath(modelsDir, MODEL_FILES.osnet), BODY_MODELS.osnet!, session);
-    }
-  }
-
+  const tRun = performance.now();
   // Entries the listing will not read (loops, folders named like images, unreadable files…) open skipped.csv.
-  const { files, skipped: unread } = await listImages(root);
-  const writer = await DatasetWriter.open(options.out, {
-    name: options.name ?? root.split(sep).pop() ?? "photos",
-    source: {},
-    seed: null,
-    face: { dim: faceEmbedder.dim, model: face.spec.name },
-    body: bodyEmbedder ? { dim: bodyEmbedder.dim, model: bodyEmbedder.spec.name } : null,
-    attributes: attrs?.names ?? [],
-  });
-  const calibration = {
-    ...DEFAULT_CALIBRATION,
-    embeddingNorm: [...normRampFor(face.spec.name), DEFAULT_CALIBRATION.embeddingNorm[2]] as [number, number, number],
-  };
-  const unclearThreshold = options.unclearThreshold ?? 0.5;
-  const detectSize = options.detectSize ?? 640;
-  const stage = { decode: 0, detect: 0, align: 0, embed: 0, write: 0 };
+  const { files, skipped: unread } = await listImages(plan.root);
   const skipped: SkippedFile[] = [...unread];
-  const records: Pending[] = [];
+  const observations: PendingObservation[] = [];
   const photoInfo: CaptureInfo[] = [];
   const timeSources: Record<TimeSource, number> = { exif: 0, file: 0, none: 0 };
   const conversions: Record<string, number> = {};
-  let faceQueue: { p: Pending; crop: RgbImage }[] = [];
-  let bodyQueue: { p: Pending; crop: RgbImage }[] = [];
-  let faces = 0, bodies = 0, photos = 0;
-
-  const flushFaces = async () => {
-    if (faceQueue.length === 0) return;
-    const q = faceQueue;
-    faceQueue = [];
-    const t = performance.now();
-    const { vectors, norms } = await faceEmbedder.embed(q.map((x) => x.crop));
-    stage.embed += (performance.now() - t) / 1000;
-    const d = faceEmbedder.dim;
-    for (let i = 0; i < q.length; i++) {
-      const { p } = q[i]!;
-      p.record.faceRow = await writer.addFace(vectors.subarray(i * d, (i + 1) * d));
-      const cues = { ...p.cues!, embeddingNorm: norms[i]! };
-      const u = unclearScore(cues, calibration);
-      // face_quality is "higher = clearer" in format v1 (consumers keep the highest): store 1 − unclear.
-      p.record.faceQuality = 1 - u;
-      p.record.kind = u >= unclearThreshold ? "unclear" : "clear";
-      faces++;
-    }
-  };
-  const flushBodies = async () => {
-    if (!bodyEmbedder || bodyQueue.length === 0) return;
-    const q = bodyQueue;
-    bodyQueue = [];
-    const t = performance.now();
-    const { vectors } = await bodyEmbedder.embed(q.map((x) => x.crop));
-    stage.embed += (performance.now() - t) / 1000;
-    const d = bodyEmbedder.dim;
-    for (let i = 0; i < q.length; i++) {
-      q[i]!.p.record.bodyRow = await writer.addBody(vectors.subarray(i * d, (i + 1) * d));
-      bodies++;
-    }
-  };
-
-  const load = async (rel: string): Promise<Loaded | SkippedFile> => {
-    const path = join(root, rel);
-    try {
-      const bytes = await Deno.readFile(path);
-      const mtime = options.fileTime ? (await Deno.stat(path)).mtime?.getTime() ?? NaN : NaN;
-      const info = await readCaptureInfo(bytes, mtime, options.fileTime ?? false);
-      const image = await decodeImage(bytes, { maxSide: options.maxSide ?? 4096 }, rel);
-      return { rel, info, image };
-    } catch (e) {
-      return { file: rel, reason: e instanceof DataFileError ? e.problem : (e as Error).message };
-    }
-  };
-
-  const identityOf = (rel: string): string => {
-    if (layout === "identity-folders") {
-      const parts = rel.split("/");
-      return parts.length > 1 ? parts[0]! : "";
-    }
-    if (labels) return labels.get(rel) ?? labels.get(rel.split("/").pop()!) ?? "";
-    return "";
-  };
-
-  // Decoding runs ahead of inference (libvips works on its own threads).
-  const LOOKAHEAD = 2;
-  const inflight: Promise<Loaded | SkippedFile>[] = [];
+  const info = runner.info;
+  const embed = new EmbedStage(runner, {
+    batch: plan.batch,
+    faceDim: info.face.dim,
+    bodyDim: info.body?.dim ?? 0,
+    calibration: {
+      ...DEFAULT_CALIBRATION,
+      embeddingNorm: [...normRampFor(info.face.name), DEFAULT_CALIBRATION.embeddingNorm[2]],
+    },
+    unclearThreshold: plan.unclearThreshold,
+    // Keep every lane busy with one batch queued behind it.
+    maxInFlight: runner.lanes + 1,
+  });
+  const ahead = positiveInt("prefetch", options.prefetch ?? 2 * runner.lanes + 2, 1);
+  const window: Promise<Outcome>[] = [];
   let next = 0;
-  const tDecodeStart = () => performance.now();
+  // Start the clock of a progress bar now, not when the first photo is done (its rate would read high).
+  if (files.length > 0) options.onProgress?.(0, files.length);
   for (let k = 0; k < files.length; k++) {
-    while (inflight.length <= LOOKAHEAD && next < files.length) inflight.push(load(files[next++]!));
-    const td = tDecodeStart();
-    const item = await inflight.shift()!;
-    stage.decode += (performance.now() - td) / 1000;
-    if ("reason" in item) {
-      skipped.push(item);
-      options.onProgress?.(k + 1, files.length);
-      continue;
+    while (window.length < ahead && next < files.length) {
+      window.push(processPhoto(files[next++]!, plan, options, runner, stage));
     }
-    const { rel, info, image } = item;
-    for (const c of image.conversions) conversions[c] = (conversions[c] ?? 0) + 1;
-    const photo = photoInfo.length;
-    const identity = identityOf(rel);
-    const attributes = attrs?.byIdentity.get(identity) ?? {};
-    const base = (): ObservationRecord => ({
-      asset: rel,
-      moment: -1,
-      time: info.time,
-      lat: info.lat,
-      lon: info.lon,
-      identity: "",
-      attributes: {},
-      faceRow: -1,
-      bodyRow: -1,
-      faceQuality: NaN,
-      faceBox: null,
-      bodyBox: null,
-      kind: "clear",
-    });
-    let made = 0;
-    if (aligned) {
-      const ta = performance.now();
-      const crop = image.width === 112 && image.height === 112 ? image : await resizeRgb(image, 112, 112);
-      const p: Pending = {
-        record: { ...base(), identity, attributes, faceBox: [0, 0, image.originalWidth, image.originalHeight] },
-        photo,
-        cues: {
-          detectorScore: NaN,
-          faceSize: Math.min(image.originalWidth, image.originalHeight),
-          sharpness: laplacianVariance(crop),
-          yaw: yawProxy(ARCFACE_TEMPLATE),
-          embeddingNorm: NaN,
-        },
-      };
-      stage.align += (performance.now() - ta) / 1000;
-      records.push(p);
-      faceQueue.push({ p, crop });
-      made++;
-    } else {
-      const td2 = performance.now();
-      // One shared downscale for both detectors (each would otherwise resize the full image).
-      const ds = Math.min(1, detectSize / Math.max(image.width, image.height));
-      const small = ds < 1
-        ? await resizeRgb(image, Math.max(1, Math.round(image.width * ds)), Math.max(1, Math.round(image.height * ds)))
-        : image;
-      const back = image.width / small.width;
-      const dets: Detection[] = scaleDetections(await detector!.detect(small), back, image.width, image.height);
-      const people = persons ? scaleDetections(await persons.detect(small), back, image.width, image.height) : [];
-      stage.detect += (performance.now() - td2) / 1000;
-      const ta = performance.now();
-      const assignment = associateFaces(dets, people);
-      const labelled = identity !== "" ? labelledFace(dets, image.width, image.height) : -1;
-      const usedPerson = new Uint8Array(people.length);
-      const s = image.scale;
-      for (let i = 0; i < dets.length; i++) {
-        const d = dets[i]!;
-        let crop: RgbImage;
-        try {
-          crop = alignFace(image, d.landmarks!).crop;
-        } catch {
-          continue; // degenerate landmarks: not a usable face
-        }
-        const person = assignment[i]! >= 0 ? people[assignment[i]!]! : null;
-        if (person) usedPerson[assignment[i]!] = 1;
-        const body = bodyEmbedder ? (person ? upperBody(person) : bodyFromFace(d, image.width, image.height)) : null;
-        const isLabelled = i === labelled;
-        const p: Pending = {
-          record: {
-            ...base(),
-            identity: isLabelled ? identity : "",
-            attributes: isLabelled ? attributes : {},
-            faceBox: boxArray(d, s),
-            bodyBox: body ? boxArray(body, s) : null,
-          },
-          photo,
-          cues: {
-            detectorScore: d.score,
-            faceSize: Math.min(d.x2 - d.x1, d.y2 - d.y1) * s,
-            sharpness: laplacianVariance(crop),
-            yaw: yawProxy(d.landmarks!),
-            embeddingNorm: NaN,
-          },
-        };
-        records.push(p);
-        faceQueue.push({ p, crop });
-        if (body && body.x2 - body.x1 >= 2 && body.y2 - body.y1 >= 2) {
-          bodyQueue.push({ p, crop: cropResize(image, body, 128, 256) });
-        }
-        made++;
-      }
-      if (options.keepBodyOnly && bodyEmbedder) {
-        for (let j = 0; j < people.length; j++) {
-          if (usedPerson[j]) continue;
-          const body = upperBody(people[j]!);
-          const p: Pending = {
-            record: { ...base(), bodyBox: boxArray(body, s), kind: "body_only" },
-            photo,
-            cues: null,
-          };
-          records.push(p);
-          bodyQueue.push({ p, crop: cropResize(image, body, 128, 256) });
-          made++;
-        }
-      }
-      stage.align += (performance.now() - ta) / 1000;
-    }
-    if (made === 0) skipped.push({ file: rel, reason: "no face found" });
+    const o = await window.shift()!;
+    if ("failure" in o) throw o.failure;
+    if ("skipped" in o) skipped.push(o.skipped);
     else {
-      photoInfo.push(info);
-      timeSources[info.timeSource]++;
-      photos++;
+      for (const c of o.conversions) conversions[c] = (conversions[c] ?? 0) + 1;
+      if (o.made.observations.length === 0) skipped.push({ file: o.rel, reason: "no face found" });
+      else {
+        for (const p of o.made.observations) p.photo = photoInfo.length;
+        photoInfo.push(o.info);
+        timeSources[o.info.timeSource]++;
+        for (const p of o.made.observations) observations.push(p);
+      }
+      await embed.add(o.made);
     }
-    if (faceQueue.length >= batch) await flushFaces();
-    if (bodyQueue.length >= batch) await flushBodies();
     options.onProgress?.(k + 1, files.length);
   }
-  await flushFaces();
-  await flushBodies();
+  const rows = await embed.finish();
+  const pipelineSeconds = (performance.now() - tRun) / 1000;
+  stage.detect = runner.times.detect;
+  stage.embed = runner.times.embed;
 
   const tw = performance.now();
-  const moment = groupMoments(
-    Float64Array.from(photoInfo, (i) => i.time),
-    Float64Array.from(photoInfo, (i) => i.lat),
-    Float64Array.from(photoInfo, (i) => i.lon),
-    options.moments ?? {},
-  );
-  for (const p of records) {
-    p.record.moment = moment[p.photo]!;
-    await writer.addObservation(p.record);
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  writer.options.source = {
-    tool: "pb embed",
-    images: root,
-    layout,
-    aligned,
-    labels: options.labels ? resolve(options.labels) : null,
-    attributes: options.attributes ? resolve(options.attributes) : null,
-    backend,
-    threads,
-    batch,
-    models: {
-      folder: modelsDir,
-      face: {
-        name: face.spec.name,
-        file: face.path,
-        prelu: faceEmbedder.model.prelu && omitBytes(faceEmbedder.model.prelu),
-      },
-      detector: detector ? { name: detector.name, file: detector.model.path } : null,
-      person: persons ? { name: persons.name, file: persons.model.path } : null,
-      body: bodyEmbedder ? { name: bodyEmbedder.spec.name, file: bodyEmbedder.model.path } : null,
-    },
-    moments: {
-      maxGapMs: options.moments?.maxGapMs ?? 3 * 3600 * 1000,
-      maxDistanceKm: options.moments?.maxDistanceKm ?? 1,
-    },
+  const description = datasetDescription(options, plan, info, {
+    files: files.length,
+    photos: photoInfo.length,
+    skipped: skipped.length,
     timeSources,
     conversions,
-    files: files.length,
-    photos,
-    skipped: skipped.length,
-    unclearThreshold,
-  };
-  writer.options.notes = `Built by pb embed from ${files.length} files (${skipped.length} skipped, see skipped.csv). ` +
-    `Times from EXIF: ${timeSources.exif}, from file modification time: ${timeSources.file}, unknown: ${timeSources.none}.` +
-    (attrs && attrs.leftOut.length > 0
-      ? ` Attribute columns left out: ${attrs.leftOut.map((c) => `${c.column} (${c.reason})`).join(", ")}.`
-      : "");
-  const manifest = await writer.close();
-  await writeFileAtomic(
-    join(options.out, "skipped.csv"),
-    stringify([["file", "reason"], ...skipped.map((s) => [s.file, s.reason])]),
+  });
+  const manifest = await writeIngest(
+    options.out,
+    description,
+    observations,
+    rows,
+    photoInfo,
+    options.moments ?? {},
+    skipped,
   );
   stage.write += (performance.now() - tw) / 1000;
   return {
     manifest,
     files: files.length,
-    photos,
-    faces,
-    bodies,
+    photos: photoInfo.length,
+    faces: rows.faces,
+    bodies: rows.bodies,
     skipped,
-    attributesLeftOut: attrs?.leftOut ?? [],
-    backend,
-    seconds,
+    attributesLeftOut: plan.attrs?.leftOut ?? [],
+    backend: info.backend as BackendName,
+    seconds: (performance.now() - t0) / 1000,
     stageSeconds: stage,
+    inference: {
+      lanes: runner.lanes,
+      pipelineSeconds,
+      ortSeconds: runner.times.ort,
+      calls: options.recordCalls ? await runner.calls() : [],
+    },
   };
-}
-
-function omitBytes<T extends { bytes: Uint8Array }>(o: T): Omit<T, "bytes"> {
-  const { bytes: _bytes, ...rest } = o;
-  return rest;
 }

@@ -53,7 +53,10 @@ export function checkParam(spec: ParamSpec, value: ParamValue): string | null {
   switch (spec.kind) {
     case "int":
     case "float":
-      if (typeof value !== "number" || !Number.isFinite(value)) return `must be a number, got ${JSON.stringify(value)}`;
+      if (spec.auto && value === "auto") return null;
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        return `must be a number${spec.auto ? ' or "auto"' : ""}, got ${JSON.stringify(value)}`;
+      }
       if (spec.kind === "int" && !Number.isInteger(value)) return `must be an integer, got ${value}`;
       if (spec.min !== undefined && value < spec.min) return `must be ≥ ${spec.min}, got ${value}`;
       if (spec.max !== undefined && value > spec.max) return `must be ≤ ${spec.max}, got ${value}`;

@@ -24,6 +24,8 @@ export interface ParamSpec {
   max?: number;
   /** Allowed values for `enum`. */
   values?: readonly string[];
+  /** For `float`: the string "auto" is accepted too (the variant resolves it, e.g. a calibrated threshold). */
+  auto?: boolean;
   /** One line for `pb variants`. */
   help: string;
 }

@@ -17,6 +17,14 @@ import {
 } from "../../algorithms/hac/mod.ts";
 import { clusteringMetrics } from "../../algorithms/metrics/mod.ts";
 import { peakRssMb } from "../../benchmarks/runner/env.ts";
+import {
+  datasetFaceModel,
+  fileSha256,
+  type ModelKey,
+  resolveAutoThreshold,
+} from "../../benchmarks/calibration/thresholds.ts";
+import { timeOrder } from "../../algorithms/clustering/order.ts";
+import { basename } from "node:path";
 import { clusterInputFromDataset, readEmbeddingMatrix } from "../../datasets/cluster_input.ts";
 import { UsageError } from "../../base/errors.ts";
 import { readDataset } from "../../datasets/io.ts";
@@ -31,11 +39,20 @@ async function ortGemm(threads: number) {
   return await createOrtGemm({ threads });
 }
 
+function readableSha256(path: string): string {
+  try {
+    return fileSha256(path);
+  } catch (e) {
+    throw new UsageError(`--face-model ${path}: cannot read it (${(e as Error).message.split("\n")[0]})`);
+  }
+}
+
 /** The `pb cluster` command. */
 export const clusterCommand: Command = {
   name: "cluster",
   summary: "cluster observations: greedy first pass on face+body, then HAC with any linkage",
-  usage: "(--data DIR | --embeddings FILE.npy) --linkage L [--threshold T] [--first-pass greedy|none] " +
+  usage:
+    "(--data DIR | --embeddings FILE.npy) --linkage L [--threshold T|auto] [--face-model M] [--first-pass greedy|none] " +
     "[--first-threshold T1 --alpha A --beta B] [--sample-pairs S] [--seed N] [--threads N] " +
     "[--algorithm auto|rnn-batch|nn-chain|sweep|generic] [--out labels.csv] " +
     "[--merges merges.npy] [--iterations iterations.csv] [--json]",
@@ -44,7 +61,8 @@ export const clusterCommand: Command = {
     "Without --threshold the full dendrogram is built (--merges gets n − 1 rows) and every item ends in one",
     "cluster; with it, merging stops above T. Distances are cosine (1 − cos) on L2-normalised rows; rows of a",
     "bare .npy that are not unit length are normalised (the count is reported). The first pass needs a",
-    "dataset for bodies and moments; on a bare .npy it runs on faces in row order.",
+    "dataset for bodies and moments; on a bare .npy it runs on faces only. Rows without capture times (every",
+    "row of a .npy) go through it in an order shuffled with --seed, never in file order (may be sorted by identity).",
     `Mode auto uses the sparse threshold-graph mode above ${DENSE_LIMIT} items when a threshold is given.`,
     "--threads splits the distance products and the batched single/complete/average merges over threads",
     "(same result for any count); --algorithm nn-chain runs SciPy's one-merge-at-a-time loop instead.",
@@ -53,7 +71,17 @@ export const clusterCommand: Command = {
     data: { type: "string", value: "DIR", help: "dataset folder (format v1)" },
     embeddings: { type: "string", value: "FILE", help: "bare n × d .npy of embeddings (float32/float64)" },
     linkage: { type: "string", value: "L", help: `HAC linkage: ${[...LINKAGES.keys()].join(", ")}` },
-    threshold: { type: "string", value: "T", help: "stop merging above this distance [none: full dendrogram]" },
+    threshold: {
+      type: "string",
+      value: "T",
+      help: "stop merging above this distance; auto = calibrated for the face model (dataset.json's, or " +
+        "--face-model), else tuned on a dev split of the identities [none: full dendrogram]",
+    },
+    "face-model": {
+      type: "string",
+      value: "M",
+      help: "model the --embeddings came from (name or PATH.onnx), for --threshold auto",
+    },
     "first-pass": { type: "string", value: "P", help: "greedy or none [none]" },
     "first-threshold": { type: "string", value: "T1", help: "greedy first-pass join threshold [0.3]" },
     alpha: { type: "string", value: "A", help: `face weight in the fused term [${DEFAULT_FUSION.alpha}]` },
@@ -64,7 +92,11 @@ export const clusterCommand: Command = {
     },
     "no-moment-gate": { type: "boolean", help: "compare bodies across moments too [off]" },
     "sample-pairs": { type: "string", value: "S", help: "pairs drawn by median-sampled when |A|·|B| > S [64]" },
-    seed: { type: "string", value: "N", help: "seed of median-sampled [0]" },
+    seed: {
+      type: "string",
+      value: "N",
+      help: "seed of median-sampled, of the order of rows without times and of the dev split [0]",
+    },
     mode: { type: "string", value: "M", help: "auto, dense or sparse [auto]" },
     gemm: {
       type: "string",
@@ -89,7 +121,8 @@ export const clusterCommand: Command = {
       throw new UsageError("give exactly one of --data DIR or --embeddings FILE.npy");
     }
     const linkage = choice(args, "linkage", [...LINKAGES.keys()] as Linkage[]);
-    const threshold = optNum(args, "threshold", { min: 0 });
+    const autoThreshold = optStr(args, "threshold") === "auto";
+    let threshold = autoThreshold ? undefined : optNum(args, "threshold", { min: 0 });
     const firstPass = choice(args, "first-pass", ["greedy", "none"] as const, "none");
     const t1 = num(args, "first-threshold", 0.3, { min: 0 });
     const alpha = num(args, "alpha", DEFAULT_FUSION.alpha, { min: 0 });
@@ -100,14 +133,16 @@ export const clusterCommand: Command = {
     const gemmName = choice(args, "gemm", ["onnxruntime", "wasm", "js"] as const, "onnxruntime");
     const threads = num(args, "threads", 1, { min: 1, max: 64, integer: true });
     const algorithm = choice(args, "algorithm", ALGORITHMS, "auto");
-    if (mode === "sparse" && threshold === undefined) throw new UsageError("--mode sparse needs --threshold");
 
     let input: ClusterInput;
     let truth: Int32Array | null = null;
     let normalizedRows = 0;
+    let model: ModelKey | null = null;
     if (dataDir !== undefined) {
       const ds = await readDataset(dataDir);
-      input = clusterInputFromDataset(ds);
+      // Rows without capture times are processed in a seeded shuffled order, never in file order.
+      input = clusterInputFromDataset(ds, { seed });
+      model = datasetFaceModel(ds);
       const codes = ds.observations.identity.codes;
       if (codes.some((c) => c >= 0)) truth = codes;
     } else {
@@ -122,16 +157,31 @@ export const clusterCommand: Command = {
         bodyDim: 0,
         bodyRow: new Int32Array(m.n).fill(-1),
         moment: new Int32Array(m.n),
+        order: timeOrder(new Float64Array(m.n).fill(NaN), seed),
       };
+      const faceModel = optStr(args, "face-model");
+      if (faceModel !== undefined) {
+        model = faceModel.endsWith(".onnx")
+          ? { name: basename(faceModel, ".onnx"), sha256: readableSha256(faceModel) }
+          : { name: faceModel };
+      }
     }
+    const firstPassOptions = firstPass === "greedy"
+      ? { threshold: t1, fusion: { alpha, beta, gateByMoment: !flag(args, "no-moment-gate") } }
+      : null;
+    if (autoThreshold) {
+      try {
+        const auto = resolveAutoThreshold({ model, linkage, input, truth, firstPass: firstPassOptions, seed });
+        threshold = auto.threshold;
+        console.error(`threshold auto = ${threshold}: ${auto.source}`);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
+    if (mode === "sparse" && threshold === undefined) throw new UsageError("--mode sparse needs --threshold");
 
     const t0 = performance.now();
-    const first = firstPass === "greedy"
-      ? greedyFirstPass(input, {
-        threshold: t1,
-        fusion: { alpha, beta, gateByMoment: !flag(args, "no-moment-gate") },
-      })
-      : null;
+    const first = firstPassOptions ? greedyFirstPass(input, firstPassOptions) : null;
     const sp = secondPassInput(input, first);
     const items = sp.items.length;
     const sparse = mode === "sparse" || (mode === "auto" && threshold !== undefined && items > DENSE_LIMIT);

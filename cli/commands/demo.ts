@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runSweep } from "../../benchmarks/runner/runner.ts";
-import { formatSummaryTable, summarise } from "../../benchmarks/summary.ts";
+import { experimentDescriptions, formatSummaryTable, summarise } from "../../benchmarks/summary.ts";
 import { UsageError } from "../../base/errors.ts";
 import { type Command, flag, optStr } from "../command.ts";
 
@@ -94,8 +94,9 @@ export const demoCommand: Command = {
       if (aside) console.error(`earlier results in ${out} kept aside in ${aside} (--resume continues them instead)`);
     }
     console.error(`PeopleBench demo: suite ${optStr(args, "spec") ?? "experiments/demo.json"} → ${out}`);
-    const r = await runSweep(optStr(args, "spec") ?? DEMO_SPEC, { out, resume: true });
-    console.log(formatSummaryTable(summarise(r.records)));
+    const spec = optStr(args, "spec") ?? DEMO_SPEC;
+    const r = await runSweep(spec, { out, resume: true });
+    console.log(formatSummaryTable(summarise(r.records), { descriptions: await experimentDescriptions(spec) }));
     for (const s of r.skipped) console.log(`skipped dataset ${s.dataset}: ${s.reason}`);
     console.log(`${r.executed} run(s) in ${r.wall_s.toFixed(1)} s; results: ${join(out, "results.jsonl")}`);
     console.log(

@@ -3,7 +3,7 @@
  * @module
  */
 import { UsageError } from "../../base/errors.ts";
-import { embedImages } from "../../pipeline/embed_images.ts";
+import { DEFAULT_BATCH, embedImages } from "../../pipeline/embed_images.ts";
 import { type BackendRequest, BACKENDS } from "../../pipeline/onnx/backends.ts";
 import { ProgressBar } from "../../pipeline/progress.ts";
 import { choice, type Command, flag, num, optNum, optStr, str } from "../command.ts";
@@ -42,11 +42,25 @@ export const embedCommand: Command = {
     "body-model": { type: "string", value: "NAME", help: "osnet | none [osnet; none with --aligned]" },
     backend: { type: "string", value: "NAME", help: `auto | ${BACKENDS.join(" | ")} [auto]` },
     "neural-engine": { type: "boolean", help: "coreml: only use devices with the Apple Neural Engine" },
-    threads: { type: "string", value: "N", help: "intra-op threads per model [all cores]" },
-    batch: { type: "string", value: "N", help: "embedding batch size [32]" },
+    workers: {
+      type: "string",
+      value: "N",
+      help: "inference workers, each with its own model sessions; 0 runs them in the main thread [all cores]",
+    },
+    threads: { type: "string", value: "N", help: "intra-op threads per session [1; all cores with --workers 0]" },
+    batch: {
+      type: "string",
+      value: "N",
+      help: `largest embedding batch (crops of consecutive photos share batches) [${DEFAULT_BATCH}]`,
+    },
+    prefetch: { type: "string", value: "N", help: "photos decoded and detected ahead [2 × workers + 2]" },
     "no-prelu-rewrite": { type: "boolean", help: "keep PReLU nodes as they are (the rewrite is on by default)" },
     "detect-size": { type: "string", value: "PX", help: "longer side for face detection [640]" },
     "face-threshold": { type: "string", value: "P", help: "face detector score threshold [0.6 yunet, 0.7 ultraface]" },
+    "exact-decode": {
+      type: "boolean",
+      help: "decode photos whole for detection (bit-identical to earlier versions; slower on large photos)",
+    },
     "max-side": { type: "string", value: "PX", help: "decode larger images downscaled to this longer side [4096]" },
     "moment-gap": { type: "string", value: "HOURS", help: "largest time gap inside a moment [3]" },
     "moment-distance": { type: "string", value: "KM", help: "largest GPS step inside a moment [1]" },
@@ -74,6 +88,8 @@ export const embedCommand: Command = {
     const showBar = !quiet && (flag(args, "progress") || Deno.stderr.isTerminal());
     let bar: ProgressBar | null = null;
     const threads = optNum(args, "threads", { min: 1, integer: true });
+    const workers = optNum(args, "workers", { min: 0, max: 256, integer: true });
+    const prefetch = optNum(args, "prefetch", { min: 1, max: 1024, integer: true });
     const faceThreshold = optNum(args, "face-threshold", { min: 0, max: 1 });
     const r = await embedImages({
       images,
@@ -89,12 +105,15 @@ export const embedCommand: Command = {
       faceModel: str(args, "face-model", "mobilefacenet"),
       backend: choice(args, "backend", ["auto", ...BACKENDS] as const, "auto") as BackendRequest,
       ...(threads !== undefined ? { threads } : {}),
-      batch: num(args, "batch", 32, { min: 1, max: 4096, integer: true }),
+      ...(workers !== undefined ? { workers } : {}),
+      ...(prefetch !== undefined ? { prefetch } : {}),
+      batch: num(args, "batch", DEFAULT_BATCH, { min: 1, max: 4096, integer: true }),
       rewritePrelu: !flag(args, "no-prelu-rewrite"),
       neuralEngine: flag(args, "neural-engine"),
       detectSize: num(args, "detect-size", 640, { min: 64, max: 4096, integer: true }),
       ...(faceThreshold !== undefined ? { faceThreshold } : {}),
       maxSide: num(args, "max-side", 4096, { min: 64, integer: true }),
+      exactDecode: flag(args, "exact-decode"),
       moments: {
         maxGapMs: num(args, "moment-gap", 3, { min: 0 }) * 3600 * 1000,
         maxDistanceKm: num(args, "moment-distance", 1, { min: 0 }),
@@ -105,7 +124,7 @@ export const embedCommand: Command = {
       ...(optStr(args, "name") ? { name: optStr(args, "name")! } : {}),
       onProgress: (done, total) => {
         if (!showBar) return;
-        bar ??= new ProgressBar(total, "files");
+        bar ??= new ProgressBar(total, "photos");
         bar.update(done);
         if (done === total) bar.finish();
       },
@@ -116,8 +135,8 @@ export const embedCommand: Command = {
         `pb embed: ${r.files} files → ${r.photos} photos, ${r.faces} faces, ${r.bodies} bodies, ${m.observations} ` +
           `observations, ${m.identities} identities, ${m.moments} moments; ${r.skipped.length} skipped ` +
           `(${out}/skipped.csv); backend ${r.backend}; ${r.seconds.toFixed(1)} s (${
-            (r.faces / r.seconds).toFixed(1)
-          } faces/s)`,
+            (r.files / r.seconds).toFixed(1)
+          } photos/s, ${(r.faces / r.seconds).toFixed(1)} faces/s)`,
       );
       const reasons = new Map<string, number>();
       for (const s of r.skipped) {

@@ -5,7 +5,7 @@
 import { UsageError } from "../../base/errors.ts";
 import { runSweep } from "../../benchmarks/runner/runner.ts";
 import { parseShard } from "../../benchmarks/spec/expand.ts";
-import { formatSummaryTable, summarise } from "../../benchmarks/summary.ts";
+import { experimentDescriptions, formatSummaryTable, summarise } from "../../benchmarks/summary.ts";
 import { type Command, flag, optNum, optStr, str } from "../command.ts";
 
 /** `pb run`. */
@@ -57,7 +57,7 @@ export const runCommand: Command = {
       for (const p of r.plan) console.log(`${p.done ? "done" : "todo"}  ${p.run_id}  ${p.name}#${p.repeat}`);
       console.log(`${r.planned} runs planned, ${r.alreadyDone} already done, ${r.planned - r.alreadyDone} to run`);
     } else {
-      console.log(formatSummaryTable(summarise(r.records)));
+      console.log(formatSummaryTable(summarise(r.records), { descriptions: await experimentDescriptions(spec) }));
       console.log(
         `${r.executed} run(s) executed, ${r.alreadyDone} already done, ${r.failed} failed, ${r.timedOut} timed out, ` +
           `${r.skipped.length} dataset(s) skipped; ${r.wall_s.toFixed(1)} s`,

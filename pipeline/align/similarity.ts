@@ -83,8 +83,24 @@ export function invertAffine(m: Affine): Affine {
 }
 
 /**
+ * A rectangle of a larger image: `data` holds pixels [left, left + width) × [top, top + height) of a
+ * `fullWidth` × `fullHeight` image. Warps read it in the full image's coordinates, so a crop cut from a
+ * region that covers its {@link warpSourceBox} equals the crop cut from the whole image, bit for bit.
+ */
+export interface RgbRegion extends RgbImage {
+  left: number;
+  top: number;
+  fullWidth: number;
+  fullHeight: number;
+}
+
+function frameOf(image: RgbImage | RgbRegion): { left: number; top: number; fullWidth: number; fullHeight: number } {
+  return "fullWidth" in image ? image : { left: 0, top: 0, fullWidth: image.width, fullHeight: image.height };
+}
+
+/**
  * Box-filters (area-averages) a region of an image by an integer factor.
- * @param image source RGB
+ * @param image source RGB (a {@link RgbRegion} is read in full-image coordinates)
  * @param x0 region left (pixels)
  * @param y0 region top
  * @param w region width, a multiple of nothing in particular (the last cell is partial)
@@ -92,17 +108,25 @@ export function invertAffine(m: Affine): Affine {
  * @param f factor (≥ 1)
  * @returns the reduced image, ceil(w/f) × ceil(h/f)
  */
-export function boxReduce(image: RgbImage, x0: number, y0: number, w: number, h: number, f: number): RgbImage {
+export function boxReduce(
+  image: RgbImage | RgbRegion,
+  x0: number,
+  y0: number,
+  w: number,
+  h: number,
+  f: number,
+): RgbImage {
   const ow = Math.ceil(w / f), oh = Math.ceil(h / f);
   // Integer sums: 255 × 32 × 32 per cell at most, far inside uint32.
   const acc = new Uint32Array(ow * 3);
   const out = new Uint8Array(ow * oh * 3);
+  const { left, top } = frameOf(image);
   const src = image.data, W = image.width;
   for (let oy = 0; oy < oh; oy++) {
     acc.fill(0);
     const yStart = y0 + oy * f, yEnd = Math.min(y0 + h, yStart + f);
     for (let y = yStart; y < yEnd; y++) {
-      let p = (y * W + x0) * 3;
+      let p = ((y - top) * W + x0 - left) * 3;
       for (let o = 0; o < ow; o++) {
         const n = Math.min(f, w - o * f);
         let r = 0, g = 0, b = 0;
@@ -127,52 +151,104 @@ export function boxReduce(image: RgbImage, x0: number, y0: number, w: number, h:
   return { data: out, width: ow, height: oh };
 }
 
+/** Where a warp reads: the reduction factor and the source box [x0, x1) × [y0, y1), clipped to the image. */
+interface WarpSource {
+  inv: Affine;
+  /** Integer area-averaging factor (≥ 2), or 1 when sampling directly. */
+  f: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+function warpSource(m: Affine, width: number, height: number, fullWidth: number, fullHeight: number): WarpSource {
+  const inv = invertAffine(m);
+  const shrink = Math.sqrt(Math.abs(inv[0]! * inv[4]! - inv[1]! * inv[3]!)); // source pixels per output pixel
+  const f = Math.min(32, Math.floor(shrink));
+  // Source region covered by the output (corners mapped back): bilinear taps lie within a pixel of it.
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const [u, v] of [[-1, -1], [width, -1], [-1, height], [width, height]] as const) {
+    const x = inv[0]! * u + inv[1]! * v + inv[2]!, y = inv[3]! * u + inv[4]! * v + inv[5]!;
+    minX = Math.min(minX, x), maxX = Math.max(maxX, x), minY = Math.min(minY, y), maxY = Math.max(maxY, y);
+  }
+  const pad = f >= 2 ? 0 : 1;
+  return {
+    inv,
+    f: f >= 2 ? f : 1,
+    x0: Math.max(0, Math.floor(minX) - pad),
+    y0: Math.max(0, Math.floor(minY) - pad),
+    x1: Math.min(fullWidth, Math.ceil(maxX) + 1 + pad),
+    y1: Math.min(fullHeight, Math.ceil(maxY) + 1 + pad),
+  };
+}
+
+/**
+ * The source pixels a {@link warpAffine} of a `fullWidth` × `fullHeight` image reads: cut a region
+ * covering this box and the warp of the region equals the warp of the whole image.
+ * @param m affine from source to output coordinates
+ * @param width output width
+ * @param height output height
+ * @param fullWidth source image width
+ * @param fullHeight source image height
+ * @returns the box x0 y0 x1 y1 (x1, y1 exclusive), clipped to the image; empty when the output misses it
+ */
+export function warpSourceBox(
+  m: Affine,
+  width: number,
+  height: number,
+  fullWidth: number,
+  fullHeight: number,
+): { x0: number; y0: number; x1: number; y1: number } {
+  const { x0, y0, x1, y1 } = warpSource(m, width, height, fullWidth, fullHeight);
+  return { x0, y0, x1, y1 };
+}
+
 /**
  * Warps an image: output pixel (u, v) takes the source at `m⁻¹(u, v)` (pixel centres at integer
  * coordinates, as OpenCV's warpAffine), bilinear, black outside. When the transform shrinks by 2× or
  * more, the source region is first area-averaged by the integer factor, so large faces and bodies do
  * not alias (and the cost stays proportional to the region, not to the factor squared).
- * @param image source RGB
+ * @param image source RGB, or a {@link RgbRegion} of it covering {@link warpSourceBox}
  * @param m affine from source to output coordinates
  * @param width output width
  * @param height output height
  * @returns the warped RGB image
  */
-export function warpAffine(image: RgbImage, m: Affine, width: number, height: number): RgbImage {
-  let inv = invertAffine(m);
-  let src = image;
-  const shrink = Math.sqrt(Math.abs(inv[0]! * inv[4]! - inv[1]! * inv[3]!)); // source pixels per output pixel
-  const f = Math.min(32, Math.floor(shrink));
-  if (f >= 2) {
-    // Source region covered by the output (corners mapped back), clipped to the image.
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    for (const [u, v] of [[-1, -1], [width, -1], [-1, height], [width, height]] as const) {
-      const x = inv[0]! * u + inv[1]! * v + inv[2]!, y = inv[3]! * u + inv[4]! * v + inv[5]!;
-      minX = Math.min(minX, x), maxX = Math.max(maxX, x), minY = Math.min(minY, y), maxY = Math.max(maxY, y);
-    }
-    const x0 = Math.max(0, Math.floor(minX)), y0 = Math.max(0, Math.floor(minY));
-    const x1 = Math.min(image.width, Math.ceil(maxX) + 1), y1 = Math.min(image.height, Math.ceil(maxY) + 1);
-    if (x1 > x0 && y1 > y0) {
-      src = boxReduce(image, x0, y0, x1 - x0, y1 - y0, f);
-      // Reduced pixel i is centred on source x0 + i·f + (f − 1)/2.
-      const c = (f - 1) / 2;
-      inv = Float64Array.from([
-        inv[0]! / f,
-        inv[1]! / f,
-        (inv[2]! - x0 - c) / f,
-        inv[3]! / f,
-        inv[4]! / f,
-        (inv[5]! - y0 - c) / f,
-      ]);
-    }
+export function warpAffine(image: RgbImage | RgbRegion, m: Affine, width: number, height: number): RgbImage {
+  const frame = frameOf(image);
+  const { inv, f, x0, y0, x1, y1 } = warpSource(m, width, height, frame.fullWidth, frame.fullHeight);
+  if (f >= 2 && x1 > x0 && y1 > y0) {
+    const reduced = boxReduce(image, x0, y0, x1 - x0, y1 - y0, f);
+    // Reduced pixel i is centred on source x0 + i·f + (f − 1)/2.
+    const c = (f - 1) / 2;
+    const r = Float64Array.from([
+      inv[0]! / f,
+      inv[1]! / f,
+      (inv[2]! - x0 - c) / f,
+      inv[3]! / f,
+      inv[4]! / f,
+      (inv[5]! - y0 - c) / f,
+    ]);
+    return sampleBilinear(reduced, r, width, height, 0, 0, reduced.width, reduced.height);
   }
-  return sampleBilinear(src, inv, width, height);
+  return sampleBilinear(image, inv, width, height, frame.left, frame.top, frame.fullWidth, frame.fullHeight);
 }
 
-function sampleBilinear(image: RgbImage, inv: Affine, width: number, height: number): RgbImage {
+/** Bilinear sampling at m⁻¹(u, v); `image` holds the pixels from (left, top) of a W × H image; black outside. */
+function sampleBilinear(
+  image: RgbImage,
+  inv: Affine,
+  width: number,
+  height: number,
+  left: number,
+  top: number,
+  W: number,
+  H: number,
+): RgbImage {
   const a = inv[0]!, b = inv[1]!, tx = inv[2]!, c = inv[3]!, d = inv[4]!, ty = inv[5]!;
   const out = new Uint8Array(width * height * 3);
-  const src = image.data, W = image.width, H = image.height;
+  const src = image.data, stride = image.width;
   for (let v = 0; v < height; v++) {
     for (let u = 0; u < width; u++) {
       const x = a * u + b * v + tx, y = c * u + d * v + ty;
@@ -183,7 +259,7 @@ function sampleBilinear(image: RgbImage, inv: Affine, width: number, height: num
         const xx = x0 + (q & 1), yy = y0 + (q >> 1);
         if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
         const w = ((q & 1) ? fx : 1 - fx) * ((q >> 1) ? fy : 1 - fy);
-        const p = (yy * W + xx) * 3;
+        const p = ((yy - top) * stride + xx - left) * 3;
         r += w * src[p]!;
         g += w * src[p + 1]!;
         bl += w * src[p + 2]!;
@@ -199,33 +275,51 @@ function sampleBilinear(image: RgbImage, inv: Affine, width: number, height: num
 
 /**
  * Aligns a face to the ArcFace template.
- * @param image source RGB
+ * @param image source RGB (or a region of it covering the face)
  * @param landmarks 5 points x0 y0 … x4 y4 in the image's pixels
  * @param size output side (the template is scaled from 112) [112]
  * @returns the aligned crop and the transform used
  */
-export function alignFace(image: RgbImage, landmarks: ArrayLike<number>, size = 112): { crop: RgbImage; m: Affine } {
+export function alignFace(
+  image: RgbImage | RgbRegion,
+  landmarks: ArrayLike<number>,
+  size = 112,
+): { crop: RgbImage; m: Affine } {
   const dst = size === 112 ? ARCFACE_TEMPLATE : ARCFACE_TEMPLATE.map((v) => (v * size) / 112);
   const m = estimateSimilarity(landmarks, dst);
   return { crop: warpAffine(image, m, size, size), m };
 }
 
 /**
+ * The transform {@link cropResize} warps with: box pixel centres onto the output's.
+ * @param box x1 y1 x2 y2 in the image's pixels
+ * @param width output width
+ * @param height output height
+ * @returns the affine from image to crop coordinates
+ */
+export function cropTransform(
+  box: { x1: number; y1: number; x2: number; y2: number },
+  width: number,
+  height: number,
+): Affine {
+  const sx = width / Math.max(1e-6, box.x2 - box.x1), sy = height / Math.max(1e-6, box.y2 - box.y1);
+  // Map pixel centres: u + 0.5 = (x + 0.5 − x1)·sx.
+  return Float64Array.from([sx, 0, (0.5 - box.x1) * sx - 0.5, 0, sy, (0.5 - box.y1) * sy - 0.5]);
+}
+
+/**
  * Crops an axis-aligned box and resizes it to width × height (aspect not kept), bilinear.
- * @param image source RGB
+ * @param image source RGB (or a region of it covering the box)
  * @param box x1 y1 x2 y2 in the image's pixels
  * @param width output width
  * @param height output height
  * @returns the crop
  */
 export function cropResize(
-  image: RgbImage,
+  image: RgbImage | RgbRegion,
   box: { x1: number; y1: number; x2: number; y2: number },
   width: number,
   height: number,
 ): RgbImage {
-  const sx = width / Math.max(1e-6, box.x2 - box.x1), sy = height / Math.max(1e-6, box.y2 - box.y1);
-  // Map pixel centres: u + 0.5 = (x + 0.5 − x1)·sx.
-  const m = Float64Array.from([sx, 0, (0.5 - box.x1) * sx - 0.5, 0, sy, (0.5 - box.y1) * sy - 0.5]);
-  return warpAffine(image, m, width, height);
+  return warpAffine(image, cropTransform(box, width, height), width, height);
 }

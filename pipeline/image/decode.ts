@@ -41,8 +41,11 @@ export interface DecodeOptions {
 /**
  * One line for a sharp failure. `pixels`: the header was read, decoding the pixels failed — the data is
  * bad whatever libvips says (under concurrent decodes its message can come back as "Unknown error").
+ * @param e what sharp threw
+ * @param stage which step failed
+ * @returns the problem, for a {@link DataFileError}
  */
-function problem(e: unknown, stage: "header" | "pixels"): string {
+export function decodeProblem(e: unknown, stage: "header" | "pixels"): string {
   const m = ((e as Error)?.message ?? String(e)).split("\n")[0]!.trim();
   if (/unsupported image format/i.test(m)) return "not a supported image (unrecognised format)";
   if (/pixel limit/i.test(m)) return `image too large (${m})`;
@@ -82,7 +85,7 @@ export async function decodeImage(
   try {
     meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
   } catch (e) {
-    throw new DataFileError(name, problem(e, "header"));
+    throw new DataFileError(name, decodeProblem(e, "header"));
   }
   if (!meta.width || !meta.height || !meta.format) throw new DataFileError(name, "not a supported image");
   const orientation = meta.orientation ?? 1;
@@ -113,7 +116,7 @@ export async function decodeImage(
       .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw new DataFileError(name, problem(e, "pixels"));
+    throw new DataFileError(name, decodeProblem(e, "pixels"));
   }
   const { width, height, channels } = raw.info;
   let data = new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);
@@ -131,7 +134,14 @@ export async function decodeImage(
   };
 }
 
-function toRgb(src: Uint8Array, pixels: number, channels: number): Uint8Array {
+/**
+ * Interleaved RGB from 1–4 channel pixels (grey is copied to all three; alpha dropped).
+ * @param src pixels, `channels` bytes each
+ * @param pixels pixel count
+ * @param channels channels per pixel
+ * @returns width × height × 3 bytes
+ */
+export function toRgb(src: Uint8Array, pixels: number, channels: number): Uint8Array {
   const out = new Uint8Array(pixels * 3);
   for (let i = 0; i < pixels; i++) {
     const s = i * channels;

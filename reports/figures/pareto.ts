@@ -135,7 +135,10 @@ export function paretoFigure(records: readonly ResultRecord[]): FigureOutcome {
   return {
     kind: "figure",
     ...base,
-    caption: `Mean ${metric} against median wall time of the measured repetition, one labelled point per ` +
+    caption:
+      `Mean ${metric}${
+        metric === "test.bcubed.f1" ? " (BCubed F of held-out identities at the threshold tuned on the dev split)" : ""
+      } against median wall time of the measured repetition, one labelled point per ` +
       `configuration (variant, parameters and backend), log x; dashed: the Pareto front (nothing is both faster ` +
       `and more accurate), drawn where at least two configurations trade speed for accuracy; faded: dominated; ` +
       `marker shape: backend; colour: dataset.${dominant.length > 0 ? ` ${upperFirst(dominant.join("; "))}.` : ""} ` +

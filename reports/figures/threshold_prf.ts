@@ -11,6 +11,11 @@ import { mean } from "../stats.ts";
 import { linkageColour, linkageRank } from "./iteration_time.ts";
 
 const FAMILIES = ["bcubed", "pairwise"] as const;
+/**
+ * Curve prefixes, preferred first: `test.threshold` (the threshold protocol's test split: identities not used to
+ * tune), then `threshold` (all identities, scored on the data the threshold would be picked on).
+ */
+const PREFIXES = ["test.threshold", "threshold"] as const;
 const PARTS = ["precision", "recall", "f1"] as const;
 
 /** Points of one line: threshold → values over runs. */
@@ -22,11 +27,14 @@ export function thresholdPrfFigure(records: readonly ResultRecord[]): FigureOutc
   const ok = records.filter((r) => r.status === "ok" && linkageOf(r) !== null);
   let family: string | null = null;
   let source: "curves" | "sweep" | null = null;
-  for (const f of FAMILIES) {
-    if (ok.some((r) => PARTS.every((p) => `threshold.${f}.${p}` in r.curves))) {
-      family = f;
-      source = "curves";
-      break;
+  let prefix: string = "threshold";
+  for (const pre of PREFIXES) {
+    for (const f of FAMILIES) {
+      if (family === null && ok.some((r) => PARTS.every((p) => `${pre}.${f}.${p}` in r.curves))) {
+        family = f;
+        source = "curves";
+        prefix = pre;
+      }
     }
   }
   if (family === null) {
@@ -52,7 +60,7 @@ export function thresholdPrfFigure(records: readonly ResultRecord[]): FigureOutc
   }
   const fam = family;
   const usable0 = source === "curves"
-    ? ok.filter((r) => PARTS.every((p) => `threshold.${fam}.${p}` in r.curves))
+    ? ok.filter((r) => PARTS.every((p) => `${prefix}.${fam}.${p}` in r.curves))
     : ok.filter((r) =>
       typeof param(r, ["threshold"], "cluster") === "number" && PARTS.every((p) => `${fam}.${p}` in r.metrics)
     );
@@ -69,7 +77,7 @@ export function thresholdPrfFigure(records: readonly ResultRecord[]): FigureOutc
       const pts: Points = new Map();
       for (const r of g.records) {
         if (source === "curves") {
-          const cv = r.curves[`threshold.${fam}.${part}`]!;
+          const cv = r.curves[`${prefix}.${fam}.${part}`]!;
           cv.x.forEach((x, i) => push(pts, x, cv.y[i]!));
         } else {
           push(pts, param(r, ["threshold"], "cluster") as number, r.metrics[`${fam}.${part}`]!);
@@ -93,6 +101,35 @@ export function thresholdPrfFigure(records: readonly ResultRecord[]): FigureOutc
       });
     });
   });
+  // Threshold protocol: on the F1 panel, the dev-tuned threshold (filled diamond) and the test split's oracle
+  // (open circle, an upper bound no user can pick) of each linkage.
+  const protocol = prefix === "test.threshold";
+  if (protocol) {
+    groups.forEach((g, gi) => {
+      const c = linkageColour(g.dims["linkage"] ?? null, gi);
+      const rs = g.records.filter((r) => "dev.threshold" in r.metrics && "oracle.threshold" in r.metrics);
+      if (rs.length === 0) return;
+      const marks = [
+        ["dev.threshold", "test.bcubed.f1", "tuned on dev", "diamond"],
+        ["oracle.threshold", "oracle.bcubed.f1", "oracle (best on test)", "circle-open"],
+      ] as const;
+      for (const [tx, fy, what, symbol] of marks) {
+        data.push({
+          type: "scatter",
+          mode: "markers",
+          x: [mean(rs.map((r) => r.metrics[tx]!))],
+          y: [mean(rs.map((r) => r.metrics[fy]!))],
+          xaxis: "x3",
+          yaxis: "y3",
+          name: `${labels[gi]}: ${what}`,
+          legendgroup: `g${gi}`,
+          showlegend: false,
+          hovertemplate: `${labels[gi]}: ${what}<br>t %{x:.3f}<br>F %{y:.4f}<extra></extra>`,
+          marker: { size: 11, color: c, symbol, line: { width: 2, color: c } },
+        });
+      }
+    });
+  }
   const gap = 0.07;
   const w = (1 - 2 * gap) / 3;
   const axes: PlotlyJson = {};
@@ -127,8 +164,14 @@ export function thresholdPrfFigure(records: readonly ResultRecord[]): FigureOutc
     kind: "figure",
     ...base,
     caption: `${fam === "bcubed" ? "BCubed" : "Pairwise"} precision, recall and F1 of the clustering against the ` +
-      `distance threshold, one line per linkage, mean over repeats and seeds; experiment ${focus.experiment}. Source: ` +
-      (source === "curves" ? `curves threshold.${fam}.*` : `runs sweeping the cluster parameter threshold`) +
+      `distance threshold, one line per linkage, mean over repeats and seeds; experiment ${focus.experiment}. ` +
+      (protocol
+        ? "Threshold protocol: curves on the test split (identities not used for tuning, clustered on their own); " +
+          "on the F1 panel ◆ = the threshold tuned on the dev split, ○ = the ORACLE (best threshold on the test " +
+          "split — an upper bound, not a result). "
+        : "Scored on all identities: the best point of each curve is an oracle, not a tuned result. ") +
+      "Source: " +
+      (source === "curves" ? `curves ${prefix}.${fam}.*` : `runs sweeping the cluster parameter threshold`) +
       ". " + captionTail(usable),
     experiments: experimentsOf(usable),
     data,

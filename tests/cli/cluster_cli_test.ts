@@ -205,3 +205,43 @@ Deno.test("pb cluster --threads 2 and --algorithm nn-chain give the default's la
   await run(["--gemm", "wasm", "--mode", "sparse", "--threads", "2", "--out", `${dir}/e.csv`]);
   assertEquals(await readLabels(`${dir}/e.csv`), await readLabels(`${dir}/d.csv`));
 });
+
+Deno.test("pb cluster --threshold auto: the dev-tuned threshold without a calibration, the table's with one", async () => {
+  const dir = await tempDir();
+  await smallDataset(`${dir}/ds`);
+  const r = await capture(() =>
+    main(["cluster", "--data", `${dir}/ds`, "--linkage", "average", "--threshold", "auto", "--json"])
+  );
+  assertEquals(r.code, 0, r.err);
+  assert(r.err.includes("tuned on the dev split"), r.err);
+  const s = JSON.parse(r.out);
+  assert(typeof s.threshold === "number" && s.threshold > 0, `threshold ${s.threshold}`);
+  // A bare .npy knows no identities: auto needs a calibrated --face-model.
+  const rng = new Rng(2);
+  await writeNpy(`${dir}/e.npy`, {
+    dtype: "float32",
+    shape: [10, 4],
+    data: new Float32Array(40).map(() => rng.normal()),
+  });
+  const bare = await capture(() =>
+    main(["cluster", "--embeddings", `${dir}/e.npy`, "--linkage", "average", "--threshold", "auto"])
+  );
+  assertEquals(bare.code, 2);
+  assert(bare.err.includes("give a number"), bare.err);
+  const named = await capture(() =>
+    main([
+      "cluster",
+      "--embeddings",
+      `${dir}/e.npy`,
+      "--linkage",
+      "average",
+      "--threshold",
+      "auto",
+      "--face-model",
+      "mobilefacenet",
+      "--json",
+    ])
+  );
+  assertEquals(named.code, 0, named.err);
+  assert(named.err.includes("calibrated for mobilefacenet"), named.err);
+});

@@ -7,12 +7,26 @@
  * precision / recall / F against threshold curves (`curve_points`: the measured run then builds the full
  * dendrogram, which costs more time — use curves in accuracy experiments, not latency ones; the cuts and
  * scores are computed untimed) and unclear-face filtering curves (`filter_points`, untimed).
+ *
+ * Threshold protocol (`protocol`, on by default; untimed): identities are split, seeded, into dev and test;
+ * each part is clustered on its own, the threshold is tuned on dev and BCubed F reported on test, with the
+ * oracle (best threshold on test) and the gap beside it (`algorithms/clustering/threshold_protocol.ts`).
+ * `threshold: "auto"` (the default) is the threshold calibrated for the dataset's face model
+ * (`benchmarks/calibration/thresholds.json`), or, for data without a calibrated model (synthetic), the one
+ * tuned on the dev split. Rows without capture times are processed in a seeded shuffled order.
  * @module
  */
 import { clusteringMetrics } from "../../../algorithms/metrics/mod.ts";
 import { greedyFirstPass } from "../../../algorithms/clustering/greedy.ts";
 import { twoPassCluster, type TwoPassResult } from "../../../algorithms/clustering/two_pass.ts";
 import { cutDendrogram } from "../../../algorithms/hac/dendrogram.ts";
+import {
+  DEFAULT_DEV_FRACTION,
+  type ProtocolRun,
+  runThresholdProtocol,
+} from "../../../algorithms/clustering/threshold_protocol.ts";
+import type { ClusterInput, GreedyOptions } from "../../../algorithms/clustering/greedy.ts";
+import { datasetFaceModel, resolveAutoThreshold } from "../../calibration/thresholds.ts";
 import type { Linkage } from "../../../algorithms/hac/linkage.ts";
 import { type Algorithm, ALGORITHMS } from "../../../algorithms/hac/hac.ts";
 import { clusterInputFromDataset } from "../../../datasets/cluster_input.ts";
@@ -34,7 +48,28 @@ const FILTER_PARAMS = {
 
 const HAC_PARAMS = {
   linkage: { kind: "enum", values: LINKAGE_IDS, default: "average", help: "HAC linkage [average]" },
-  threshold: { kind: "float", min: 0, max: 2, default: 0.5, help: "stop merging above this cosine distance [0.5]" },
+  threshold: {
+    kind: "float",
+    auto: true,
+    min: 0,
+    max: 2,
+    default: "auto",
+    help: "stop merging above this cosine distance; auto = calibrated for the dataset's face model " +
+      "(benchmarks/calibration/thresholds.json), else tuned on the dev split of the identities [auto]",
+  },
+  protocol: {
+    kind: "bool",
+    default: true,
+    help: "threshold protocol (untimed): tune on a dev split of identities, report on the test split, oracle " +
+      "and gap beside it [true]",
+  },
+  dev_fraction: {
+    kind: "float",
+    min: 0.05,
+    max: 0.95,
+    default: DEFAULT_DEV_FRACTION,
+    help: `fraction of identities in the protocol's dev split [${DEFAULT_DEV_FRACTION}]`,
+  },
   sample_pairs: {
     kind: "int",
     min: 1,
@@ -110,7 +145,9 @@ type HacParams = FilterParams & {
   linkage: string;
   algorithm: string;
   threads: number;
-  threshold: number;
+  threshold: number | "auto";
+  protocol: boolean;
+  dev_fraction: number;
   sample_pairs: number;
   curve_points: number;
   curve_min: number;
@@ -140,13 +177,64 @@ function observationLabels(r: TwoPassResult, cut: Int32Array, n: number): Int32A
   return labels;
 }
 
-function hacOutput(r: TwoPassResult, p: HacParams, input: StageInput): VariantOutput {
+/** What `prepare` hands to every run of a HAC variant. */
+interface HacState {
+  input: ClusterInput;
+  /** The run's threshold, "auto" resolved. */
+  threshold: number;
+  /** Where an automatic threshold came from. */
+  thresholdSource: string | null;
+  /** The protocol, when `auto` needed it to tune (reused by the analysis). */
+  protocol: ProtocolRun | null;
+}
+
+function hasIdentities(input: StageInput): boolean {
+  return new Set(Array.from(input.dataset.observations.identity.codes).filter((c) => c >= 0)).size >= 2;
+}
+
+/** HAC options of the protocol's dendrograms (the run's, without threshold or clock). */
+function protocolHac(p: HacParams, seed: number) {
+  return { samplePairs: p.sample_pairs, seed, algorithm: p.algorithm as Algorithm, threads: p.threads };
+}
+
+function protocolFor(input: StageInput, state: HacState, p: HacParams, seed: number, first: GreedyOptions | null) {
+  return runThresholdProtocol(state.input, input.dataset.observations.identity.codes, {
+    seed,
+    devFraction: p.dev_fraction,
+    firstPass: first,
+    hac: { ...protocolHac(p, seed), linkage: p.linkage as Linkage },
+  });
+}
+
+/**
+ * Untimed set-up: the input (rows without times shuffled by the run's seed) and the threshold — `auto` is the
+ * face model's calibrated threshold, else (synthetic data, an uncalibrated model) the one tuned on the dev split.
+ */
+function hacPrepare(input: StageInput, p: HacParams, seed: number, first: GreedyOptions | null): HacState {
+  const clusterInput = clusterInputFromDataset(input.dataset, { seed });
+  if (p.threshold !== "auto") {
+    return { input: clusterInput, threshold: p.threshold, thresholdSource: null, protocol: null };
+  }
+  const auto = resolveAutoThreshold({
+    model: datasetFaceModel(input.dataset),
+    linkage: p.linkage,
+    input: clusterInput,
+    truth: input.dataset.observations.identity.codes,
+    firstPass: first,
+    seed,
+    devFraction: p.dev_fraction,
+    hac: protocolHac(p, seed),
+  });
+  return { input: clusterInput, threshold: auto.threshold, thresholdSource: auto.source, protocol: auto.protocol };
+}
+
+function hacOutput(r: TwoPassResult, p: HacParams, input: StageInput, state: HacState): VariantOutput {
   const n = input.dataset.observations.n;
   const it = r.hac.iterations;
   return {
     // With curves the full dendrogram was built: labels at the run's threshold come from cutting it.
     labels: p.curve_points > 0
-      ? observationLabels(r, cutDendrogram(r.hac.merges, r.hacItems.length, p.threshold), n)
+      ? observationLabels(r, cutDendrogram(r.hac.merges, r.hacItems.length, state.threshold), n)
       : r.labels,
     samples: {
       merge_seconds: Array.from(it.seconds), // hac() already reports seconds per merge
@@ -162,15 +250,68 @@ function hacOutput(r: TwoPassResult, p: HacParams, input: StageInput): VariantOu
         ? { first_pass_clusters: r.firstPass.clusters, first_pass_comparisons: r.firstPass.comparisons }
         : {}),
     },
-    raw: r,
   };
 }
 
-/** Untimed: P/R/F-vs-threshold curves from the full dendrogram, and unclear-face filtering curves. */
-function hacAnalyse(input: StageInput, p: HacParams, out: VariantOutput): Pick<VariantOutput, "curves"> {
+type Raw = { result: TwoPassResult; state: HacState; seed: number; first: GreedyOptions | null };
+
+/** The protocol's numbers as record metrics (names documented in benchmarks/README.md). */
+function protocolOutput(
+  run: ProtocolRun,
+  state: HacState,
+  input: StageInput,
+): Pick<VariantOutput, "curves" | "metrics" | "counters"> {
+  const r = run.report;
+  const m = (value: number, direction: "higher" | "lower" | "none") => ({ value, direction });
+  // The test part scored at the run's own threshold (a fixed or calibrated one): what a user gets with it.
+  const atRun = clusteringMetrics(
+    run.testCut(state.threshold),
+    Int32Array.from(run.testRows, (i) => input.dataset.observations.identity.codes[i]!),
+  );
+  const curve = (y: number[], label: string): Curve => ({
+    x: run.test.thresholds,
+    y,
+    x_label: "threshold (cosine distance)",
+    y_label: label,
+  });
+  return {
+    metrics: {
+      "threshold": m(state.threshold, "none"),
+      "dev.threshold": m(r.devThreshold, "none"),
+      "dev.bcubed.f1": m(r.devF1, "higher"),
+      "test.bcubed.f1": m(r.testF1, "higher"),
+      "test.bcubed.precision": m(r.testPrecision, "higher"),
+      "test.bcubed.recall": m(r.testRecall, "higher"),
+      "test.at_threshold.bcubed.f1": m(atRun.bcubed.f1, "higher"),
+      "oracle.threshold": m(r.oracleThreshold, "none"),
+      "oracle.bcubed.f1": m(r.oracleF1, "higher"),
+      "gap.bcubed.f1": m(r.gap, "lower"),
+    },
+    curves: {
+      "dev.threshold.bcubed.f1": { ...curve(run.dev.f1, "BCubed F1 (dev split)"), x: run.dev.thresholds },
+      "test.threshold.bcubed.precision": curve(run.test.precision, "BCubed precision (test split)"),
+      "test.threshold.bcubed.recall": curve(run.test.recall, "BCubed recall (test split)"),
+      "test.threshold.bcubed.f1": curve(run.test.f1, "BCubed F1 (test split)"),
+    },
+    counters: { dev_identities: run.split.devIdentities.length, test_identities: run.split.testIdentities.length },
+  };
+}
+
+/** Untimed: the threshold protocol, P/R/F-vs-threshold curves from the full dendrogram, filtering curves. */
+function hacAnalyse(
+  input: StageInput,
+  p: HacParams,
+  out: VariantOutput,
+): Pick<VariantOutput, "curves" | "metrics" | "counters"> {
   const curves = filterCurves(out.labels!, input, p.filter_points);
-  if (p.curve_points <= 0) return { curves };
-  const r = out.raw as TwoPassResult;
+  const { result: r, state, seed, first } = out.raw as Raw;
+  let extra: Pick<VariantOutput, "curves" | "metrics" | "counters"> = {
+    metrics: { threshold: { value: state.threshold, direction: "none" } },
+  };
+  if (p.protocol && hasIdentities(input)) {
+    extra = protocolOutput(state.protocol ?? protocolFor(input, state, p, seed, first), state, input);
+  }
+  if (p.curve_points <= 0) return { ...extra, curves: { ...curves, ...extra.curves } };
   const n = input.dataset.observations.n, m = r.hacItems.length;
   const truth = input.dataset.observations.identity.codes;
   const xs: number[] = [], prec: number[] = [], rec: number[] = [], f: number[] = [], pf: number[] = [];
@@ -192,8 +333,10 @@ function hacAnalyse(input: StageInput, p: HacParams, out: VariantOutput): Pick<V
     y_label: label,
   });
   return {
+    ...extra,
     curves: {
       ...curves,
+      ...extra.curves,
       "threshold.bcubed.precision": curve(prec, "BCubed precision"),
       "threshold.bcubed.recall": curve(rec, "BCubed recall"),
       "threshold.bcubed.f1": curve(f, "BCubed F1"),
@@ -202,10 +345,10 @@ function hacAnalyse(input: StageInput, p: HacParams, out: VariantOutput): Pick<V
   };
 }
 
-function hacOptions(p: HacParams, seed: number) {
+function hacOptions(p: HacParams, seed: number, threshold: number | undefined) {
   return {
     linkage: p.linkage as Linkage,
-    threshold: p.curve_points > 0 ? undefined : p.threshold,
+    threshold: p.curve_points > 0 ? undefined : threshold,
     samplePairs: p.sample_pairs,
     seed,
     algorithm: p.algorithm as Algorithm,
@@ -214,20 +357,22 @@ function hacOptions(p: HacParams, seed: number) {
   };
 }
 
+/** Runs the measured clustering and keeps what the analysis needs. */
+function hacRun(input: StageInput, p: HacParams, seed: number, state: HacState, first: GreedyOptions | null) {
+  const r = twoPassCluster(state.input, { firstPass: first, hac: hacOptions(p, seed, state.threshold) });
+  const out = hacOutput(r, p, input, state);
+  out.raw = { result: r, state, seed, first } satisfies Raw;
+  return out;
+}
+
 /** `hac`: HAC directly on every observation's face (no first pass); face-less observations stay singletons. */
 export const hacVariant: Variant<HacParams> = {
   id: "hac",
   stage: "cluster",
   summary: "HAC on all faces (single | complete | average | median | median-sampled), cut at a threshold",
   params: HAC_PARAMS,
-  prepare: (input) => clusterInputFromDataset(input.dataset),
-  run(input, p, ctx, state) {
-    const r = twoPassCluster(state as ReturnType<typeof clusterInputFromDataset>, {
-      firstPass: null,
-      hac: hacOptions(p, ctx.seed),
-    });
-    return hacOutput(r, p, input);
-  },
+  prepare: (input, p, ctx) => hacPrepare(input, p, ctx.seed, null),
+  run: (input, p, ctx, state) => hacRun(input, p, ctx.seed, state as HacState, null),
   analyse: hacAnalyse,
 };
 
@@ -257,6 +402,10 @@ function fusion(p: { distance: string; alpha: number; beta: number; gate_by_mome
   return { alpha: p.alpha, beta: p.distance === "face" ? 0 : p.beta, gateByMoment: p.gate_by_moment };
 }
 
+function firstPassOptions(p: TwoPassParams): GreedyOptions | null {
+  return p.first_pass ? { threshold: p.t1, fusion: fusion(p) } : null;
+}
+
 /** `two-pass`: the article's pipeline — greedy first pass (optional) then face HAC over its clusters. */
 export const twoPassVariant: Variant<TwoPassParams> = {
   id: "two-pass",
@@ -267,14 +416,8 @@ export const twoPassVariant: Variant<TwoPassParams> = {
     first_pass: { kind: "bool", default: true, help: "run the greedy first pass (off: HAC on observations) [true]" },
     ...HAC_PARAMS,
   },
-  prepare: (input) => clusterInputFromDataset(input.dataset),
-  run(input, p, ctx, state) {
-    const r = twoPassCluster(state as ReturnType<typeof clusterInputFromDataset>, {
-      firstPass: p.first_pass ? { threshold: p.t1, fusion: fusion(p) } : null,
-      hac: hacOptions(p, ctx.seed),
-    });
-    return hacOutput(r, p, input);
-  },
+  prepare: (input, p, ctx) => hacPrepare(input, p, ctx.seed, firstPassOptions(p)),
+  run: (input, p, ctx, state) => hacRun(input, p, ctx.seed, state as HacState, firstPassOptions(p)),
   analyse: hacAnalyse,
 };
 
@@ -292,7 +435,7 @@ export const greedyVariant: Variant<GreedyParams> = {
   stage: "cluster",
   summary: "greedy first pass alone (time order, running cluster means)",
   params: { ...FIRST_PASS_PARAMS, ...FILTER_PARAMS },
-  prepare: (input) => clusterInputFromDataset(input.dataset),
+  prepare: (input, _p, ctx) => clusterInputFromDataset(input.dataset, { seed: ctx.seed }),
   run(_input, p, _ctx, state) {
     const r = greedyFirstPass(state as ReturnType<typeof clusterInputFromDataset>, {
       threshold: p.t1,

@@ -1,0 +1,235 @@
+/**
+ * Decode stage: read a file, its EXIF capture time and GPS, and its pixels (upright 8-bit RGB) — either
+ * the whole photo (aligned crops), or a copy at the detector's scale (shrink on load) first and later
+ * only the region that the face and body crops read, at full resolution.
+ * Failures come back as a {@link SkippedFile} with the reason, never as an exception.
+ * @module
+ */
+import { join } from "node:path";
+import sharp, { type Sharp } from "sharp";
+import { DataFileError } from "../../base/errors.ts";
+import type { RgbRegion } from "../align/similarity.ts";
+import { decodeImage, decodeProblem, type RgbImage, toRgb } from "../image/decode.ts";
+import { readCaptureInfo } from "../image/exif.ts";
+import type { DecodedPhoto, SkippedFile } from "./types.ts";
+
+/** Options of the decode stage. */
+export interface DecodeStageOptions {
+  /** Decode at most this many pixels on the longer side. */
+  maxSide: number;
+  /** Fall back to the file's modification time when EXIF has no capture time. */
+  fileTime: boolean;
+}
+
+/** The reason to report for a failed file. */
+export function skipReason(e: unknown): string {
+  return e instanceof DataFileError ? e.problem : (e as Error).message;
+}
+
+/**
+ * Reads the file's bytes and modification time (only when `fileTime` asks for it) and its EXIF.
+ * @param root images folder
+ * @param rel path relative to it
+ * @param fileTime whether the modification time is needed
+ * @returns the bytes and capture info
+ */
+export async function readPhotoFile(root: string, rel: string, fileTime: boolean) {
+  const path = join(root, rel);
+  const bytes = await Deno.readFile(path);
+  const mtime = fileTime ? (await Deno.stat(path)).mtime?.getTime() ?? NaN : NaN;
+  const info = await readCaptureInfo(bytes, mtime, fileTime);
+  return { bytes, info };
+}
+
+/**
+ * Decodes one photo at full resolution (up to `maxSide`).
+ * @param root images folder
+ * @param rel path relative to it
+ * @param options size limit and time fallback
+ * @returns the decoded photo, or why it was skipped
+ */
+export async function decodePhoto(
+  root: string,
+  rel: string,
+  options: DecodeStageOptions,
+): Promise<DecodedPhoto | SkippedFile> {
+  try {
+    const { bytes, info } = await readPhotoFile(root, rel, options.fileTime);
+    const image = await decodeImage(bytes, { maxSide: options.maxSide }, rel);
+    return { rel, info, image };
+  } catch (e) {
+    return { file: rel, reason: skipReason(e) };
+  }
+}
+
+/** What a photo's header says, and the frame (≤ maxSide) its boxes and crops are measured in. */
+export interface PhotoHeader {
+  /** Format found in the bytes. */
+  format: string;
+  orientation: number;
+  /** Upright original size. */
+  originalWidth: number;
+  originalHeight: number;
+  /** Frame size: the upright original, scaled down (Lanczos) so the longer side is ≤ maxSide. */
+  width: number;
+  height: number;
+  /** Original pixels per frame pixel (≥ 1). */
+  scale: number;
+  conversions: string[];
+}
+
+const MAX_PIXELS = 268402689;
+
+/**
+ * Reads the header only (no pixels): format, orientation, sizes and the conversions decoding will make.
+ * @param bytes the encoded file
+ * @param name the name used in errors
+ * @param maxSide longer side of the frame
+ * @returns the header
+ * @throws {DataFileError} for an empty file or bytes that are not a supported image
+ */
+export async function readPhotoHeader(bytes: Uint8Array, name: string, maxSide: number): Promise<PhotoHeader> {
+  if (bytes.length === 0) throw new DataFileError(name, "empty file (0 bytes)");
+  let meta: Awaited<ReturnType<Sharp["metadata"]>>;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata();
+  } catch (e) {
+    throw new DataFileError(name, decodeProblem(e, "header"));
+  }
+  if (!meta.width || !meta.height || !meta.format) throw new DataFileError(name, "not a supported image");
+  const orientation = meta.orientation ?? 1;
+  const swap = orientation >= 5 && orientation <= 8;
+  const ow = swap ? meta.height : meta.width, oh = swap ? meta.width : meta.height;
+  // The same notes and frame as decodeImage(), so datasets do not depend on which decoder ran.
+  const conversions: string[] = [];
+  if (meta.space === "cmyk") conversions.push("cmyk");
+  if (meta.space === "b-w" || meta.channels === 1 || meta.channels === 2) conversions.push("grey");
+  if (meta.hasAlpha) conversions.push("alpha");
+  if (meta.depth && !["uchar", "char"].includes(meta.depth)) conversions.push(`depth-${meta.depth}`);
+  const s = Math.max(1, Math.max(ow, oh) / maxSide);
+  if (s > 1) conversions.push("downscaled");
+  const width = s > 1 ? Math.max(1, Math.round(ow / s)) : ow, height = s > 1 ? Math.max(1, Math.round(oh / s)) : oh;
+  return {
+    format: meta.format,
+    orientation,
+    originalWidth: ow,
+    originalHeight: oh,
+    width,
+    height,
+    scale: Math.max(ow / width, oh / height),
+    conversions,
+  };
+}
+
+async function toRaw(pipe: Sharp, name: string): Promise<RgbImage> {
+  let raw: { data: Uint8Array; info: { width: number; height: number; channels: number } };
+  try {
+    raw = await pipe.flatten({ background: { r: 255, g: 255, b: 255 } }).toColourspace("srgb").raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw new DataFileError(name, decodeProblem(e, "pixels"));
+  }
+  const { width, height, channels } = raw.info;
+  let data = new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);
+  if (channels !== 3) data = toRgb(data, width * height, channels);
+  return { data, width, height };
+}
+
+function open(bytes: Uint8Array): Sharp {
+  return sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: "error" }).rotate();
+}
+
+/**
+ * Whether decoding straight to `width` × `height` would use DCT scaling (sharp's JPEG shrink on load with
+ * `fastShrinkOnLoad` off: only from a 4× reduction, leaving ≥ 2× to the linear reduce; other formats never).
+ * When it would not, the pipeline decodes the frame once and resizes the detection copy from it instead:
+ * the same pixels for less work than a second full decode of the crop region.
+ * @param header the photo's header
+ * @param width detection copy width
+ * @param height detection copy height
+ * @returns true when shrink on load applies
+ */
+export function shrinksOnLoad(header: PhotoHeader, width: number, height: number): boolean {
+  const shrink = Math.min(header.originalWidth / width, header.originalHeight / height);
+  return header.format === "jpeg" && shrink >= 4;
+}
+
+/**
+ * Decodes a photo straight to a smaller size: JPEG and WebP shrink on load (libjpeg's DCT scaling by
+ * 1/2, 1/4 or 1/8) and the rest is reduced with a linear kernel, so a 20-megapixel photo is never
+ * expanded to full size to feed a 640-pixel detector.
+ * @param bytes the encoded file
+ * @param name the name used in errors
+ * @param header its header
+ * @param width output width (the frame's width when equal to it: an exact full decode)
+ * @param height output height
+ * @returns upright 8-bit RGB of exactly width × height
+ * @throws {DataFileError} for truncated or corrupt data
+ */
+export async function decodeScaled(
+  bytes: Uint8Array,
+  name: string,
+  header: PhotoHeader,
+  width: number,
+  height: number,
+): Promise<RgbImage> {
+  const full = width === header.width && height === header.height;
+  if (full) return await decodeFrame(bytes, name, header);
+  // fastShrinkOnLoad off: libjpeg's DCT scaling stops one step early, leaving at least 2× for the
+  // linear reduce, so the copy stays within a grey level or two of a full decode and resize.
+  const pipe = open(bytes).resize({ width, height, fit: "fill", kernel: "linear", fastShrinkOnLoad: false });
+  return await toRaw(pipe, name);
+}
+
+function frame(bytes: Uint8Array, header: PhotoHeader): Sharp {
+  const pipe = open(bytes);
+  return header.scale > 1 && (header.width !== header.originalWidth || header.height !== header.originalHeight)
+    ? pipe.resize({ width: header.width, height: header.height, fit: "fill", kernel: "lanczos3" })
+    : pipe;
+}
+
+/**
+ * Decodes the whole frame (the photo up to maxSide), as `decodeImage()` does.
+ * @param bytes the encoded file
+ * @param name the name used in errors
+ * @param header its header
+ * @returns the frame's pixels
+ * @throws {DataFileError} for truncated or corrupt data
+ */
+export async function decodeFrame(bytes: Uint8Array, name: string, header: PhotoHeader): Promise<RgbImage> {
+  return await toRaw(frame(bytes, header), name);
+}
+
+/**
+ * Decodes one rectangle of the frame: the pixels equal those of the whole frame there, but only the
+ * rectangle is converted and kept (libvips decodes on demand, stopping after its last row).
+ * @param bytes the encoded file
+ * @param name the name used in errors
+ * @param header its header
+ * @param box x0 y0 x1 y1 in frame pixels (exclusive ends)
+ * @returns the region, addressed in frame coordinates
+ * @throws {DataFileError} for truncated or corrupt data
+ */
+export async function decodeRegion(
+  bytes: Uint8Array,
+  name: string,
+  header: PhotoHeader,
+  box: { x0: number; y0: number; x1: number; y1: number },
+): Promise<RgbRegion> {
+  const fw = header.width, fh = header.height;
+  let x0 = Math.max(0, box.x0), y0 = Math.max(0, box.y0);
+  let x1 = Math.min(fw, box.x1), y1 = Math.min(fh, box.y1);
+  // sharp turns an EXIF-rotated photo before resizing when it extracts, after resizing when it does not:
+  // the Lanczos taps then differ by a grey level or two. Such photos (turned and larger than maxSide)
+  // decode whole, as decodeImage() does; libvips has to read every row to turn them anyway.
+  if (header.scale > 1 && header.orientation !== 1) x0 = 0, y0 = 0, x1 = fw, y1 = fh;
+  const whole = x0 === 0 && y0 === 0 && x1 === fw && y1 === fh;
+  const pipe = whole ? frame(bytes, header) : frame(bytes, header).extract({
+    left: x0,
+    top: y0,
+    width: x1 - x0,
+    height: y1 - y0,
+  });
+  const img = await toRaw(pipe, name);
+  return { ...img, left: x0, top: y0, fullWidth: fw, fullHeight: fh };
+}

@@ -1,0 +1,119 @@
+/**
+ * Embed stage: face and body crops queue up across photos and go to the embedders in batches; each
+ * observation gets its row (in queue order, so rows follow photo order), its face's unclear score and
+ * kind. Batches may run concurrently (a bounded number in flight); the vectors are kept until the
+ * write stage.
+ * @module
+ */
+import type { EmbedResult } from "../embed/embedder.ts";
+import type { RgbImage } from "../image/decode.ts";
+import { type UnclearCalibration, unclearScore } from "../quality.ts";
+import type { PhotoObservations } from "./detect_align.ts";
+import type { PendingObservation } from "./types.ts";
+
+/** Runs the embedders (in this thread or in inference workers). */
+export interface EmbedRunner {
+  embedFaces(crops: RgbImage[]): Promise<EmbedResult>;
+  embedBodies(crops: RgbImage[]): Promise<EmbedResult>;
+}
+
+/** Options of the {@link EmbedStage}. */
+export interface EmbedStageOptions {
+  /** Crops per batch. */
+  batch: number;
+  faceDim: number;
+  /** Body embedding width (0 without bodies). */
+  bodyDim: number;
+  calibration: UnclearCalibration;
+  unclearThreshold: number;
+  /** Batches allowed in flight before {@link EmbedStage.add} waits [1: one at a time]. */
+  maxInFlight?: number;
+}
+
+/** Embeddings of a finished run, rows in order. */
+export interface EmbeddedRows {
+  face: Float32Array[];
+  body: Float32Array[];
+  faces: number;
+  bodies: number;
+}
+
+type Queued = { p: PendingObservation; crop: RgbImage };
+
+/** Batches crops across photos and collects their embeddings in row order. */
+export class EmbedStage {
+  #faces: Queued[] = [];
+  #bodies: Queued[] = [];
+  #faceChunks: Float32Array[] = [];
+  #bodyChunks: Float32Array[] = [];
+  #faceRows = 0;
+  #bodyRows = 0;
+  #inFlight = new Set<Promise<void>>();
+  #error: unknown = null;
+  /** Seconds spent waiting for embedders (wall time of the calls, summed). */
+  seconds = 0;
+
+  /**
+   * @param runner the embedders
+   * @param options batching, dimensions and the unclear-score calibration
+   */
+  constructor(readonly runner: EmbedRunner, readonly options: EmbedStageOptions) {}
+
+  /** Queues a photo's crops and sends every full batch (waiting while too many batches are in flight). */
+  async add(photo: PhotoObservations): Promise<void> {
+    for (const f of photo.faces) this.#faces.push(f);
+    for (const b of photo.bodies) this.#bodies.push(b);
+    while (this.#faces.length >= this.options.batch) await this.#send("face");
+    while (this.#bodies.length >= this.options.batch) await this.#send("body");
+  }
+
+  /** Sends what is queued, waits for every batch and returns the vectors in row order. */
+  async finish(): Promise<EmbeddedRows> {
+    while (this.#faces.length > 0) await this.#send("face");
+    while (this.#bodies.length > 0) await this.#send("body");
+    while (this.#inFlight.size > 0) await Promise.race(this.#inFlight);
+    if (this.#error) throw this.#error;
+    return { face: this.#faceChunks, body: this.#bodyChunks, faces: this.#faceRows, bodies: this.#bodyRows };
+  }
+
+  async #send(kind: "face" | "body"): Promise<void> {
+    const queue = kind === "face" ? this.#faces : this.#bodies;
+    if (queue.length === 0) return;
+    // At most one batch: a photo with 130 faces must not make one oversized call (it would fall out of cache).
+    const q = queue.splice(0, Math.min(queue.length, this.options.batch));
+    const chunk = kind === "face" ? this.#faceChunks.length : this.#bodyChunks.length;
+    (kind === "face" ? this.#faceChunks : this.#bodyChunks).push(new Float32Array(0));
+    // Rows are given at send time, in queue order: the same rows whatever order batches finish in.
+    for (const { p } of q) {
+      if (kind === "face") p.record.faceRow = this.#faceRows++;
+      else p.record.bodyRow = this.#bodyRows++;
+    }
+    const t = performance.now();
+    const call = kind === "face"
+      ? this.runner.embedFaces(q.map((x) => x.crop))
+      : this.runner.embedBodies(q.map((x) => x.crop));
+    const done = call.then((r) => {
+      this.seconds += (performance.now() - t) / 1000;
+      if (kind === "face") {
+        this.#faceChunks[chunk] = r.vectors;
+        this.#score(q, r.norms);
+      } else this.#bodyChunks[chunk] = r.vectors;
+    }).catch((e) => {
+      this.#error ??= e;
+    }).finally(() => this.#inFlight.delete(done));
+    this.#inFlight.add(done);
+    while (this.#inFlight.size >= (this.options.maxInFlight ?? 1)) await Promise.race(this.#inFlight);
+    if (this.#error) throw this.#error;
+  }
+
+  #score(q: Queued[], norms: Float32Array): void {
+    const { calibration, unclearThreshold } = this.options;
+    for (let i = 0; i < q.length; i++) {
+      const { p } = q[i]!;
+      const u = unclearScore({ ...p.cues!, embeddingNorm: norms[i]! }, calibration);
+      // face_quality is "higher = clearer" in format v1 (consumers keep the highest): store 1 − unclear.
+      p.record.faceQuality = 1 - u;
+      p.record.kind = u >= unclearThreshold ? "unclear" : "clear";
+    }
+  }
+}
