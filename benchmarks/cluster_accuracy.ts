@@ -16,7 +16,7 @@
 import { parseArgs } from "node:util";
 import type { ClusterInput } from "../algorithms/clustering/mod.ts";
 import { type ProtocolReport, runThresholdProtocol } from "../algorithms/clustering/threshold_protocol.ts";
-import type { Linkage } from "../algorithms/hac/mod.ts";
+import { type Linkage, LINKAGE_IDS } from "../algorithms/hac/mod.ts";
 import { clusteringMetrics } from "../algorithms/metrics/mod.ts";
 import { clusterInputFromDataset } from "../datasets/cluster_input.ts";
 import type { Dataset } from "../datasets/format.ts";
@@ -24,7 +24,7 @@ import { readDataset } from "../datasets/io.ts";
 import { writeFileAtomic } from "../base/atomic.ts";
 import { generateLibraryInMemory, PRESETS, resolveConfig } from "../datasets/synthetic/mod.ts";
 
-const LINKAGES: Linkage[] = ["single", "complete", "average", "median", "median-sampled"];
+const LINKAGES: readonly Linkage[] = LINKAGE_IDS;
 
 /** One row of the study. */
 export interface AccuracyRow {

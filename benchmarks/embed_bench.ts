@@ -174,6 +174,11 @@ for (const s of await probeBackends()) {
     console.log(`latency ${s.name.padEnd(7)} unavailable: ${s.reason}`);
     continue;
   }
+  if (s.software_adapter) { // a software GPU's timing is not a GPU's: the onnx-latency study times it, flagged
+    latency.push({ backend: s.name, usable: true, skipped: "software adapter", adapter: s.adapter });
+    console.log(`latency ${s.name} skipped: software adapter (${s.adapter?.description})`);
+    continue;
+  }
   const spec = FACE_MODELS.mobilefacenet!;
   const e = await Embedder.load(join(modelsDir, spec.file), spec, { backend: s.name, threads });
   await e.embed(crops.slice(0, 4));

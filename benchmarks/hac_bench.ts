@@ -9,7 +9,7 @@
  *       [--algorithm auto] [--kernel wasm] [--embeddings FILE.npy ...]
  *       [--timeout 900] [--json FILE]`
  * (`--threads`: onnxruntime intra-op threads for the dense cells' distance matrix and worker threads of the
- * batched Lance–Williams core [2, or 1 on a single core]; `--layout condensed|tiled`: the dense matrix's memory layout
+ * batched Lance–Williams core [available cores]; `--layout condensed|tiled`: the dense matrix's memory layout
  * [condensed]; `--algorithm auto|nn-chain|rnn-batch|sweep|generic`: merge loop (`HacOptions.algorithm`: rnn-batch or
  * nn-chain for single/complete/average, sweep or generic for the median) [auto];
  * `--embeddings FILE.npy` (repeatable): also every linkage on a real embedding matrix, e.g. `pb embed`'s
@@ -40,8 +40,10 @@ import { type Algorithm, ALGORITHMS, hac, hacAsync, type Linkage, SPARSE_EDGE_MA
 import { Rng } from "../algorithms/random/rng.ts";
 import { readEmbeddingMatrix } from "../datasets/cluster_input.ts";
 import { writeFileAtomic } from "../base/atomic.ts";
+import { availableCores } from "../base/cores.ts";
 import { createOrtGemm } from "../pipeline/onnx/ort_gemm.ts";
 import { loadAverage, peakRssMb } from "./runner/env.ts";
+import { quantileSorted } from "../algorithms/metrics/quantile.ts";
 
 const DIM = 128;
 
@@ -65,11 +67,6 @@ export function randomUnitVectors(n: number, dim: number, seed: number): Float32
 function cpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
-}
-
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 /** One dense cell: distances by onnxruntime, then HAC, per-merge CPU times. */
@@ -134,9 +131,9 @@ async function denseCell(
     peak_rss_mb: peakRssMb(),
     inversions: r.inversions,
     merges: r.merges.length / 4,
-    merge_p50_ms: quantile(per, 0.5) * 1000,
-    merge_p99_ms: quantile(per, 0.99) * 1000,
-    merge_max_ms: quantile(per, 1) * 1000,
+    merge_p50_ms: quantileSorted(per, 0.5) * 1000,
+    merge_p99_ms: quantileSorted(per, 0.99) * 1000,
+    merge_max_ms: quantileSorted(per, 1) * 1000,
     pair_distances: reads,
     gemm: gemmName,
     layout: layoutKind,
@@ -286,9 +283,9 @@ async function main(): Promise<void> {
       "sparse-threshold": { type: "string", default: "0.6" },
       kernels: { type: "string", default: "5000" },
       timeout: { type: "string", default: "900" },
-      // Two threads by default, whatever the machine: each worker is a V8 isolate (≈ 10 MB), so the 20k
-      // memory target (900 MB) is measured on the configuration it was set for; pass more to go faster.
-      threads: { type: "string", default: String(Math.min(2, navigator.hardwareConcurrency ?? 1)) },
+      // All available cores, as `pb cluster` (each worker is a V8 isolate, ≈ 10 MB: the 20k memory target of
+      // 900 MB was set for 2 threads, pass --threads 2 on a bigger machine to measure it as set).
+      threads: { type: "string", default: String(availableCores()) },
       layout: { type: "string", default: "condensed" },
       algorithm: { type: "string", default: "auto" },
       kernel: { type: "string", default: "wasm" },

@@ -67,7 +67,7 @@ export function summarise(records: readonly ResultRecord[]): ConfigSummary[] {
       peak_rss_mb: Math.max(0, ...ok.map((r) => r.timings.peak_rss_mb)),
       noisy: wall.n > 1 && wall.cv > NOISY_CV,
       unstable,
-      backend: first.backend.used,
+      backend: first.backend.software_adapter ? `${first.backend.used} [software adapter]` : first.backend.used,
     };
   });
 }

@@ -25,6 +25,8 @@ import { decodeImage, type RgbImage } from "../pipeline/image/decode.ts";
 import { resolveModelsDir } from "../pipeline/models.ts";
 import { type FaceCues, laplacianVariance, normRampFor, unclearScore, yawProxy } from "../pipeline/quality.ts";
 import { DEFAULT_CALIBRATION } from "../pipeline/quality.ts";
+import { rocAuc } from "../algorithms/metrics/auc.ts";
+import { quantile } from "../algorithms/metrics/quantile.ts";
 
 const args = parseArgs({ args: Deno.args, options: { models: { type: "string" }, json: { type: "string" } } }).values;
 const modelsDir = resolveModelsDir(args.models);
@@ -81,16 +83,7 @@ samples.forEach((s, i) => (s.cues.embeddingNorm = norms[i]!));
 
 /** AUC that a positive's value beats a negative's (higher = clearer unless `lowerIsClear`). */
 function auc(pos: number[], neg: number[], lowerIsClear = false): number {
-  let wins = 0, n = 0;
-  for (const p of pos) {
-    for (const q of neg) {
-      if (!Number.isFinite(p) || !Number.isFinite(q)) continue;
-      n++;
-      const a = lowerIsClear ? q - p : p - q;
-      wins += a > 0 ? 1 : a === 0 ? 0.5 : 0;
-    }
-  }
-  return n > 0 ? wins / n : NaN;
+  return lowerIsClear ? rocAuc(pos.map((v) => -v), neg.map((v) => -v)) : rocAuc(pos, neg);
 }
 const calibration = {
   ...DEFAULT_CALIBRATION,
@@ -111,7 +104,7 @@ for (const negGroup of ["weak", "random"] as const) {
   );
   table[negGroup] = row;
 }
-const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))]!;
+const q = (xs: number[], p: number) => quantile(xs, p);
 for (const g of ["positive", "weak", "random"] as const) {
   const n = samples.filter((s) => s.group === g).map((s) => s.cues.embeddingNorm);
   console.log(

@@ -14,7 +14,7 @@ import { decodeImage, resizeRgb, type RgbImage } from "./image/decode.ts";
 import type { CaptureInfo, TimeSource } from "./image/exif.ts";
 import { listImages } from "./image/list.ts";
 import { resolveModelsDir } from "./models.ts";
-import type { BackendName } from "./onnx/backends.ts";
+import { type BackendName, resolveBackend, splitBackend } from "./onnx/backends.ts";
 import { DEFAULT_CALIBRATION, normRampFor } from "./quality.ts";
 import {
   decodeFrame,
@@ -96,7 +96,11 @@ export async function planIngest(options: EmbedImagesOptions): Promise<IngestPla
   const bodyModel = options.bodyModel ?? (aligned ? "none" : "osnet");
   if (aligned && bodyModel !== "none") throw new RangeError('Aligned face crops have no bodies: use bodyModel "none"');
   const batch = positiveInt("batch", options.batch ?? DEFAULT_BATCH, 1);
-  const workers = positiveInt("workers", options.workers ?? navigator.hardwareConcurrency, 0);
+  // onnxruntime-web (ort-web:*) cannot start inside a worker (no base URL for its WebAssembly): it runs in this thread.
+  const backend = await resolveBackend(options.backend ?? "auto");
+  const workers = splitBackend(backend).runtime === "ort-web"
+    ? 0
+    : positiveInt("workers", options.workers ?? navigator.hardwareConcurrency, 0);
   // One intra-op thread per session when workers run side by side: on a loaded or small machine a
   // thread pool per session spins and waits on its slowest thread; parallelism comes from the workers.
   const threads = positiveInt("threads", options.threads ?? (workers > 0 ? 1 : navigator.hardwareConcurrency), 1);
@@ -104,7 +108,7 @@ export async function planIngest(options: EmbedImagesOptions): Promise<IngestPla
   const detectSize = options.detectSize ?? 640;
   const models = planModels(modelsDir, {
     session: {
-      backend: options.backend ?? "auto",
+      backend,
       threads,
       rewritePrelu: options.rewritePrelu ?? true,
       neuralEngine: options.neuralEngine ?? false,
@@ -158,6 +162,8 @@ function datasetDescription(
       labels: options.labels ? resolve(options.labels) : null,
       attributes: options.attributes ? resolve(options.attributes) : null,
       backend: info.backend,
+      adapter: info.adapter,
+      software_adapter: info.software_adapter,
       workers: plan.workers,
       threads: plan.threads,
       batch: plan.batch,

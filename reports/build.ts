@@ -30,7 +30,7 @@ export const REPORT_FORMATS: readonly ReportFormat[] = ["html", "png", "svg", "p
 export interface ReportOptions {
   /** Formats to write [html, png]. */
   formats?: readonly ReportFormat[];
-  /** Figures to build, by id or 1-based number [all eight]. */
+  /** Figures to build, by id or 1-based number [all]. */
   only?: readonly string[];
   /** Report title ["PeopleBench report"]. */
   title?: string;
@@ -83,7 +83,7 @@ export function resolveFigureIds(names: readonly string[]): FigureId[] {
     const byNumber = /^[0-9]+$/.test(raw) ? FIGURE_IDS[Number(raw) - 1] : undefined;
     const id = byNumber ?? FIGURE_IDS.find((f) => f === raw);
     if (id === undefined) {
-      throw new UsageError(`unknown figure "${raw}" (figures: 1–8 or ${FIGURE_IDS.join(", ")})`);
+      throw new UsageError(`unknown figure "${raw}" (figures: 1–${FIGURE_IDS.length} or ${FIGURE_IDS.join(", ")})`);
     }
     wanted.add(id);
   }

@@ -95,7 +95,7 @@ export function dimsOf(r: ResultRecord, exclude: readonly string[] = []): Dims {
   const d: Dims = {
     experiment: r.experiment,
     dataset: r.dataset.name,
-    backend: r.backend.used,
+    backend: r.backend.software_adapter ? `${r.backend.used} [software adapter]` : r.backend.used,
   };
   const stages = stagesInOrder(r);
   const seen = new Map<string, number>();

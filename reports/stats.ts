@@ -3,33 +3,10 @@
  * @module
  */
 import { Rng } from "../algorithms/random/rng.ts";
+import { quantile } from "../algorithms/metrics/quantile.ts";
 
-/**
- * Quantile with linear interpolation between order statistics (numpy's default, type 7).
- * @param values the sample (not modified); must be non-empty
- * @param q the quantile in [0, 1]
- * @returns the interpolated quantile
- * @throws {RangeError} on an empty sample or q outside [0, 1]
- * @example
- * ```ts
- * import { quantile } from "./stats.ts";
- * if (quantile([1, 2, 3, 4], 0.5) !== 2.5) throw new Error();
- * ```
- */
-export function quantile(values: ArrayLike<number>, q: number): number {
-  if (values.length === 0) throw new RangeError("Cannot take a quantile of an empty sample");
-  if (!(q >= 0 && q <= 1)) throw new RangeError(`Quantile must be in [0, 1], got ${q}`);
-  const s = Float64Array.from(values).sort();
-  const h = (s.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, s.length - 1);
-  return s[lo]! + (h - lo) * (s[hi]! - s[lo]!);
-}
-
-/** Median (see {@link quantile}). */
-export function median(values: ArrayLike<number>): number {
-  return quantile(values, 0.5);
-}
+// One quantile definition for the whole project (numpy's default, type 7): see algorithms/metrics/quantile.ts.
+export { median, quantile } from "../algorithms/metrics/quantile.ts";
 
 /**
  * Arithmetic mean.

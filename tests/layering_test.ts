@@ -26,15 +26,9 @@ interface ImportEdge {
  * Layering debts being paid on other branches. Each entry is tolerated only while it is still there, so the
  * test fails once it is gone and the entry must be deleted with the fix.
  */
-const KNOWN_UPWARD_IMPORTS: { from: string; to: string; why: string }[] = [
-  { from: "benchmarks/bench.ts", to: "cli/main.ts", why: "issue 13: bench.ts drives the CLI with argv strings" },
-];
+const KNOWN_UPWARD_IMPORTS: { from: string; to: string; why: string }[] = [];
 /** Import cycles being broken on other branches (issue 13: HAC refactor, bench.ts), as sorted member lists. */
-const KNOWN_CYCLES: string[][] = [
-  ["algorithms/distance/_parallel.ts", "algorithms/distance/cosine.ts", "algorithms/distance/wasm_gemm.ts"],
-  ["algorithms/hac/_cores.ts", "algorithms/hac/_rnn_batch.ts", "algorithms/hac/linkage.ts"],
-  ["benchmarks/bench.ts", "cli/commands/bench.ts", "cli/commands/mod.ts", "cli/main.ts"],
-];
+const KNOWN_CYCLES: string[][] = [];
 /**
  * Host calls algorithms/ may make, each with its reason. `_workers.ts` asks whether a worker may read its module
  * before starting it: the calling thread then blocks in `Atomics.wait` and could never see the load error.

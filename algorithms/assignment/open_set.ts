@@ -10,6 +10,7 @@
  * @module
  */
 import { Rng } from "../random/rng.ts";
+import { rocAuc } from "../metrics/auc.ts";
 
 /** Open-set summary. */
 export interface OpenSetFigures {
@@ -59,16 +60,7 @@ export function openSetFigures(
   neg.sort((a, b) => a - b);
   // AUC over known queries: P(correct known outscores unknown) · (correct / known), ties count half.
   let auc = NaN;
-  if (nKnown > 0 && neg.length > 0) {
-    let wins = 0, j = 0, k = 0;
-    for (const s of pos) {
-      while (j < neg.length && neg[j]! < s) j++;
-      k = j;
-      while (k < neg.length && neg[k] === s) k++;
-      wins += j + 0.5 * (k - j);
-    }
-    auc = wins / (nKnown * neg.length);
-  }
+  if (nKnown > 0 && neg.length > 0) auc = pos.length ? (rocAuc(pos, neg) * pos.length) / nKnown : 0;
   // Threshold: the smallest t with (#unknown ≥ t) ≤ far · #unknown.
   let threshold = NaN, tpr = NaN;
   if (neg.length > 0 && nKnown > 0) {

@@ -4,6 +4,8 @@
  * face embeddings and per-moment sums of body embeddings.
  * @module
  */
+import { type CoarseQuantizer, defaultNlist, InvertedLists, nearestCells, trainCoarseQuantizer } from "../ann/ivf.ts";
+import type { GemmProvider } from "../distance/cosine.ts";
 import { fuseDistances, type FusionConfig, fusionConfig } from "../distance/fused.ts";
 
 /**
@@ -31,12 +33,34 @@ export interface ClusterInput {
   order?: Int32Array;
 }
 
+/** How the first pass finds the clusters worth an exact distance. */
+export type CandidateSearch =
+  | { kind: "exact" }
+  | {
+    /** Inverted file over the clusters' mean faces (see `algorithms/ann/ivf.ts`). */
+    kind: "ivf";
+    /** Cells [√(faces · nprobe), at most 8,192]. */
+    nlist?: number;
+    /** Cells looked at per observation [16]. */
+    nprobe?: number;
+    /** Seed of the quantizer's training [1]. */
+    seed?: number;
+  };
+
 /** Options of {@link greedyFirstPass}. */
 export interface GreedyOptions {
   /** t1: join a cluster when D ≤ t1 [0.3]. */
   threshold?: number;
   /** Fused-distance parameters [DEFAULT_FUSION]. */
   fusion?: Partial<FusionConfig>;
+  /**
+   * Candidate clusters [exact: every cluster]. With `ivf`, an observation's face is compared with the clusters
+   * filed under its `nprobe` nearest cells, and its body with every cluster of its moment (as in the exact
+   * search); the decision always uses the exact fused distance, so only a missed candidate can change a result.
+   */
+  candidates?: CandidateSearch;
+  /** Matrix product for the IVF's cell search [the WebAssembly SIMD kernel where available]. */
+  gemm?: GemmProvider;
 }
 
 /** Output of {@link greedyFirstPass}. */
@@ -64,10 +88,11 @@ const ZERO_EPS = 1e-9;
  * Runs the greedy first pass. Each observation is compared with every existing cluster: F against the
  * cluster's mean face, T against the cluster's mean body in the observation's moment (any moment when
  * `gateByMoment` is off); D = fuseDistances(F, T). It joins the closest cluster (ties: the older
- * cluster) when D ≤ t1, else starts a new cluster. O(n · k · d).
+ * cluster) when D ≤ t1, else starts a new cluster. O(n · k · d); with `candidates: {kind: "ivf"}`
+ * O(n · (nlist + nprobe · k / nlist) · d).
  *
  * @param input observations and embeddings
- * @param options t1 and fusion parameters
+ * @param options t1, fusion parameters and candidate search
  * @returns labels, CSR member lists, mean faces
  * @throws {RangeError} on a negative threshold, a bad order, or rows out of range
  * @example
@@ -82,146 +107,312 @@ const ZERO_EPS = 1e-9;
  * ```
  */
 export function greedyFirstPass(input: ClusterInput, options: GreedyOptions = {}): GreedyResult {
-  const t1 = options.threshold ?? 0.3;
-  if (!(t1 >= 0)) throw new RangeError(`first-pass threshold must be ≥ 0, got ${t1}`);
-  const cfg = fusionConfig(options.fusion);
-  const { n, face, faceDim, faceRow, body, bodyDim, bodyRow, moment } = input;
-  const order = input.order ?? Int32Array.from({ length: n }, (_, i) => i);
+  const order = input.order ?? Int32Array.from({ length: input.n }, (_, i) => i);
   validateInput(input, order);
-  const useBody = body !== null && cfg.beta > 0 && bodyDim > 0;
+  const clusterer = new GreedyClusterer(input.faceDim, input.bodyDim, options);
+  clusterer.add(input, order);
+  return clusterer.result();
+}
 
-  let cap = 64;
-  let faceSum: Float64Array = new Float64Array(cap * faceDim);
-  let faceNorm: Float64Array = new Float64Array(cap);
-  let faceCount: Int32Array = new Int32Array(cap);
-  let k = 0;
+/**
+ * The first pass as a state that grows: {@link GreedyClusterer.add} processes observations in the order given and
+ * can be called again when the library grows (a night's new photos join the clusters of the earlier ones exactly as
+ * if they had come last in one run).
+ */
+export class GreedyClusterer {
+  readonly #t1: number;
+  readonly #cfg: FusionConfig;
+  readonly #search: CandidateSearch;
+  readonly #gemm: GemmProvider | undefined;
+  #cap = 64;
+  #faceSum: Float64Array;
+  #faceNorm: Float64Array;
+  #faceCount: Int32Array;
+  #k = 0;
   // Body sums per (cluster, moment key): a pool of vectors plus, per moment key, its clusters.
-  let bodyPool: Float64Array = new Float64Array(64 * Math.max(1, bodyDim));
-  let bodyPoolNorm: Float64Array = new Float64Array(64);
-  let bodyPoolSize = 0;
-  const byMoment = new Map<number, { cluster: number[]; slot: number[] }>();
-  const labels = new Int32Array(n).fill(-1);
-  let comparisons = 0;
-  let fDist: Float64Array = new Float64Array(cap);
-  let tDist: Float64Array = new Float64Array(cap).fill(NaN);
+  #bodyPool: Float64Array;
+  #bodyPoolNorm: Float64Array = new Float64Array(64);
+  #bodyPoolSize = 0;
+  readonly #byMoment = new Map<number, { cluster: number[]; slot: number[] }>();
+  #labels: Int32Array = new Int32Array(0);
+  #order: number[] = [];
+  #comparisons = 0;
+  #fDist: Float64Array;
+  #tDist: Float64Array;
+  #stamp: Int32Array;
+  #quantizer: CoarseQuantizer | null = null;
+  #lists: InvertedLists | null = null;
 
-  for (let p = 0; p < n; p++) {
-    const o = order[p]!;
-    const fr = faceRow[o]!, br = useBody ? bodyRow[o]! : -1;
-    const mkey = cfg.gateByMoment ? moment[o]! : 0;
-    const gated = cfg.gateByMoment && mkey < 0;
-    // F to every cluster with a face.
-    if (fr >= 0) {
-      const fo = fr * faceDim;
-      // Divide by both norms: float32 "unit" rows are not exactly unit, and duplicates must give 0.
-      let oo = 0;
-      for (let j = 0; j < faceDim; j++) oo += face[fo + j]! * face[fo + j]!;
-      const on = Math.sqrt(oo);
-      for (let c = 0; c < k; c++) {
-        if (faceCount[c] === 0) {
-          fDist[c] = NaN;
-          continue;
-        }
+  /**
+   * @param faceDim face embedding length
+   * @param bodyDim body embedding length (0 without bodies)
+   * @param options t1, fusion parameters and candidate search (see {@link GreedyOptions})
+   */
+  constructor(readonly faceDim: number, readonly bodyDim: number, options: GreedyOptions = {}) {
+    this.#t1 = options.threshold ?? 0.3;
+    if (!(this.#t1 >= 0)) throw new RangeError(`first-pass threshold must be ≥ 0, got ${this.#t1}`);
+    this.#cfg = fusionConfig(options.fusion);
+    this.#search = options.candidates ?? { kind: "exact" };
+    if (this.#search.kind === "ivf" && !((this.#search.nprobe ?? 16) >= 1)) {
+      throw new RangeError(`ivf nprobe must be ≥ 1, got ${this.#search.nprobe}`);
+    }
+    this.#gemm = options.gemm;
+    this.#faceSum = new Float64Array(this.#cap * faceDim);
+    this.#faceNorm = new Float64Array(this.#cap);
+    this.#faceCount = new Int32Array(this.#cap);
+    this.#bodyPool = new Float64Array(64 * Math.max(1, bodyDim));
+    this.#fDist = new Float64Array(this.#cap);
+    this.#tDist = new Float64Array(this.#cap).fill(NaN);
+    this.#stamp = new Int32Array(this.#cap).fill(-1);
+  }
+
+  /** Number of clusters so far. */
+  get clusters(): number {
+    return this.#k;
+  }
+
+  /**
+   * Processes `ids` (observations of `input`, in this order). `input` may be a larger library than at the
+   * previous call (new rows appended); observations already processed must not be given again.
+   * @returns the cluster of each processed observation, in the order of `ids`
+   * @throws {RangeError} on rows out of range or an observation processed twice
+   */
+  add(input: ClusterInput, ids: Int32Array): Int32Array {
+    checkInput(input, ids, false);
+    const { n, face, faceDim, faceRow, body, bodyDim, bodyRow, moment } = input;
+    if (faceDim !== this.faceDim) throw new RangeError(`face length ${faceDim}, the clusters have ${this.faceDim}`);
+    if (n > this.#labels.length) {
+      const grown = new Int32Array(n).fill(-1);
+      grown.set(this.#labels);
+      this.#labels = grown;
+    }
+    for (const o of ids) {
+      if (this.#labels[o] !== -1) throw new RangeError(`observation ${o} was already clustered`);
+    }
+    const cfg = this.#cfg, t1 = this.#t1;
+    const useBody = body !== null && cfg.beta > 0 && bodyDim > 0;
+    const cells = this.#search.kind === "ivf" ? this.#probe(input, ids) : null;
+    const nprobe = cells ? cells.nprobe : 0;
+    const out = new Int32Array(ids.length);
+    for (let p = 0; p < ids.length; p++) {
+      const o = ids[p]!;
+      const fr = faceRow[o]!, br = useBody ? bodyRow[o]! : -1;
+      const mkey = cfg.gateByMoment ? moment[o]! : 0;
+      const gated = cfg.gateByMoment && mkey < 0;
+      const k = this.#k;
+      const fDist = this.#fDist, tDist = this.#tDist, stamp = this.#stamp;
+      const faceSum = this.#faceSum, faceNorm = this.#faceNorm, faceCount = this.#faceCount;
+      let on = 0;
+      if (fr >= 0) {
+        // Divide by both norms: float32 "unit" rows are not exactly unit, and duplicates must give 0.
+        let oo = 0;
+        for (let j = 0, fo = fr * faceDim; j < faceDim; j++) oo += face[fo + j]! * face[fo + j]!;
+        on = Math.sqrt(oo);
+      }
+      const faceTo = (c: number): number => {
+        if (fr < 0 || faceCount[c] === 0) return NaN;
         let s = 0;
-        const co = c * faceDim;
+        const co = c * faceDim, fo = fr * faceDim;
         for (let j = 0; j < faceDim; j++) s += face[fo + j]! * faceSum[co + j]!;
         const d = 1 - s / (faceNorm[c]! * on);
-        fDist[c] = d < 0 ? 0 : d;
-      }
-    } else fDist.fill(NaN, 0, k);
-    // T to the clusters that have bodies in this moment.
-    const entry = br >= 0 && !gated ? byMoment.get(mkey) : undefined;
-    if (entry) {
-      const bo = br * bodyDim;
-      let oo = 0;
-      for (let j = 0; j < bodyDim; j++) oo += body![bo + j]! * body![bo + j]!;
-      const on = Math.sqrt(oo);
-      for (let q = 0; q < entry.cluster.length; q++) {
-        const c = entry.cluster[q]!, slot = entry.slot[q]!;
-        let s = 0;
-        const so = slot * bodyDim;
-        for (let j = 0; j < bodyDim; j++) s += body![bo + j]! * bodyPool[so + j]!;
-        const d = 1 - s / (bodyPoolNorm[slot]! * on);
-        tDist[c] = d < 0 ? 0 : d;
-      }
-    }
-    let best = Infinity, arg = -1;
-    for (let c = 0; c < k; c++) {
-      let d = fuseDistances(fDist[c]!, tDist[c]!, cfg);
-      if (d < ZERO_EPS) d = 0;
-      if (d < best) {
-        best = d;
-        arg = c;
-      }
-    }
-    comparisons += k;
-    if (entry) { for (const c of entry.cluster) tDist[c] = NaN; }
-    let c = arg;
-    if (!(best <= t1)) {
-      c = k++;
-      if (k > cap) {
-        cap *= 2;
-        faceSum = grow(faceSum, cap * faceDim);
-        faceNorm = grow(faceNorm, cap);
-        faceCount = growI(faceCount, cap);
-        fDist = grow(fDist, cap);
-        const nt = new Float64Array(cap).fill(NaN);
-        nt.set(tDist);
-        tDist = nt;
-      }
-    }
-    labels[o] = c;
-    if (fr >= 0) {
-      const co = c * faceDim, fo = fr * faceDim;
-      let s2 = 0;
-      for (let j = 0; j < faceDim; j++) {
-        const v = faceSum[co + j]! + face[fo + j]!;
-        faceSum[co + j] = v;
-        s2 += v * v;
-      }
-      faceNorm[c] = Math.sqrt(s2);
-      faceCount[c]!++;
-    }
-    if (br >= 0 && !gated) {
-      let e = byMoment.get(mkey);
-      if (!e) byMoment.set(mkey, e = { cluster: [], slot: [] });
-      let q = e.cluster.indexOf(c);
-      if (q < 0) {
-        if ((bodyPoolSize + 1) * bodyDim > bodyPool.length) {
-          bodyPool = grow(bodyPool, bodyPool.length * 2);
-          bodyPoolNorm = grow(bodyPoolNorm, bodyPoolNorm.length * 2);
+        return d < 0 ? 0 : d;
+      };
+      // T to the clusters that have bodies in this moment.
+      const entry = br >= 0 && !gated ? this.#byMoment.get(mkey) : undefined;
+      if (entry) {
+        const bo = br * bodyDim;
+        let oo = 0;
+        for (let j = 0; j < bodyDim; j++) oo += body![bo + j]! * body![bo + j]!;
+        const bn = Math.sqrt(oo);
+        for (let q = 0; q < entry.cluster.length; q++) {
+          const c = entry.cluster[q]!, slot = entry.slot[q]!;
+          let s = 0;
+          const so = slot * bodyDim;
+          for (let j = 0; j < bodyDim; j++) s += body![bo + j]! * this.#bodyPool[so + j]!;
+          const d = 1 - s / (this.#bodyPoolNorm[slot]! * bn);
+          tDist[c] = d < 0 ? 0 : d;
         }
-        e.cluster.push(c);
-        e.slot.push(bodyPoolSize++);
-        q = e.cluster.length - 1;
       }
-      const so = e.slot[q]! * bodyDim, bo = br * bodyDim;
-      let s2 = 0;
-      for (let j = 0; j < bodyDim; j++) {
-        const v = bodyPool[so + j]! + body![bo + j]!;
-        bodyPool[so + j] = v;
-        s2 += v * v;
+      let best = Infinity, arg = -1;
+      const consider = (c: number, f: number): void => {
+        let d = fuseDistances(f, tDist[c]!, cfg);
+        if (d < ZERO_EPS) d = 0;
+        if (d < best || (d === best && c < arg)) { // ties: the older cluster
+          best = d;
+          arg = c;
+        }
+      };
+      if (cells === null) {
+        for (let c = 0; c < k; c++) fDist[c] = faceTo(c);
+        for (let c = 0; c < k; c++) consider(c, fDist[c]!);
+        this.#comparisons += k;
+      } else {
+        // Candidates: the clusters of the observation's nearest cells, and every cluster of its moment.
+        if (fr >= 0) {
+          for (let j = 0; j < nprobe; j++) {
+            const cell = cells.cells[p * nprobe + j]!;
+            if (cell < 0) break;
+            for (const c of this.#lists!.items(cell)) {
+              stamp[c] = p;
+              consider(c, faceTo(c));
+              this.#comparisons++;
+            }
+          }
+        }
+        if (entry) {
+          for (const c of entry.cluster) {
+            if (stamp[c] === p) continue;
+            consider(c, faceTo(c));
+            this.#comparisons++;
+          }
+        }
+        if (fr >= 0) { for (let j = 0; j < nprobe; j++) this.#unstamp(cells.cells[p * nprobe + j]!); }
       }
-      bodyPoolNorm[e.slot[q]!] = Math.sqrt(s2);
+      if (entry) { for (const c of entry.cluster) tDist[c] = NaN; }
+      let c = arg;
+      if (!(best <= t1)) {
+        c = this.#k++;
+        if (this.#k > this.#cap) this.#grow();
+      }
+      this.#labels[o] = c;
+      this.#order.push(o);
+      out[p] = c;
+      if (fr >= 0) {
+        const fs = this.#faceSum, co = c * faceDim, fo = fr * faceDim;
+        let s2 = 0;
+        for (let j = 0; j < faceDim; j++) {
+          const v = fs[co + j]! + face[fo + j]!;
+          fs[co + j] = v;
+          s2 += v * v;
+        }
+        this.#faceNorm[c] = Math.sqrt(s2);
+        this.#faceCount[c]!++;
+        if (cells) this.#refile(c, cells.cells.subarray(p * nprobe, p * nprobe + nprobe));
+      }
+      if (br >= 0 && !gated) this.#addBody(c, mkey, body!, br);
     }
+    return out;
   }
 
-  const memberStart = new Int32Array(k + 1);
-  for (let i = 0; i < n; i++) memberStart[labels[i]! + 1]!++;
-  for (let c = 0; c < k; c++) memberStart[c + 1]! += memberStart[c]!;
-  const fill = memberStart.slice(0, k);
-  const members = new Int32Array(n);
-  for (let p = 0; p < n; p++) {
-    const o = order[p]!;
-    members[fill[labels[o]!]!++] = o;
+  /**
+   * Files cluster `c` under the cell most similar to its mean among its current cell and the cells of the face that
+   * just joined it (the mean moves towards that face), so the lists follow the means as they drift.
+   */
+  #refile(c: number, faceCells: Int32Array): void {
+    const lists = this.#lists!, q = this.#quantizer!, dim = this.faceDim, co = c * dim;
+    let bestCell = lists.cellOf(c), bestSim = -Infinity;
+    const sim = (cell: number): number => {
+      let s = 0;
+      for (let j = 0, o = cell * dim; j < dim; j++) s += q.centroids[o + j]! * this.#faceSum[co + j]!;
+      return s;
+    };
+    if (bestCell >= 0) bestSim = sim(bestCell);
+    for (const cell of faceCells) {
+      if (cell < 0 || cell === bestCell) continue;
+      const s = sim(cell);
+      if (s > bestSim) {
+        bestSim = s;
+        bestCell = cell;
+      }
+    }
+    lists.add(bestCell, c);
   }
-  const faceMeans = new Float32Array(k * faceDim);
-  for (let c = 0; c < k; c++) {
-    if (faceCount[c] === 0) continue;
-    const inv = 1 / faceNorm[c]!;
-    for (let j = 0; j < faceDim; j++) faceMeans[c * faceDim + j] = faceSum[c * faceDim + j]! * inv;
+
+  /** Undoes the candidate stamps of one cell (stamps are observation positions; -1 = none). */
+  #unstamp(cell: number): void {
+    if (cell < 0) return;
+    for (const c of this.#lists!.items(cell)) this.#stamp[c] = -1;
   }
-  return { labels, clusters: k, memberStart, members, faceMeans, faceCount: faceCount.slice(0, k), comparisons };
+
+  /** The nearest cells of the faces among `ids`; trains the quantizer on the first call. */
+  #probe(input: ClusterInput, ids: Int32Array): { cells: Int32Array; nprobe: number } {
+    const search = this.#search as Extract<CandidateSearch, { kind: "ivf" }>;
+    const nprobe = search.nprobe ?? 16;
+    const dim = input.faceDim;
+    if (!this.#quantizer) {
+      const faces = Math.floor(input.face.length / Math.max(1, dim));
+      const nlist = search.nlist ?? defaultNlist(faces, nprobe);
+      if (faces === 0) return { cells: new Int32Array(ids.length * nprobe).fill(-1), nprobe };
+      this.#quantizer = trainCoarseQuantizer(input.face.subarray(0, faces * dim), dim, {
+        nlist,
+        seed: search.seed ?? 1,
+        gemm: this.#gemm,
+      });
+      this.#lists = new InvertedLists(this.#quantizer.nlist);
+    }
+    // Gather the processed faces (in processing order) and find their cells in blocks.
+    const rows = new Float32Array(ids.length * dim);
+    for (let p = 0; p < ids.length; p++) {
+      const fr = input.faceRow[ids[p]!]!;
+      if (fr >= 0) rows.set(input.face.subarray(fr * dim, fr * dim + dim), p * dim);
+    }
+    const cells = new Int32Array(ids.length * nprobe);
+    nearestCells(this.#quantizer, rows, ids.length, nprobe, cells, this.#gemm);
+    return { cells, nprobe };
+  }
+
+  #grow(): void {
+    const cap = this.#cap * 2;
+    this.#faceSum = grow(this.#faceSum, cap * this.faceDim);
+    this.#faceNorm = grow(this.#faceNorm, cap);
+    this.#faceCount = growI(this.#faceCount, cap, 0);
+    this.#fDist = grow(this.#fDist, cap);
+    const nt = new Float64Array(cap).fill(NaN);
+    nt.set(this.#tDist);
+    this.#tDist = nt;
+    this.#stamp = growI(this.#stamp, cap, -1);
+    this.#cap = cap;
+  }
+
+  #addBody(c: number, mkey: number, body: Float32Array, br: number): void {
+    const bodyDim = this.bodyDim;
+    let e = this.#byMoment.get(mkey);
+    if (!e) this.#byMoment.set(mkey, e = { cluster: [], slot: [] });
+    let q = e.cluster.indexOf(c);
+    if (q < 0) {
+      if ((this.#bodyPoolSize + 1) * bodyDim > this.#bodyPool.length) {
+        this.#bodyPool = grow(this.#bodyPool, this.#bodyPool.length * 2);
+        this.#bodyPoolNorm = grow(this.#bodyPoolNorm, this.#bodyPoolNorm.length * 2);
+      }
+      e.cluster.push(c);
+      e.slot.push(this.#bodyPoolSize++);
+      q = e.cluster.length - 1;
+    }
+    const slot = e.slot[q]!, so = slot * bodyDim, bo = br * bodyDim;
+    let s2 = 0;
+    for (let j = 0; j < bodyDim; j++) {
+      const v = this.#bodyPool[so + j]! + body[bo + j]!;
+      this.#bodyPool[so + j] = v;
+      s2 += v * v;
+    }
+    this.#bodyPoolNorm[slot] = Math.sqrt(s2);
+  }
+
+  /** The clustering so far (observations not processed yet have label −1 and belong to no member list). */
+  result(): GreedyResult {
+    const k = this.#k, faceDim = this.faceDim, labels = this.#labels.slice();
+    const memberStart = new Int32Array(k + 1);
+    for (const o of this.#order) memberStart[labels[o]! + 1]!++;
+    for (let c = 0; c < k; c++) memberStart[c + 1]! += memberStart[c]!;
+    const fill = memberStart.slice(0, k);
+    const members = new Int32Array(this.#order.length);
+    for (const o of this.#order) members[fill[labels[o]!]!++] = o;
+    const faceMeans = new Float32Array(k * faceDim);
+    for (let c = 0; c < k; c++) {
+      if (this.#faceCount[c] === 0) continue;
+      const inv = 1 / this.#faceNorm[c]!;
+      for (let j = 0; j < faceDim; j++) faceMeans[c * faceDim + j] = this.#faceSum[c * faceDim + j]! * inv;
+    }
+    return {
+      labels,
+      clusters: k,
+      memberStart,
+      members,
+      faceMeans,
+      faceCount: this.#faceCount.slice(0, k),
+      comparisons: this.#comparisons,
+    };
+  }
 }
 
 function grow(a: Float64Array, size: number): Float64Array {
@@ -230,28 +421,42 @@ function grow(a: Float64Array, size: number): Float64Array {
   return b;
 }
 
-function growI(a: Int32Array, size: number): Int32Array {
-  const b = new Int32Array(size);
+function growI(a: Int32Array, size: number, fill: number): Int32Array {
+  const b = new Int32Array(size).fill(fill);
   b.set(a);
   return b;
 }
 
 /** Checks shapes and row indices once at the boundary. */
 export function validateInput(input: ClusterInput, order: Int32Array): void {
-  const { n, face, faceDim, faceRow, body, bodyDim, bodyRow, moment } = input;
+  if (order.length !== input.n) checkShapes(input);
+  if (order.length !== input.n) throw new RangeError(`order has ${order.length} entries, expected ${input.n}`);
+  checkInput(input, order, true);
+}
+
+function checkShapes(input: ClusterInput): void {
+  const { n, faceRow, bodyRow, moment } = input;
   if (faceRow.length !== n || bodyRow.length !== n || moment.length !== n) {
     throw new TypeError(`faceRow, bodyRow and moment must have n = ${n} entries`);
   }
-  if (order.length !== n) throw new RangeError(`order has ${order.length} entries, expected ${n}`);
+}
+
+/** Shapes, distinct ids in range (all of them when `permutation`), and the rows of those ids. */
+function checkInput(input: ClusterInput, ids: Int32Array, permutation: boolean): void {
+  checkShapes(input);
+  const { n, face, faceDim, faceRow, body, bodyDim, bodyRow } = input;
   const seen = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const o = order[i]!;
-    if (!(o >= 0 && o < n) || seen[o]) throw new RangeError(`order is not a permutation of 0..${n - 1}`);
+  for (const o of ids) {
+    if (!(o >= 0 && o < n) || seen[o]) {
+      throw new RangeError(
+        permutation ? `order is not a permutation of 0..${n - 1}` : `ids are not distinct observations of 0..${n - 1}`,
+      );
+    }
     seen[o] = 1;
   }
   const faces = faceDim > 0 ? face.length / faceDim : 0;
   const bodies = body && bodyDim > 0 ? body.length / bodyDim : 0;
-  for (let i = 0; i < n; i++) {
+  for (const i of ids) {
     if (faceRow[i]! >= faces) throw new RangeError(`observation ${i}: face row ${faceRow[i]} ≥ ${faces} faces`);
     if (bodyRow[i]! >= 0 && body && bodyRow[i]! >= bodies) {
       throw new RangeError(`observation ${i}: body row ${bodyRow[i]} ≥ ${bodies} bodies`);

@@ -5,7 +5,7 @@
  */
 import { startWorkers, waitCount } from "../_workers.ts";
 import type { PairLayout } from "./layout.ts";
-import { defaultGemm, distanceBlockRows, edgeBlockRows, type ThresholdEdges } from "./cosine.ts";
+import { defaultGemm, distanceBlockRows, edgeBlockRows, type ThresholdEdges } from "./blocks.ts";
 
 /** Slots of the shared counters. */
 export const C_READY = 0, C_DONE = 1, C_ERROR = 2;

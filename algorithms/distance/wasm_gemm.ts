@@ -6,7 +6,7 @@
  * the end), like onnxruntime's; the typed-array `JS_GEMM` sums in float64.
  * @module
  */
-import type { GemmProvider } from "./cosine.ts";
+import type { GemmProvider } from "./gemm.ts";
 import { GEMM_SIMD_WASM_BASE64 } from "./wasm/_gemm_simd_wasm.ts";
 
 interface Kernel {

@@ -8,27 +8,12 @@
  * @module
  */
 import type { PairLayout } from "../distance/layout.ts";
-import {
-  type LanceWilliamsUpdate,
-  type PairContext,
-  type PairLinkage,
-  pairMedian,
-  pairMedianBounded,
-} from "./linkage.ts";
+import type { LanceWilliamsUpdate } from "./lance_williams.ts";
+import type { BoundedPairLinkage, PairContext, PairLinkage } from "./pair_context.ts";
+import { IndexedHeap } from "./indexed_heap.ts";
+import { type CoreResult, MergeRecorder } from "./_merge_recorder.ts";
 
-/** Raw output of a merge loop. */
-export interface CoreResult {
-  raw: Float64Array;
-  m: number;
-  inversions: number;
-  seconds: Float64Array;
-  pairDistances: Float64Array;
-  /**
-   * The rows are not in merge order by height (reciprocal-nearest-neighbour loops): sort them stably by
-   * height before numbering clusters. Absent: rows are in the greedy order.
-   */
-  unordered?: boolean;
-}
+export type { CoreResult } from "./_merge_recorder.ts";
 
 /** First position p < count with a[p] ≥ v in the increasing a[0..count). */
 export function lowerBound(a: Int32Array, count: number, v: number): number {
@@ -63,11 +48,8 @@ export function nnChainCore(
   const size = resume?.size ?? new Float64Array(n).fill(1);
   const chain = new Int32Array(n);
   let chainLen = 0;
-  const raw = resume?.raw ?? new Float64Array(Math.max(0, n - 1) * 4);
-  const seconds = resume?.seconds ?? new Float64Array(Math.max(0, n - 1));
-  const reads = resume?.reads ?? new Float64Array(Math.max(0, n - 1));
-  let m = resume?.m ?? 0, readsNow = 0;
-  let last = clock ? clock() : 0;
+  const rec = resume?.rec ?? new MergeRecorder(n, clock);
+  let readsNow = 0;
   const remove = (s: number) => {
     const p = lowerBound(act, count, s);
     act.copyWithin(p, p + 1, count);
@@ -121,123 +103,25 @@ export function nnChainCore(
       continue;
     }
     const nx = size[x]!, ny = size[y]!;
-    raw[m * 4] = x;
-    raw[m * 4 + 1] = y;
-    raw[m * 4 + 2] = cur;
     size[x] = 0;
     size[y] = nx + ny;
     readsNow += update(d, layout, act, count, x, y, nx, ny, y);
     remove(x);
-    reads[m] = readsNow;
+    rec.add(x, y, cur, readsNow);
     readsNow = 0;
-    if (clock) {
-      const now = clock();
-      seconds[m] = (now - last) / 1000;
-      last = now;
-    }
-    m++;
   }
-  return reciprocalResult(raw, m, seconds, reads);
-}
-
-/**
- * The result of a reducible-linkage loop that merges reciprocal nearest neighbours out of height order
- * (no inversions; rows to be sorted by height).
- */
-export function reciprocalResult(raw: Float64Array, m: number, seconds: Float64Array, reads: Float64Array): CoreResult {
-  return {
-    raw,
-    m,
-    inversions: 0,
-    seconds: seconds.subarray(0, m),
-    pairDistances: reads.subarray(0, m),
-    unordered: true,
-  };
+  return rec.result(true);
 }
 
 /**
  * State handed from another core to {@link nnChainCore} to finish the dendrogram: the active slots
- * (increasing), their cluster sizes (0 for retired slots) and the merge rows made so far.
+ * (increasing), their cluster sizes (0 for retired slots) and the merges recorded so far.
  */
 export interface ChainResume {
   act: Int32Array;
   count: number;
   size: Float64Array;
-  raw: Float64Array;
-  seconds: Float64Array;
-  reads: Float64Array;
-  m: number;
-}
-
-/** A binary min-heap over slot indices keyed by (key, index), with decrease/increase/remove. */
-export class IndexedHeap {
-  readonly key: Float64Array;
-  readonly heap: Int32Array;
-  readonly pos: Int32Array;
-  size = 0;
-  constructor(n: number) {
-    this.key = new Float64Array(n);
-    this.heap = new Int32Array(n);
-    this.pos = new Int32Array(n).fill(-1);
-  }
-  #less(a: number, b: number): boolean {
-    const ka = this.key[a]!, kb = this.key[b]!;
-    return ka < kb || (ka === kb && a < b);
-  }
-  #swap(p: number, q: number): void {
-    const a = this.heap[p]!, b = this.heap[q]!;
-    this.heap[p] = b;
-    this.heap[q] = a;
-    this.pos[b] = p;
-    this.pos[a] = q;
-  }
-  #up(p: number): void {
-    while (p > 0) {
-      const q = (p - 1) >> 1;
-      if (!this.#less(this.heap[p]!, this.heap[q]!)) break;
-      this.#swap(p, q);
-      p = q;
-    }
-  }
-  #down(p: number): void {
-    for (;;) {
-      const l = 2 * p + 1, r = l + 1;
-      let s = p;
-      if (l < this.size && this.#less(this.heap[l]!, this.heap[s]!)) s = l;
-      if (r < this.size && this.#less(this.heap[r]!, this.heap[s]!)) s = r;
-      if (s === p) return;
-      this.#swap(p, s);
-      p = s;
-    }
-  }
-  set(i: number, k: number): void {
-    const p = this.pos[i]!;
-    if (p < 0) {
-      this.key[i] = k;
-      this.heap[this.size] = i;
-      this.pos[i] = this.size;
-      this.#up(this.size++);
-      return;
-    }
-    const old = this.key[i]!;
-    this.key[i] = k;
-    if (k < old) this.#up(p);
-    else this.#down(p);
-  }
-  remove(i: number): void {
-    const p = this.pos[i]!;
-    if (p < 0) return;
-    const lastIdx = --this.size;
-    if (p !== lastIdx) {
-      this.#swap(p, lastIdx);
-      this.pos[i] = -1;
-      this.#up(p);
-      this.#down(p);
-    } else this.pos[i] = -1;
-  }
-  top(): number {
-    return this.size > 0 ? this.heap[0]! : -1;
-  }
+  rec: MergeRecorder;
 }
 
 /** Merges two sorted member lists. */
@@ -365,11 +249,7 @@ export function genericCore(
     else heap.set(i, best);
   };
   for (let i = 0; i < n - 1; i++) recompute(i);
-  const raw = new Float64Array(Math.max(0, n - 1) * 4);
-  const seconds = new Float64Array(Math.max(0, n - 1));
-  const reads = new Float64Array(Math.max(0, n - 1));
-  let m = 0, inversions = 0, prevH = -Infinity;
-  let last = clock ? clock() : 0;
+  const rec = new MergeRecorder(n, clock);
   let readsBefore = ctx.reads;
   while (heap.size > 0) {
     let i = heap.top();
@@ -381,11 +261,6 @@ export function genericCore(
     const j = nn[i]!;
     const h = heap.key[i]!;
     if (h > threshold) break;
-    if (h < prevH) inversions++;
-    prevH = h;
-    raw[m * 4] = i;
-    raw[m * 4 + 1] = j;
-    raw[m * 4 + 2] = h;
     // Slot j keeps the merged cluster; slot i retires.
     active[i] = 0;
     heap.remove(i);
@@ -410,16 +285,10 @@ export function genericCore(
       }
     }
     if (j < n - 1) recompute(j);
-    reads[m] = ctx.reads - readsBefore;
+    rec.add(i, j, h, ctx.reads - readsBefore);
     readsBefore = ctx.reads;
-    if (clock) {
-      const now = clock();
-      seconds[m] = (now - last) / 1000;
-      last = now;
-    }
-    m++;
   }
-  return { raw, m, inversions, seconds: seconds.subarray(0, m), pairDistances: reads.subarray(0, m) };
+  return rec.result();
 }
 
 /**
@@ -533,6 +402,7 @@ export function lazyReducibleCore(
   linkage: PairLinkage,
   threshold: number,
   clock: (() => number) | undefined,
+  bounded?: BoundedPairLinkage,
 ): CoreResult {
   const { n, rowBase, col, d } = ctx.src;
   // Every entry starts exact: between two singletons the linkage is the point distance itself (read
@@ -545,13 +415,12 @@ export function lazyReducibleCore(
   const members: Int32Array[] = Array.from({ length: n }, (_, i) => Int32Array.of(i));
   const nn = new Int32Array(n).fill(-1);
   const heap = new IndexedHeap(n);
-  const medianBounded = linkage === pairMedian;
   let lastReads = 0;
   /** Floor code of a value in [0, 2] (exact arithmetic: a float32 times an integer < 2¹⁴). */
   const floorCode = (v: number): number => Math.floor(v * BOUND_SCALE);
   /**
-   * Linkage of slots p < q: the exact value (≥ 0) when it is ≤ cutoff, else the exact value or, for the
-   * median, possibly a tighter bound > cutoff, returned negated and stored as the entry's bound.
+   * Linkage of slots p < q: the exact value (≥ 0) when it is ≤ cutoff, else the exact value or, with a
+   * `bounded` evaluator, possibly a tighter bound > cutoff, returned negated and stored as the entry's bound.
    */
   const value = (p: number, q: number, cutoff: number): number => {
     const idx = rowBase[p]! + col[q]!;
@@ -559,7 +428,7 @@ export function lazyReducibleCore(
     if (e & EXACT) return single[p]! & single[q]! ? d[idx]! : known.get(idx);
     // Linkage values are float32, as in a float32 cluster-distance matrix (heights match genericCore).
     const v = Math.fround(
-      medianBounded ? pairMedianBounded(ctx, members[p]!, members[q]!, cutoff) : linkage(ctx, members[p]!, members[q]!),
+      bounded ? bounded(ctx, members[p]!, members[q]!, cutoff) : linkage(ctx, members[p]!, members[q]!),
     );
     if (v < 0) {
       const c = floorCode(-v);
@@ -606,11 +475,7 @@ export function lazyReducibleCore(
     else heap.set(i, best);
   };
   for (let i = 0; i < n - 1; i++) recompute(i);
-  const raw = new Float64Array(Math.max(0, n - 1) * 4);
-  const seconds = new Float64Array(Math.max(0, n - 1));
-  const reads = new Float64Array(Math.max(0, n - 1));
-  let m = 0;
-  let last = clock ? clock() : 0;
+  const rec = new MergeRecorder(n, clock);
   lastReads = ctx.reads;
   while (heap.size > 0) {
     let i = heap.top();
@@ -626,9 +491,6 @@ export function lazyReducibleCore(
     const j = nn[i]!;
     const h = heap.key[i]!;
     if (h > threshold) break;
-    raw[m * 4] = i;
-    raw[m * 4 + 1] = j;
-    raw[m * 4 + 2] = h;
     active[i] = 0;
     heap.remove(i);
     members[j] = mergeSorted(members[i]!, members[j]!);
@@ -669,14 +531,8 @@ export function lazyReducibleCore(
     nn[j] = -1;
     if (rowMin < Infinity) heap.set(j, rowMin / BOUND_SCALE);
     else heap.remove(j);
-    reads[m] = ctx.reads - lastReads;
+    rec.add(i, j, h, ctx.reads - lastReads);
     lastReads = ctx.reads;
-    if (clock) {
-      const now = clock();
-      seconds[m] = (now - last) / 1000;
-      last = now;
-    }
-    m++;
   }
-  return { raw, m, inversions: 0, seconds: seconds.subarray(0, m), pairDistances: reads.subarray(0, m) };
+  return rec.result();
 }

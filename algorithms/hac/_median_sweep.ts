@@ -19,15 +19,24 @@
  *
  * @module
  */
-import { type CoreResult, mergeSorted, reciprocalResult } from "./_cores.ts";
-import { type PairContext, pairMedian } from "./linkage.ts";
+import { mergeSorted } from "./_cores.ts";
+import { type CoreResult, MergeRecorder } from "./_merge_recorder.ts";
+import type { PairContext } from "./pair_context.ts";
+import { pairMedian } from "./median.ts";
+import { pointLevels, representativeLevel, sampleMembers } from "./median_sampled.ts";
 
 /** Histogram bins are the top 20 bits of a float32 distance (values in [0, 2] stay below 2³⁰). */
 const BIN_SHIFT = 12;
 const BINS = (0x40000000 >>> BIN_SHIFT) + 1;
 /** Flag bit of a counter whose pair is pending or ready (its state lives in the hot map). */
 const HOT = 1 << 30;
-const COUNT = HOT - 1;
+/**
+ * Flag bit of a counter that holds an upper bound (sampled median: members dropped out since it was exact); it is
+ * recounted from the two representative sets when the bound reaches the pair's lower middle.
+ */
+const DIRTY = 1 << 29;
+/** Count bits: counts stay below n²/4 < 2²⁹ (n ≤ 46,340). */
+const COUNT = DIRTY - 1;
 /** Point ids are packed in 16 bits (extraction buffer, tie keys). */
 const PACK = 65536;
 /**
@@ -48,6 +57,11 @@ export interface MedianSweepOptions {
    * distance before any merge, and each merge re-queues its cluster's pairs); random vectors peak below n/1.5.
    */
   maxReached?: number;
+  /**
+   * Count only pairs between cluster representatives: the sampled median (`median_sampled.ts`) with the
+   * context's `samplePairs` and `seed`. Merges come out in the greedy order, inversions counted [false].
+   */
+  sampled?: boolean;
 }
 
 /** Thrown inside the sweep when it gives up (see {@link MedianSweepOptions.maxReached}). */
@@ -98,21 +112,40 @@ function sweep(
   if (n >= MEDIAN_SWEEP_MAX_POINTS) {
     throw new RangeError(`the median sweep takes fewer than ${MEDIAN_SWEEP_MAX_POINTS} points, got ${n}`);
   }
-  const raw = new Float64Array(Math.max(0, n - 1) * 4);
-  const seconds = new Float64Array(Math.max(0, n - 1));
-  const readsPer = new Float64Array(Math.max(0, n - 1));
-  let m = 0;
-  let last = clock ? clock() : 0;
+  const sampled = options.sampled === true;
+  const rec = new MergeRecorder(n, clock);
   let readsAtLast = 0;
   /** Pairs taken from the sorted windows so far (up to the current one). */
   let swept = 0;
-  if (n < 2) return reciprocalResult(raw, m, seconds, readsPer);
+  // The exact median's rows are sorted by height afterwards (tied medians may merge in another order);
+  // the sampled median's stay in the greedy order, which may have inversions.
+  if (n < 2) return rec.result(!sampled);
 
   const parent = new Int32Array(n);
   for (let i = 0; i < n; i++) parent[i] = i;
+  /** Members counted per cluster: all of them, or its representatives (sampled). */
   const size = new Float64Array(n).fill(1);
+  /**
+   * Sampled: whether a point represents its cluster (a point that drops out never comes back); null for the
+   * exact median (every member counts).
+   */
+  const isRep = sampled ? new Uint8Array(n).fill(1) : null;
+  /** Sampled: the representatives in increasing order, with ids that dropped out until the next compaction. */
+  const repList = sampled ? Int32Array.from({ length: n }, (_, i) => i) : null!;
+  let repCount = n, repLive = n;
+  /** Drops the ids that no longer represent from the list (kept increasing: scans read rows in order). */
+  const compactReps = (): void => {
+    let w = 0;
+    for (let q = 0; q < repCount; q++) if (isRep![repList[q]!]) repList[w++] = repList[q]!;
+    repCount = w;
+  };
+  const levels = sampled ? pointLevels(ctx) : null;
+  const repsWanted = sampleMembers(ctx.samplePairs);
+  /** Sweep position: pairs before (bits, packed pair) here, in (distance, pair) order, have been counted. */
+  let posBits = 0, posItem = 0;
   /** Smallest member point: ties between equal linkages go to the pair with the smallest first members. */
   const first = Int32Array.from({ length: n }, (_, i) => i);
+  /** Counted members of each cluster (all, or its representatives), sorted. */
   const members: (Int32Array | null)[] = Array.from({ length: n }, (_, i) => Int32Array.of(i));
   let clusters = n;
   const counts = new PairCounts(n);
@@ -151,19 +184,122 @@ function sweep(
     hot.delete(key);
     counts.flag(key, false);
     const a = Math.floor(key / n), b = key - a * n;
-    const p = size[a]! * size[b]!, c = counts.get(key), need = Math.ceil(p / 2);
-    if (c < need) return;
+    const p = size[a]! * size[b]!, need = Math.ceil(p / 2);
+    let c = counts.get(key);
+    if (c < need) return; // (a bound below the middle stays a bound)
+    if (counts.isDirty(key)) {
+      c = recount(a, b);
+      counts.setExact(key, c);
+      if (c < need) return;
+    }
     // Reached already. Its median is ≥ h (reducibility) and, once both middles are counted, ≤ the last
     // value swept: when those meet (tied distances, e.g. duplicates) it is h without a look at the pairs.
-    const settled = c >= need + (p % 2 === 0 ? 1 : 0) && h === lastSwept;
+    // (Not for the sampled median: it is not reducible.)
+    const settled = !sampled && c >= need + (p % 2 === 0 ? 1 : 0) && h === lastSwept;
     setHot(key, a, b, READY, settled ? h : exactMedian(a, b));
+  };
+
+  /** Sampled: the swept pairs between the representatives of clusters a and b (an exact counter value). */
+  const recount = (a: number, b: number): number => {
+    const ra = members[a]!, rb = members[b]!;
+    let c = 0;
+    for (let i = 0; i < ra.length; i++) {
+      const x = ra[i]!, cx = col[x]!, bx = rowBase[x]!;
+      for (let j = 0; j < rb.length; j++) {
+        const y = rb[j]!;
+        const vb = bits[x < y ? bx + col[y]! : rowBase[y]! + cx]!;
+        if (vb < posBits || (vb === posBits && (x < y ? x * PACK + y : y * PACK + x) < posItem)) c++;
+      }
+    }
+    ctx.reads += ra.length * rb.length;
+    return c;
+  };
+
+  /**
+   * The sampled median's merge. The union's representatives are the two sides' that reach its new level. When
+   * one side loses every member and the other none (a small cluster joining a large one, the common case on
+   * real faces), the union's sample is the kept side's: its counters and queued medians stay exactly as they
+   * were and the other side's are dropped. Otherwise the counters are added as for the exact median; when
+   * members dropped out, the sums over-count their pairs, so they become upper bounds (DIRTY) and every pair of
+   * the merged cluster is re-derived — a bound below its lower middle needs nothing yet; one at or above it, or
+   * reaching it later in the sweep, is recounted from the two representative sets (|R_A|·|R_B| reads).
+   */
+  const mergeSampled = (a: number, b: number, h: number): void => {
+    const ra = members[a]!, rb = members[b]!;
+    const union = mergeSorted(ra, rb);
+    const l = union.length > repsWanted ? representativeLevel(levels!, union, repsWanted) : 0;
+    let sa = 0, sb = 0;
+    for (let i = 0; i < ra.length; i++) if (levels![ra[i]!]! >= l) sa++;
+    for (let i = 0; i < rb.length; i++) if (levels![rb[i]!]! >= l) sb++;
+    const da = ra.length - sa, db = rb.length - sb;
+    // One side loses every member and the other none: that side's counters stay exact (the union's sample is
+    // the kept side's); otherwise the two sides' counters are added and, with drop-outs, become upper bounds.
+    const keepA = sb === 0 && da === 0, keepB = sa === 0 && db === 0;
+    const keep = keepA ? a : keepB ? b : counts.degree(a) >= counts.degree(b) ? a : b;
+    const gone = keep === a ? b : a;
+    const sGone = keep === a ? sb : sa, dKeep = keep === a ? da : db;
+    const absorbGone = !(keepA || keepB);
+    parent[gone] = keep;
+    const firstChanged = first[gone]! < first[keep]!;
+    if (firstChanged) first[keep] = first[gone]!;
+    const reps = new Int32Array(sa + sb);
+    let w = 0;
+    for (let i = 0; i < union.length; i++) {
+      const x = union[i]!;
+      if (levels![x]! >= l) reps[w++] = x;
+      else isRep![x] = 0;
+    }
+    members[keep] = reps;
+    members[gone] = null;
+    size[keep] = reps.length;
+    clusters--;
+    repLive -= da + db;
+    for (const k of hotOf[gone]!) hot.delete(k);
+    hotOf[gone] = [];
+    const redo = new Set<number>();
+    const gridChanged = dKeep > 0 || sGone > 0;
+    if (gridChanged) {
+      for (const k of hotOf[keep]!) if (hot.has(k)) redo.add(k);
+      hotOf[keep] = [];
+    }
+    if (absorbGone) counts.absorb(keep, gone, parent, redo);
+    else counts.discard(keep, gone, parent);
+    if (repLive * 2 < repCount) compactReps();
+    if (gridChanged) {
+      // No drop-out: the union's sample is both sides' (as for the exact median, a pair that neither side had
+      // reached cannot have reached its middle). Otherwise every pair of the merged cluster is re-derived.
+      if (da + db > 0) {
+        counts.neighbours(keep, parent, (k) => {
+          counts.markDirty(k);
+          redo.add(k);
+        });
+      }
+      for (const k of redo) restate(k, h);
+    } else if (firstChanged) {
+      // Same sample, same medians; only the tie keys of queued merges move to the new smallest member.
+      const keys = new Set(hotOf[keep]!);
+      hotOf[keep] = [];
+      for (const k of keys) {
+        const st = hot.get(k);
+        if (!st) continue;
+        if (st.state !== READY) {
+          hotOf[keep]!.push(k);
+          continue;
+        }
+        const x = Math.floor(k / n);
+        setHot(k, x, k - x * n, READY, st.value);
+      }
+    }
   };
 
   const merge = (key: number, h: number): void => {
     const a = Math.floor(key / n), b = key - a * n;
-    raw[m * 4] = a;
-    raw[m * 4 + 1] = b;
-    raw[m * 4 + 2] = h;
+    if (sampled) {
+      mergeSampled(a, b, h);
+      rec.add(a, b, h, ctx.reads + swept - readsAtLast);
+      readsAtLast = ctx.reads + swept;
+      return;
+    }
     // The side with fewer neighbours is re-keyed into the other.
     const keep = counts.degree(a) >= counts.degree(b) ? a : b, gone = keep === a ? b : a;
     parent[gone] = keep;
@@ -179,16 +315,12 @@ function sweep(
     hotOf[gone] = [];
     hotOf[keep] = [];
     counts.absorb(keep, gone, parent, redo);
+    // The counted members of the union are those of both sides, so a pair that neither side had reached
+    // cannot have reached its middle.
     for (const k of redo) restate(k, h);
     // Pair distances consumed since the previous merge: swept pairs, matrix passes and exact medians.
-    readsPer[m] = ctx.reads + swept - readsAtLast;
+    rec.add(a, b, h, ctx.reads + swept - readsAtLast);
     readsAtLast = ctx.reads + swept;
-    if (clock) {
-      const now = clock();
-      seconds[m] = (now - last) / 1000;
-      last = now;
-    }
-    m++;
   };
 
   const heapTopBits = (): number => {
@@ -279,9 +411,12 @@ function sweep(
         counts.tab,
         counts.shift,
         n,
+        repLive < n ? isRep : null, // (no drop-out yet: every pair counts)
       );
       if (k === total) break;
       const vb = vbits[k]!;
+      posBits = vb;
+      posItem = items[k]!;
       if (vb > maxBits) {
         if (k > 0) {
           u32[0] = vbits[k - 1]!;
@@ -302,6 +437,8 @@ function sweep(
         continue;
       }
       const x = event[0]!, y = event[1]!, key = event[2]!;
+      // A bound about to reach the lower middle: count exactly first (the pairs before this one).
+      if (sampled && counts.isDirty(key)) counts.setExact(key, recount(x, y));
       const c = counts.increment(key, x, y);
       const p = size[x]! * size[y]!;
       const need = (p + 1) >>> 1;
@@ -320,6 +457,8 @@ function sweep(
     if (total > 0) {
       u32[0] = vbits[total - 1]!;
       lastSwept = f32[0]!;
+      posBits = vbits[total - 1]!;
+      posItem = items[total - 1]! + 1;
     }
     return true;
   };
@@ -341,8 +480,11 @@ function sweep(
     let going = true;
     for (const w of windows) {
       if (w.total === 0) continue;
-      const { items, vbits } = buf.extract(ctx.src, bits, hist, w);
-      if (!(going = sweepWindow(items, vbits, w.total))) break;
+      // Few representatives left: visit only their pairs (else whole rows, skipping the others' pairs).
+      if (sampled && repLive * 3 < n) compactReps();
+      const sparseReps = sampled && repLive * 3 < n ? repList.subarray(0, repCount) : null;
+      const { items, vbits } = buf.extract(ctx.src, bits, hist, w, repLive < n ? isRep : null, sparseReps);
+      if (!(going = sweepWindow(items, vbits, items.length))) break;
     }
     if (!going) break;
   }
@@ -355,7 +497,7 @@ function sweep(
     }
     drainAndArm(Infinity);
   }
-  return reciprocalResult(raw, m, seconds, readsPer);
+  return rec.result(!sampled);
 }
 
 /** Records where {@link countRun} stopped. */
@@ -384,12 +526,14 @@ function countRun(
   tab: Int32Array,
   shift: number,
   n: number,
+  isRep: Uint8Array | null,
 ): number {
   const mask = (tab.length >> 1) - 1;
   for (let k = s; k < e; k++) {
     if (vbits[k]! > stopBits) return k;
     const it = items[k]!;
     let x = it >>> 16, y = it & 0xffff;
+    if (isRep !== null && (isRep[x]! & isRep[y]!) === 0) continue;
     while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;
     while (parent[y] !== y) y = parent[y] = parent[parent[y]!]!;
     if (x === y) continue;
@@ -402,7 +546,7 @@ function countRun(
       p = (p + 1) & mask;
     }
     const c = tab[2 * p + 1]!;
-    if (c & HOT || c + 1 === (size[x]! * size[y]! + 1) >>> 1) return stop(event, k, x, y, key);
+    if (c & HOT || (c & COUNT) + 1 === (size[x]! * size[y]! + 1) >>> 1) return stop(event, k, x, y, key);
     tab[2 * p + 1] = c + 1;
   }
   return e;
@@ -495,6 +639,8 @@ class WindowBuffers {
     bits: Uint32Array,
     hist: Int32Array,
     window: Window,
+    rep: Uint8Array | null,
+    repList: Int32Array | null,
   ): { items: Uint32Array; vbits: Uint32Array } {
     const { total, rowLo, rowHi } = window;
     const b0 = window.lo >>> BIN_SHIFT, b1 = ((window.hi - 1) >>> BIN_SHIFT) + 1;
@@ -508,15 +654,15 @@ class WindowBuffers {
     const bucketOf = new Int32Array(span);
     const starts: number[] = [0];
     const target = Math.max(1, Math.ceil(total / BUCKETS));
-    let filled = 0;
+    let planned = 0;
     for (let r = 0; r < span; r++) {
       const c = span === 1 ? total : hist[b0 + r]!;
-      if (filled > 0 && filled + c > target) {
-        starts.push(starts[starts.length - 1]! + filled);
-        filled = 0;
+      if (planned > 0 && planned + c > target) {
+        starts.push(starts[starts.length - 1]! + planned);
+        planned = 0;
       }
       bucketOf[r] = starts.length - 1;
-      filled += c;
+      planned += c;
     }
     const buckets = starts.length;
     starts.push(total);
@@ -535,14 +681,53 @@ class WindowBuffers {
     const lo = window.lo, last = window.hi - window.lo - 1;
     const { n, rowBase, col } = src;
     let staged = 0;
-    for (let x = rowLo; x < rowHi; x++) {
+    if (repList !== null) {
+      // Only pairs of representatives (increasing ids: row reads stay in order).
+      const len = repList.length;
+      let q0 = 0;
+      while (q0 < len && repList[q0]! < rowLo) q0++;
+      for (let qx = q0; qx < len; qx++) {
+        const x = repList[qx]!;
+        if (x >= rowHi) break;
+        const rb = rowBase[x]!, px = x << 16;
+        for (let qy = qx + 1; qy < len; qy++) {
+          const y = repList[qy]!;
+          const v = bits[rb + col[y]!]!;
+          const d = v - lo;
+          stageItems[staged] = px | y;
+          stageBits[staged] = v;
+          staged += 1 + ((d | (last - d)) >> 31);
+          if (staged === STAGE) {
+            flush(staged);
+            staged = 0;
+          }
+        }
+      }
+    }
+    for (let x = repList === null ? rowLo : rowHi; x < rowHi; x++) {
       const rb = rowBase[x]!, px = x << 16;
+      if (rep === null) {
+        for (let y = x + 1; y < n; y++) {
+          const v = bits[rb + col[y]!]!;
+          const d = v - lo;
+          stageItems[staged] = px | y;
+          stageBits[staged] = v;
+          staged += 1 + ((d | (last - d)) >> 31);
+          if (staged === STAGE) {
+            flush(staged);
+            staged = 0;
+          }
+        }
+        continue;
+      }
+      // Sampled median: pairs with a member that no longer represents its cluster never count again.
+      if (!rep[x]) continue;
       for (let y = x + 1; y < n; y++) {
         const v = bits[rb + col[y]!]!;
         const d = v - lo;
         stageItems[staged] = px | y;
         stageBits[staged] = v;
-        staged += 1 + ((d | (last - d)) >> 31);
+        staged += (1 + ((d | (last - d)) >> 31)) & rep[y]!;
         if (staged === STAGE) {
           flush(staged);
           staged = 0;
@@ -556,8 +741,18 @@ class WindowBuffers {
       this.#tmpItems = new Uint32Array(largest);
       this.#tmpBits = new Uint32Array(largest);
     }
-    for (let g = 0; g < buckets; g++) this.#sortBucket(starts[g]!, starts[g + 1]!);
-    return { items: items.subarray(0, total), vbits: vb.subarray(0, total) };
+    // Buckets hold [starts[g], cursor[g]) (fewer than planned when pairs were skipped): sort, then close gaps.
+    let filled = 0;
+    for (let g = 0; g < buckets; g++) {
+      const s = starts[g]!, e = cursor[g]!;
+      this.#sortBucket(s, e);
+      if (s !== filled) {
+        items.copyWithin(filled, s, e);
+        vb.copyWithin(filled, s, e);
+      }
+      filled += e - s;
+    }
+    return { items: items.subarray(0, filled), vbits: vb.subarray(0, filled) };
   }
   /** Stable sort of items[s..e) by their distance bits (insertion sort when short, else LSD radix). */
   #sortBucket(s: number, e: number): void {
@@ -671,10 +866,61 @@ class PairCounts {
   flag(key: number, on: boolean): void {
     const p = this.#slot(key);
     const c = this.tab[2 * p + 1]!;
-    this.tab[2 * p + 1] = on ? c | HOT : c & COUNT;
+    this.tab[2 * p + 1] = on ? c | HOT : c & ~HOT;
   }
   degree(c: number): number {
     return this.#degree[c]!;
+  }
+  /** Marks a present pair's counter as an upper bound. */
+  markDirty(key: number): void {
+    this.tab[2 * this.#slot(key) + 1]! |= DIRTY;
+  }
+  /** Whether a pair's counter is present and an upper bound. */
+  isDirty(key: number): boolean {
+    const p = this.#slot(key);
+    return this.tab[2 * p] === key && (this.tab[2 * p + 1]! & DIRTY) !== 0;
+  }
+  /** Sets a present pair's count exactly (clears DIRTY, keeps HOT). */
+  setExact(key: number, c: number): void {
+    const p = this.#slot(key);
+    this.tab[2 * p + 1] = (this.tab[2 * p + 1]! & HOT) | c;
+  }
+  /** Adds c (may be negative) to the counter of clusters x, y (key `key`), creating it when absent. */
+  add(key: number, x: number, y: number, c: number): void {
+    const p = this.#slot(key);
+    if (this.tab[2 * p] === key) {
+      this.tab[2 * p + 1]! += c;
+      return;
+    }
+    this.tab[2 * p] = key;
+    this.tab[2 * p + 1] = c;
+    this.#adj.push(x, y);
+    this.#adj.push(y, x);
+    this.#degree[x]!++;
+    this.#degree[y]!++;
+    if (++this.#used * 2 > this.tab.length >> 1) this.#rehash(1);
+  }
+  /** Cluster `gone` joins `keep` without its counters: each gone–x counter (keep–gone included) is removed. */
+  discard(keep: number, gone: number, parent: Int32Array): void {
+    const n = this.#n, adj = this.#adj;
+    for (let i = 0, len = adj.length(gone); i < len; i++) {
+      const x = adj.get(gone, i);
+      if ((parent[x] !== x && x !== keep) || x === gone) continue;
+      if (this.#take(x < gone ? x * n + gone : gone * n + x) >= 0) this.#degree[x]!--;
+    }
+    adj.clear(gone);
+    this.#degree[gone] = 0;
+    if (this.#used * 16 < this.tab.length >> 1 && this.tab.length > 2 << 16) this.#rehash(-1);
+  }
+  /** Calls `visit` with the key of every counter of live cluster c. */
+  neighbours(c: number, parent: Int32Array, visit: (key: number) => void): void {
+    const n = this.#n, adj = this.#adj;
+    for (let i = 0, len = adj.length(c); i < len; i++) {
+      const x = adj.get(c, i);
+      if (parent[x] !== x || x === c) continue;
+      const key = x < c ? x * n + c : c * n + x;
+      if (this.tab[2 * this.#slot(key)] === key) visit(key);
+    }
   }
   /**
    * Cluster `gone` joins `keep`: each gone–x counter is added to keep–x (created when absent) and removed.
@@ -695,7 +941,7 @@ class PairCounts {
       const p = this.#slot(key);
       if (tab[2 * p] === key) {
         const c = tab[2 * p + 1]!;
-        tab[2 * p + 1] = (c & COUNT) + (cGone & COUNT) | ((c | cGone) & HOT);
+        tab[2 * p + 1] = (c & COUNT) + (cGone & COUNT) | ((c | cGone) & (HOT | DIRTY));
         if ((c | cGone) & HOT) redo.add(key);
       } else {
         tab[2 * p] = key;

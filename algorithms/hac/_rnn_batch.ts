@@ -26,12 +26,10 @@
  * @module
  */
 import type { PairLayout } from "../distance/layout.ts";
-import { type ChainResume, type CoreResult, lowerBound, nnChainCore, reciprocalResult } from "./_cores.ts";
-import type { LanceWilliamsUpdate } from "./linkage.ts";
+import { type ChainResume, lowerBound, nnChainCore } from "./_cores.ts";
+import type { LanceWilliamsRule, LanceWilliamsUpdate } from "./lance_williams.ts";
+import { type CoreResult, MergeRecorder } from "./_merge_recorder.ts";
 import { startWorkers, waitCount } from "../_workers.ts";
-
-/** Lance–Williams rules the batch core knows: 0 = min (single), 1 = max (complete), 2 = size-weighted mean. */
-export type LanceWilliamsRule = 0 | 1 | 2;
 
 /** Slots of the shared `params` array. */
 const P_COUNT = 0, P_BATCH = 1, P_RULE = 2, P_PHASE = 3, P_GEN = 4, P_DONE = 5, P_READY = 6;
@@ -438,11 +436,8 @@ function rounds(
   const size = new Float64Array(n).fill(1);
   const heights = new Float64Array(n);
   const order = new Int32Array(n);
-  const raw = new Float64Array(Math.max(0, n - 1) * 4);
-  const seconds = new Float64Array(Math.max(0, n - 1));
-  const reads = new Float64Array(Math.max(0, n - 1));
-  let m = 0, readsNow = 0;
-  let last = clock ? clock() : 0;
+  const rec = new MergeRecorder(n, clock);
+  let readsNow = 0;
   // Rounds with few clusters stay on this thread: their work is shorter than a handshake.
   const useParts = (): number => (crew && count >= PARALLEL_MIN_COUNT ? parts : 1);
   const run = (phase: number): void => {
@@ -491,7 +486,7 @@ function rounds(
       }
     }
     if (batch === 0) break;
-    if (batch * MIN_BATCH_SHARE < count && count > 512) return finish({ act, count, size, raw, seconds, reads, m });
+    if (batch * MIN_BATCH_SHARE < count && count > 512) return finish({ act, count, size, rec });
     for (let t = 0; t < batch; t++) {
       const a = keepers[t]!, b = retired[t]!;
       roundOf[a] = roundOf[b] = t;
@@ -515,18 +510,7 @@ function rounds(
     // Rows out in height order (ties: keeper slot), then the bookkeeping.
     for (let t = 0; t < batch; t++) order[t] = t;
     const ord = order.subarray(0, batch).sort((x, y) => heights[x]! - heights[y]! || x - y);
-    const now = clock ? clock() : 0;
-    const perMerge = clock ? (now - last) / 1000 / batch : 0;
-    last = now;
-    for (let q = 0; q < batch; q++) {
-      const t = ord[q]!;
-      raw[m * 4] = keepers[t]!;
-      raw[m * 4 + 1] = retired[t]!;
-      raw[m * 4 + 2] = heights[t]!;
-      seconds[m] = perMerge;
-      reads[m] = readsNow / batch;
-      m++;
-    }
+    rec.addBatch(keepers, retired, heights, ord, readsNow);
     readsNow = 0;
     for (let t = 0; t < batch; t++) {
       const a = keepers[t]!, b = retired[t]!;
@@ -556,5 +540,5 @@ function rounds(
       readsNow += stale * (count - 1);
     }
   }
-  return reciprocalResult(raw, m, seconds, reads);
+  return rec.result(true);
 }

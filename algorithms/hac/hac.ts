@@ -14,17 +14,25 @@ import {
   thresholdEdgesAsync,
 } from "../distance/cosine.ts";
 import { condensedLayout, type PairLayout, tiledLayout } from "../distance/layout.ts";
-import { type CoreResult, genericCore, lazyReducibleCore, nnChainCore } from "./_cores.ts";
+import { genericCore, lazyReducibleCore, nnChainCore } from "./_cores.ts";
+import type { CoreResult } from "./_merge_recorder.ts";
 import { rnnBatchCore } from "./_rnn_batch.ts";
 import { canonicalLabels, toScipyLinkage } from "./dendrogram.ts";
-import { getLinkage, type Linkage, type LinkageStrategy, type PairContext, pairMedian, pairSource } from "./linkage.ts";
+import {
+  type Algorithm,
+  getLinkage,
+  type Linkage,
+  type LinkageStrategy,
+  type MergeLoop,
+  mergeLoopFor,
+} from "./linkage.ts";
+import { newPairContext, pairSource } from "./pair_context.ts";
 import { MEDIAN_SWEEP_MAX_POINTS, medianSweepCore } from "./_median_sweep.ts";
+
+export { type Algorithm, ALGORITHMS } from "./linkage.ts";
 
 /** Above this many points, `mode: "auto"` with a threshold uses the sparse (component) mode. */
 export const DENSE_LIMIT = 30_000;
-
-/** Merge loops a run can ask for (see {@link HacOptions.algorithm}). */
-export type Algorithm = "auto" | "nn-chain" | "rnn-batch" | "sweep" | "generic";
 
 /** Options of {@link hac}. */
 export interface HacOptions {
@@ -32,7 +40,10 @@ export interface HacOptions {
   linkage: Linkage;
   /** Stop merging above this distance; undefined builds the full dendrogram [undefined]. */
   threshold?: number;
-  /** S for `median-sampled`: pairs drawn when |A|·|B| > S [64]. */
+  /**
+   * S for `median-sampled`: a cluster of more than k = ⌈√S⌉ members is represented by about k seeded
+   * random members, so a linkage reads ≥ S (typically ≤ 4S) pairs [64].
+   */
   samplePairs?: number;
   /** Seed of `median-sampled` [0]. */
   seed?: number;
@@ -59,15 +70,16 @@ export interface HacOptions {
    */
   layout?: "tiled" | "condensed";
   /**
-   * Merge loop. Each value names the loop of one family; the other family keeps its `auto` choice.
+   * Merge loop; `auto` takes the first loop of the linkage's table entry, and a loop that does not run the
+   * linkage is an error (the table in `linkage.ts` lists each linkage's loops).
    * - single, complete, average: `rnn-batch` merges every reciprocal-nearest-neighbour pair of a round at
    *   once, in row-ordered passes (the fastest; splits over `threads`); `nn-chain` is SciPy's algorithm,
    *   one merge at a time (true per-merge timings); `auto` = `rnn-batch`. Same dendrogram.
-   * - median: `sweep` visits the point pairs once in increasing distance with a counter per cluster pair
-   *   (the fastest; n ≤ 46,340); `generic` is the greedy priority-queue loop with lazily evaluated medians
-   *   (ties between equal linkages broken by smallest slots, as fastcluster does); `auto` = `sweep`. Same
-   *   dendrogram; with exactly equal medians the sweep may merge tied pairs in another order.
-   * - median-sampled: always the greedy loop (not reducible).
+   * - median, median-sampled: `sweep` visits the point pairs once in increasing distance with a counter per
+   *   cluster pair (the fastest; n ≤ 46,340, else the generic loop); `generic` is the greedy priority-queue
+   *   loop (lazily evaluated medians for the exact one; ties between equal linkages broken by smallest
+   *   slots, as fastcluster does); `auto` = `sweep`. Same dendrogram; with exactly equal linkages the sweep
+   *   may merge tied pairs in another order.
    * [auto]
    */
   algorithm?: Algorithm;
@@ -109,17 +121,19 @@ export interface HacResult {
  * (`algorithm`, `threads`) or as SciPy's NN-chain; both give the same dendrogram. Tie rule (documented
  * for comparisons with SciPy): the NN-chain follows SciPy's `nn_chain` exactly (previous chain element
  * wins a tie, then the lowest index), then merges are stable-sorted by height and relabelled like
- * SciPy; rounds may list merges of exactly equal height in another order (same cuts). The exact median
- * runs a distance sweep that makes the textbook greedy merges (globally closest pair, ties to the pair
- * with the smallest first members); the sampled median (and the exact one with `algorithm: "generic"`)
- * runs the generic priority-queue algorithm with fastcluster's tie handling.
+ * SciPy; rounds may list merges of exactly equal height in another order (same cuts). The exact and the
+ * sampled median run a distance sweep that makes the textbook greedy merges (globally closest pair, ties
+ * to the pair with the smallest first members); with `algorithm: "generic"` they run the generic
+ * priority-queue algorithm with fastcluster's tie handling.
  *
  * Complexity: single/complete/average O(n²) time (rounds: O(n²) per round on the contiguous halves of
- * the rows, a few dozen rounds) and n(n−1)/2 floats. Exact median (sweep): the float32 point distances
- * (kept: the median has no update rule), a window of ≤ 2²⁴ pairs and a counter per cluster pair that has
- * seen a pair; O(n²) passes over the matrix plus one hash probe per pair below the final height.
+ * the rows, a few dozen rounds) and n(n−1)/2 floats. Medians (sweep): the float32 point distances (kept:
+ * the median has no update rule), a window of ≤ 2²⁴ pairs and a counter per cluster pair that has seen a
+ * pair; O(n²) passes over the matrix plus one hash probe per pair below the final height (sampled: only
+ * pairs of representatives are counted, plus one row pass per member that drops out, ≤ n of them).
  * Generic loops: the point distances plus a 16-bit bound per pair; exact median O(n) per merge plus the
- * exact medians needed (|A|·|C| reads each), sampled median O(n·min(|A|·|C|, S)) per merge. Sparse mode: O(n²·d) flops for the threshold graph plus the dense cost
+ * exact medians needed (|A|·|C| reads each), sampled median O(n·k²) per merge (k ≈ √S representatives a
+ * side). Sparse mode: O(n²·d) flops for the threshold graph plus the dense cost
  * of each component.
  *
  * @param vectors row-major n × dim, L2-normalised rows
@@ -197,9 +211,6 @@ export async function hacAsync(
  */
 export const SPARSE_EDGE_MARGIN = 1e-5;
 
-/** Every {@link Algorithm}, for option parsers. */
-export const ALGORITHMS: readonly Algorithm[] = ["auto", "nn-chain", "rnn-batch", "sweep", "generic"];
-
 interface Prepared {
   n: number;
   sparse: boolean;
@@ -209,7 +220,7 @@ interface Prepared {
 
 /** Worker threads read the matrix only when it lives in a SharedArrayBuffer. */
 function sharedMatrix(cfg: CoreConfig): boolean {
-  return cfg.threads > 1 && cfg.strategy.lanceWilliamsRule !== undefined && cfg.algorithm !== "nn-chain";
+  return cfg.threads > 1 && cfg.loop === "rnn-batch";
 }
 
 function layoutOf(options: HacOptions, n: number): PairLayout {
@@ -244,7 +255,7 @@ function prepare(vectors: Float32Array, dim: number, options: HacOptions): Prepa
     gemm: options.gemm,
     scratchPairs: options.scratchPairs ?? 1 << 21,
     layoutKind: "condensed",
-    algorithm: "auto",
+    loop: mergeLoopFor(strategy, options.algorithm ?? "auto"),
     threads: 1,
   };
   const layoutKind = options.layout ?? "condensed";
@@ -252,15 +263,10 @@ function prepare(vectors: Float32Array, dim: number, options: HacOptions): Prepa
     throw new RangeError(`layout must be "tiled" or "condensed", got ${JSON.stringify(layoutKind)}`);
   }
   cfg.layoutKind = layoutKind;
-  const algorithm = options.algorithm ?? "auto";
-  if (!ALGORITHMS.includes(algorithm)) {
-    throw new RangeError(`algorithm must be one of ${ALGORITHMS.join(", ")}, got ${JSON.stringify(algorithm)}`);
-  }
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
     throw new RangeError(`threads must be an integer in 1..64, got ${threads}`);
   }
-  cfg.algorithm = algorithm;
   cfg.threads = threads;
   return { n, sparse, cfg, layoutKind };
 }
@@ -320,7 +326,8 @@ interface CoreConfig {
   scratchPairs: number;
   /** Layout of matrices the run builds itself (components, or no `distances`). */
   layoutKind: "tiled" | "condensed";
-  algorithm: Algorithm;
+  /** The merge loop the linkage runs on (validated against its table entry). */
+  loop: MergeLoop;
   threads: number;
 }
 
@@ -367,31 +374,27 @@ function denseRun(
   }
   const d = distances ??
     layoutCosineDistances(vectors, dim, lay, { gemm: cfg.gemm, shared: sharedMatrix(cfg), threads: cfg.threads });
-  const lw = cfg.strategy.lanceWilliams;
-  if (lw) {
-    const rule = cfg.strategy.lanceWilliamsRule;
-    if (cfg.algorithm !== "nn-chain" && rule !== undefined) {
-      return rnnBatchCore(d, lay, rule, lw, cfg.threshold, cfg.clock, cfg.threads);
-    }
-    return nnChainCore(d, lay, lw, cfg.threshold, cfg.clock);
+  const { strategy, threshold, clock } = cfg;
+  switch (cfg.loop) {
+    case "rnn-batch":
+      return rnnBatchCore(d, lay, strategy.lanceWilliamsRule!, strategy.lanceWilliams!, threshold, clock, cfg.threads);
+    case "nn-chain":
+      return nnChainCore(d, lay, strategy.lanceWilliams!, threshold, clock);
   }
-  const ctx: PairContext = {
-    src: pairSource(d, n, lay),
-    scratch: new Float32Array(Math.max(cfg.scratchPairs, cfg.samplePairs)),
+  const ctx = newPairContext(pairSource(d, n, lay), {
+    scratchPairs: cfg.scratchPairs,
     samplePairs: cfg.samplePairs,
     seed: cfg.seed,
     ids,
-    reads: 0,
-    hist: new Int32Array(65536),
-  };
-  if (cfg.strategy.pairs === pairMedian && cfg.algorithm !== "generic" && n < MEDIAN_SWEEP_MAX_POINTS) {
+  });
+  if (cfg.loop === "sweep" && n < MEDIAN_SWEEP_MAX_POINTS) {
     // null: massive exact ties made the sweep give up; the generic loop takes the same matrix.
-    const r = medianSweepCore(ctx, cfg.threshold, cfg.clock);
+    const r = medianSweepCore(ctx, threshold, clock, { sampled: strategy.sweep === "representatives" });
     if (r) return r;
     ctx.reads = 0;
   }
-  if (cfg.strategy.reducible) return lazyReducibleCore(ctx, cfg.strategy.pairs, cfg.threshold, cfg.clock);
-  return genericCore(ctx, cfg.strategy.pairs, cfg.threshold, cfg.clock);
+  if (strategy.reducible) return lazyReducibleCore(ctx, strategy.pairs, threshold, clock, strategy.pairsBounded);
+  return genericCore(ctx, strategy.pairs, threshold, clock);
 }
 
 function emptyCore(): CoreResult {

@@ -1,7 +1,5 @@
 /** Hierarchical agglomerative clustering: linkages, merge loops (NN-chain, RNN rounds, median sweep, generic), cuts. @module */
 export {
-  type Algorithm,
-  ALGORITHMS,
   type Components,
   connectedComponents,
   DENSE_LIMIT,
@@ -13,15 +11,22 @@ export {
 } from "./hac.ts";
 export { canonicalLabels, countClusters, cutDendrogram, toScipyLinkage } from "./dendrogram.ts";
 export {
+  type Algorithm,
+  ALGORITHMS,
   getLinkage,
   type LanceWilliamsUpdate,
   type Linkage,
+  LINKAGE_IDS,
   LINKAGES,
+  type LinkageSpec,
   type LinkageStrategy,
+  type MergeLoop,
+  mergeLoopFor,
   type PairContext,
   type PairLinkage,
   type PairSource,
   pairSource,
-  registerLinkage,
 } from "./linkage.ts";
-export { medianInPlace, quickselect } from "./select.ts";
+export { newPairContext } from "./pair_context.ts";
+export { pairMedianSampled, representatives } from "./median_sampled.ts";
+export { quickselect } from "./select.ts";

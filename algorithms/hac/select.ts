@@ -1,6 +1,5 @@
 /**
- * Order statistics for the median-of-pairs linkage: in-place quickselect for gathered values and a
- * streaming two-pass radix select for sets too large to gather.
+ * In-place quickselect for the median-of-pairs linkage (gathered values).
  * @module
  */
 
@@ -46,21 +45,4 @@ function swap(a: Float32Array, i: number, j: number): void {
   const t = a[i]!;
   a[i] = a[j]!;
   a[j] = t;
-}
-
-/**
- * Median of `a[0..len)` (even count: mean of the two middle values), reordering `a`.
- * @param a values (reordered in place)
- * @param len how many values
- * @returns the median, NaN when len = 0
- */
-export function medianInPlace(a: Float32Array, len: number): number {
-  if (len === 0) return NaN;
-  const k = (len - 1) >> 1;
-  const lower = quickselect(a, 0, len - 1, k);
-  if (len & 1) return lower;
-  // The (k+1)-th value is the minimum of the upper part after selection.
-  let upper = Infinity;
-  for (let i = k + 1; i < len; i++) if (a[i]! < upper) upper = a[i]!;
-  return (lower + upper) / 2;
 }

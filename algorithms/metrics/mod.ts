@@ -1,2 +1,4 @@
 /** Evaluation metrics. @module */
 export * from "./clustering.ts";
+export * from "./quantile.ts";
+export * from "./auc.ts";

@@ -21,7 +21,10 @@ export const RESULT_SCHEMA = "peoplebench-result";
 /** Current schema version. */
 export const RESULT_SCHEMA_VERSION = 1;
 /** Additive changes since version 1 was frozen (date: field). */
-export const RESULT_SCHEMA_CHANGES: readonly string[] = [];
+export const RESULT_SCHEMA_CHANGES: readonly string[] = [
+  "2026-12-07: timings.paired (candidate and reference workload interleaved in one process, per-pair ratios)",
+  "2026-12-07: shard ({index, count} of `pb run --shard`, or null) — the gate compares runs per host and shard",
+];
 
 /** Outcome of a run. */
 export type RunStatus = "ok" | "failed" | "timeout";
@@ -97,11 +100,37 @@ export interface Curve {
   y_label: string;
 }
 
+/** Which clock a latency ratio uses: process CPU time (user + system, all threads) or wall time. */
+export type TimingMeasure = "cpu" | "wall";
+
+/**
+ * Paired, interleaved timings of one run (added 2026-12-07): the reference workload (A) and the candidate (B)
+ * alternate in the run's process, A B A B … A; pair i's ratio divides B_i by the geometric mean of A_i and
+ * A_{i+1}, so the ratio never uses a reference measured at another moment, in another process or on another host.
+ */
+export interface PairedTimings {
+  /** Parameters of the reference workload (`reference` variant). */
+  reference: Record<string, number>;
+  /** The measure whose interval decided when to stop adding pairs. */
+  measure: TimingMeasure;
+  /** Candidate wall / CPU seconds per pair. */
+  wall_s: number[];
+  cpu_s: number[];
+  /** Reference wall / CPU seconds: one more than pairs (before the first pair and after each). */
+  ref_wall_s: number[];
+  ref_cpu_s: number[];
+  /** Per-pair ratios candidate / reference. */
+  ratio_wall: number[];
+  ratio_cpu: number[];
+  /** Why pairs stopped: the interval was narrow enough, or the pair or time budget was spent. */
+  stopped: "target" | "max_pairs" | "budget";
+}
+
 /** Time and memory of the measured part of a run (after warm-ups; dataset loading excluded). */
 export interface Timings {
-  /** Wall-clock seconds of the measured repetition. */
+  /** Wall-clock seconds of the measured repetition (with {@link paired}: the median over the pairs). */
   wall_s: number;
-  /** CPU seconds (user + system) of the child process during the measured repetition. */
+  /** CPU seconds (user + system) of the child process during the measured repetition (paired: the median). */
   cpu_s: number;
   /** Peak resident memory of the child process (VmHWM), MiB. */
   peak_rss_mb: number;
@@ -110,6 +139,8 @@ export interface Timings {
    * `query_seconds` (one per assignment query), `batch_seconds`, ….
    */
   samples: Record<string, number[]>;
+  /** Paired timings against the reference workload; absent in records from before 2026-12-07. */
+  paired?: PairedTimings;
 }
 
 /** The execution backend a run requested and the one that actually ran (never a silent fallback). */
@@ -120,6 +151,10 @@ export interface BackendInfo {
   used: string;
   /** Free text, e.g. why a provider was unavailable. */
   detail: string | null;
+  /** WebGPU runs: the adapter (description, vendor, architecture); absent or null elsewhere. */
+  adapter?: string | null;
+  /** True when the adapter is a software/fallback one (lavapipe): its timings are not a GPU's. */
+  software_adapter?: boolean;
 }
 
 /** The machine and code a run executed on. */
@@ -187,6 +222,8 @@ export interface ResultRecord {
   repeats: number;
   /** Warm-up repetitions done in the child before the measured one. */
   warmups: number;
+  /** Shard of a sharded sweep (`pb run --shard i/n`), null for an unsharded one; absent in older records. */
+  shard?: { index: number; count: number } | null;
   status: RunStatus;
   /** Error message (one line) when status is not `ok`, else null. */
   error: string | null;
@@ -356,6 +393,11 @@ export function validateResultRecord(value: unknown): ResultRecord {
   finite(r, "repeat", "", { min: 0, int: true });
   finite(r, "repeats", "", { min: 1, int: true });
   finite(r, "warmups", "", { min: 0, int: true });
+  if (r.shard !== undefined && r.shard !== null) {
+    const sh = obj(r.shard, "shard");
+    finite(sh, "index", "shard.", { min: 1, int: true });
+    finite(sh, "count", "shard.", { min: 1, int: true });
+  }
   if (!RUN_STATUSES.includes(r.status as RunStatus)) {
     throw new RecordError("status", `must be one of ${RUN_STATUSES.join(", ")}, got ${JSON.stringify(r.status)}`);
   }
@@ -394,6 +436,7 @@ export function validateResultRecord(value: unknown): ResultRecord {
   finite(t, "peak_rss_mb", "timings.", { min: 0 });
   const samples = obj(t.samples, "timings.samples");
   for (const [k, v] of Object.entries(samples)) numArray(v, `timings.samples.${k}`);
+  if (t.paired !== undefined) validatePaired(t.paired);
   const curves = obj(r.curves, "curves");
   for (const [k, c] of Object.entries(curves)) {
     const p = `curves.${k}`;
@@ -410,6 +453,8 @@ export function validateResultRecord(value: unknown): ResultRecord {
   str(b, "requested", "backend.", true);
   str(b, "used", "backend.");
   str(b, "detail", "backend.", true);
+  if (b.adapter !== undefined) str(b, "adapter", "backend.", true);
+  if (b.software_adapter !== undefined) bool(b, "software_adapter", "backend.");
   const env = obj(r.env, "env");
   str(env, "git_sha", "env.", true);
   bool(env, "git_dirty", "env.");
@@ -425,6 +470,27 @@ export function validateResultRecord(value: unknown): ResultRecord {
   isoTime(r, "started_at", "");
   isoTime(r, "finished_at", "");
   return r as unknown as ResultRecord;
+}
+
+function validatePaired(value: unknown): void {
+  const p = obj(value, "timings.paired");
+  const ref = obj(p.reference, "timings.paired.reference");
+  for (const k of Object.keys(ref)) finite(ref, k, "timings.paired.reference.");
+  if (p.measure !== "cpu" && p.measure !== "wall") {
+    throw new RecordError("timings.paired.measure", `must be "cpu" or "wall", got ${JSON.stringify(p.measure)}`);
+  }
+  const pairs = numArray(p.wall_s, "timings.paired.wall_s").length;
+  for (const k of ["cpu_s", "ratio_wall", "ratio_cpu"]) {
+    const n = numArray(p[k], `timings.paired.${k}`).length;
+    if (n !== pairs) throw new RecordError(`timings.paired.${k}`, `must have ${pairs} values (one per pair), got ${n}`);
+  }
+  for (const k of ["ref_wall_s", "ref_cpu_s"]) {
+    const n = numArray(p[k], `timings.paired.${k}`).length;
+    if (n !== pairs + 1) throw new RecordError(`timings.paired.${k}`, `must have ${pairs + 1} values, got ${n}`);
+  }
+  if (!["target", "max_pairs", "budget"].includes(p.stopped as string)) {
+    throw new RecordError("timings.paired.stopped", `must be "target", "max_pairs" or "budget"`);
+  }
 }
 
 /**

@@ -11,11 +11,22 @@ import { hashJson } from "../_hash.ts";
 import { defaultCacheDir, resolveDataset, type ResolvedDataset } from "../datasets.ts";
 import type { DatasetInfo, ResultRecord, SpecInfo } from "../results/schema.ts";
 import { readResults, ResultsWriter } from "../results/store.ts";
-import { expandConfigs, expandRuns, inShard, matchesOnly, runId, runName, type RunPlan } from "../spec/expand.ts";
+import {
+  type ConfigPlan,
+  expandConfigs,
+  expandRuns,
+  inShard,
+  matchesOnly,
+  runId,
+  runName,
+  type RunPlan,
+} from "../spec/expand.ts";
+import { getVariant } from "../variants/registry.ts";
 import { loadSpec, pluginPaths } from "../spec/spec.ts";
 import { Progress } from "./progress.ts";
 import { captureStaticEnv, codeVersion, REPO_ROOT, type StaticEnv } from "./env.ts";
 import { baseRecord, oneLine, type WorkerJob } from "./worker.ts";
+import { type TimingSettings, timingSettings } from "./paired.ts";
 
 /** Options of {@link runSweep}. */
 export interface SweepOptions {
@@ -52,6 +63,8 @@ export interface SweepResult {
   timedOut: number;
   /** Datasets skipped with the reason. */
   skipped: { dataset: string; reason: string }[];
+  /** Configurations not run because they cannot run on this machine (e.g. a missing backend), with the reason. */
+  unavailable: { config: string; reason: string }[];
   /** Every record of the planned runs (old and new), in plan order. */
   records: ResultRecord[];
   /** The plan (dry run: what would run). */
@@ -59,10 +72,40 @@ export interface SweepResult {
   wall_s: number;
 }
 
+/**
+ * Asks each stage variant whether its configuration can run here (its `unavailable` hook, e.g. a backend that
+ * does not exist on this machine), once per distinct variant and parameters.
+ */
+async function unavailableConfigs(
+  configs: readonly ConfigPlan[],
+  log: (line: string) => void,
+): Promise<Map<ConfigPlan, { config: string; reason: string }>> {
+  const out = new Map<ConfigPlan, { config: string; reason: string }>();
+  const asked = new Map<string, Promise<string | null>>();
+  for (const c of configs) {
+    for (const sv of Object.values(c.stages)) {
+      const variant = getVariant(sv.variant);
+      if (!variant?.unavailable) continue;
+      const key = JSON.stringify(sv);
+      if (!asked.has(key)) asked.set(key, Promise.resolve(variant.unavailable(sv.params)));
+      const reason = await asked.get(key)!;
+      if (reason !== null) {
+        out.set(c, { config: runName(c), reason });
+        log(`unavailable here, not run: ${runName(c)}: ${reason}`);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 
-/** Permission flags of the child: the same as `deno task pb` (-A: model runtimes and probes read /proc). */
-export const CHILD_FLAGS = ["--allow-all"];
+/**
+ * Flags of the child: the permissions of `deno task pb` (-A: model runtimes and probes read /proc), and `gc()`
+ * so that paired timing starts after the garbage of loading the dataset is collected.
+ */
+export const CHILD_FLAGS = ["--allow-all", "--v8-flags=--expose-gc"];
 
 interface Prepared {
   plan: RunPlan;
@@ -94,6 +137,9 @@ export async function runSweep(specPath: string, options: SweepOptions): Promise
   let configs = await expandConfigs(spec);
   if (options.only) configs = configs.filter((c) => matchesOnly(c, options.only!));
   if (options.shard) configs = configs.filter((c) => inShard(c.config_id, options.shard!));
+
+  const unavailable = await unavailableConfigs(configs, log);
+  configs = configs.filter((c) => !unavailable.has(c));
 
   const datasets = new Map<string, ResolvedDataset>();
   const skipped: { dataset: string; reason: string }[] = [];
@@ -143,6 +189,7 @@ export async function runSweep(specPath: string, options: SweepOptions): Promise
     failed: 0,
     timedOut: 0,
     skipped,
+    unavailable: [...unavailable.values()],
     records: [],
     plan,
     wall_s: 0,
@@ -167,6 +214,7 @@ export async function runSweep(specPath: string, options: SweepOptions): Promise
   const writer = await ResultsWriter.open(out);
   const progress = new Progress(todo.length, options.progress ?? true);
   const plugins = pluginPaths(spec.plugins ?? [], file);
+  const timing = timingSettings(spec.timing);
   const fresh = new Map<string, ResultRecord>();
   try {
     let next = 0;
@@ -179,6 +227,8 @@ export async function runSweep(specPath: string, options: SweepOptions): Promise
           specInfo,
           env,
           plugins,
+          timing,
+          shard: options.shard ?? null,
           out,
           tmpDir,
           saveArtifacts: options.saveArtifacts ?? true,
@@ -207,7 +257,16 @@ export async function runSweep(specPath: string, options: SweepOptions): Promise
 
 async function executeIsolated(
   p: Prepared,
-  ctx: { specInfo: SpecInfo; env: StaticEnv; plugins: string[]; out: string; tmpDir: string; saveArtifacts: boolean },
+  ctx: {
+    specInfo: SpecInfo;
+    env: StaticEnv;
+    plugins: string[];
+    timing: TimingSettings;
+    shard: { index: number; count: number } | null;
+    out: string;
+    tmpDir: string;
+    saveArtifacts: boolean;
+  },
 ): Promise<ResultRecord> {
   const job: WorkerJob = {
     plan: p.plan,
@@ -217,6 +276,8 @@ async function executeIsolated(
     dataset: p.info,
     env: ctx.env,
     plugins: ctx.plugins,
+    timing: ctx.timing,
+    shard: ctx.shard,
     results_dir: ctx.out,
     result_path: join(ctx.tmpDir, `${p.run_id}.result.json`),
     save_artifacts: ctx.saveArtifacts,

@@ -4,7 +4,6 @@
  * the job's `result_path`. Running each run in its own process isolates peak memory, crashes and time-outs.
  * @module
  */
-import process from "node:process";
 import { join } from "node:path";
 import { Rng } from "../../algorithms/random/rng.ts";
 import { readDataset } from "../../datasets/io.ts";
@@ -14,10 +13,12 @@ import type { Dataset } from "../../datasets/format.ts";
 import type { BackendInfo, Curve, DatasetInfo, ResultRecord, SpecInfo } from "../results/schema.ts";
 import { RESULT_SCHEMA, RESULT_SCHEMA_VERSION } from "../results/schema.ts";
 import type { RunPlan } from "../spec/expand.ts";
+import { median } from "../../algorithms/metrics/quantile.ts";
 import { evaluateAssignment, evaluateClustering, type Evaluation } from "../stats/evaluate.ts";
 import { getVariant, loadPlugins } from "../variants/registry.ts";
 import { type Stage, type StageInput, STAGES, type Variant, type VariantOutput } from "../variants/types.ts";
 import { loadAverage, peakRssMb, type StaticEnv } from "./env.ts";
+import { measure, measurePaired, type TimingSettings } from "./paired.ts";
 
 /** Everything a child needs to execute one run. */
 export interface WorkerJob {
@@ -29,6 +30,10 @@ export interface WorkerJob {
   env: StaticEnv;
   /** Absolute paths of plugin modules to import before resolving variants. */
   plugins: string[];
+  /** How to time the run (pairs with the reference workload); absent: one unpaired repetition. */
+  timing?: TimingSettings;
+  /** Shard of a sharded sweep, or null. */
+  shard?: { index: number; count: number } | null;
   results_dir: string;
   /** Where to write the record (JSON). */
   result_path: string;
@@ -52,6 +57,7 @@ export function baseRecord(job: WorkerJob, startedAt: Date): ResultRecord {
     repeat: p.repeat,
     repeats: p.repeats,
     warmups: p.warmups,
+    shard: job.shard ?? null,
     status: "failed",
     error: "did not finish",
     metrics: {},
@@ -129,12 +135,25 @@ export async function executeJob(job: WorkerJob): Promise<ResultRecord> {
       s.state = await s.variant.prepare?.({ dataset, previous: {} }, s.params as never, ctx);
     }
     for (let w = 0; w < job.plan.warmups; w++) await runPipeline(stages, dataset, job.plan.seed, true);
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const outputs = await runPipeline(stages, dataset, job.plan.seed, false);
-    const wall = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    record.timings = { wall_s: wall, cpu_s: (cpu.user + cpu.system) / 1e6, peak_rss_mb: 0, samples: {} };
+    const repetition = () => runPipeline(stages, dataset, job.plan.seed, false);
+    const isReference = stages.some((s) => s.stage === "reference");
+    let outputs: Partial<Record<Stage, VariantOutput>>;
+    if (job.timing?.paired && !isReference) {
+      // Candidate and reference workload interleaved; metrics come from the first measured repetition.
+      const { first, timings } = await measurePaired(repetition, job.timing);
+      outputs = first.value;
+      record.timings = {
+        wall_s: median(timings.wall_s),
+        cpu_s: median(timings.cpu_s),
+        peak_rss_mb: 0,
+        samples: {},
+        paired: timings,
+      };
+    } else {
+      const m = await measure(repetition);
+      outputs = m.value;
+      record.timings = { wall_s: m.wall_s, cpu_s: m.cpu_s, peak_rss_mb: 0, samples: {} };
+    }
 
     // Untimed analyses (curves) of the measured outputs.
     for (const s of stages) {

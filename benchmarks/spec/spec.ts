@@ -26,6 +26,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { ParamValue } from "../results/schema.ts";
 import { getVariant, resolveParams } from "../variants/registry.ts";
 import { type Stage, STAGES } from "../variants/types.ts";
+import { checkTiming, type TimingSettings } from "../runner/paired.ts";
 import type { DatasetEntry } from "../datasets.ts";
 
 export type { DatasetEntry };
@@ -77,6 +78,8 @@ export interface ExperimentSpec {
   plugins?: string[];
   defaults?: Partial<RunSettings>;
   metrics?: Partial<MetricSettings>;
+  /** How runs are timed: pairs with the reference workload, adaptive repeats (benchmarks/runner/paired.ts). */
+  timing?: Partial<TimingSettings>;
   datasets: Record<string, DatasetEntry>;
   experiments: ExperimentEntry[];
 }
@@ -161,6 +164,7 @@ export function validateSpec(value: unknown, file: string): ExperimentSpec {
     "plugins",
     "defaults",
     "metrics",
+    "timing",
     "datasets",
     "experiments",
   ]);
@@ -181,6 +185,10 @@ export function validateSpec(value: unknown, file: string): ExperimentSpec {
       fail("metrics.confidence", `must be a number in (0, 1), got ${JSON.stringify(m.confidence)}`);
     }
     if (m.fairness !== undefined && typeof m.fairness !== "boolean") fail("metrics.fairness", "must be true or false");
+  }
+  if (root.timing !== undefined) {
+    const problem = checkTiming(root.timing);
+    if (problem) fail(problem[0] ? `timing.${problem[0]}` : "timing", problem[1]);
   }
   const datasets = obj(root.datasets, "datasets", Object.keys((root.datasets ?? {}) as Obj));
   if (Object.keys(datasets).length === 0) fail("datasets", "must name at least one dataset");

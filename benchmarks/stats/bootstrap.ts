@@ -5,7 +5,7 @@
  * @module
  */
 import { Rng } from "../../algorithms/random/rng.ts";
-import { quantileSorted } from "./timing.ts";
+import { quantileSorted } from "../../algorithms/metrics/quantile.ts";
 
 /** Items grouped by identity: `start[k]..start[k+1]` index into `items`. */
 export interface IdentityGroups {

@@ -11,6 +11,7 @@ import type { MetricSettings } from "../spec/spec.ts";
 import type { Assignment } from "../variants/types.ts";
 import { bootstrapOverIdentities, groupByIdentity, type IdentityGroups } from "./bootstrap.ts";
 import { fairnessSummary } from "./fairness.ts";
+import { rocAuc } from "../../algorithms/metrics/auc.ts";
 
 /** Metrics, their directions and subgroup rows of one run. */
 export interface Evaluation {
@@ -176,21 +177,6 @@ function summarise(e: Evaluation, attribute: string, metric: string, groups: Map
   put(e, `${p}.gap`, s.gap, "lower");
   put(e, `${p}.std`, s.std, "lower");
   if (s.skewedErrorRatio !== null) put(e, `${p}.skewed_error_ratio`, s.skewedErrorRatio, "lower");
-}
-
-/** ROC AUC of positives vs negatives by score (ties count ½); NaN when a class is empty. */
-export function rocAuc(pos: readonly number[], neg: readonly number[]): number {
-  if (pos.length === 0 || neg.length === 0) return NaN;
-  const all = [...pos.map((s) => ({ s, p: 1 })), ...neg.map((s) => ({ s, p: 0 }))].sort((a, b) => a.s - b.s);
-  let rankSum = 0;
-  for (let i = 0; i < all.length;) {
-    let j = i;
-    while (j < all.length && all[j]!.s === all[i]!.s) j++;
-    const avgRank = (i + j + 1) / 2; // ranks are 1-based: i+1 … j
-    for (let t = i; t < j; t++) if (all[t]!.p) rankSum += avgRank;
-    i = j;
-  }
-  return (rankSum - (pos.length * (pos.length + 1)) / 2) / (pos.length * neg.length);
 }
 
 /**

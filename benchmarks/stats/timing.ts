@@ -2,6 +2,7 @@
  * Robust timing statistics: median, percentiles, MAD, coefficient of variation.
  * @module
  */
+import { quantileSorted } from "../../algorithms/metrics/quantile.ts";
 
 /** Summary of a timing sample. */
 export interface TimingStats {
@@ -19,25 +20,6 @@ export interface TimingStats {
 
 /** CV above which a timing is flagged as noisy. */
 export const NOISY_CV = 0.1;
-
-/**
- * The q-quantile with linear interpolation between order statistics (numpy's default, "linear").
- * @param sorted ascending values
- * @param q in [0, 1]
- * @returns NaN for an empty sample
- */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const pos = (n - 1) * q;
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-/** Median of a sample (NaN when empty). */
-export function median(values: ArrayLike<number>): number {
-  return quantileSorted(Float64Array.from(values).sort(), 0.5);
-}
 
 /**
  * Summarises a timing sample.

@@ -105,4 +105,10 @@ export interface Variant<P extends Record<string, ParamValue> = Record<string, P
   analyse?(input: StageInput, params: P, output: VariantOutput): Pick<VariantOutput, "curves" | "metrics" | "counters">;
   /** Checks parameter combinations beyond single ranges; returns a problem or null. */
   check?(params: P): string | null;
+  /**
+   * Planning-time check that the run can execute on this machine (e.g. that the backend it names exists here):
+   * a reason makes the sweep report the configuration as unavailable, with the reason, instead of running it
+   * and recording a failure.
+   */
+  unavailable?(params: P): Promise<string | null> | string | null;
 }

@@ -1,17 +1,19 @@
 /**
- * `pb backends`: which ONNX Runtime execution providers run here, and why the others do not.
+ * `pb backends`: which backends (runtime and execution provider) run here, and why the others do not.
  * @module
  */
-import { probeBackends, resolveBackend } from "../../pipeline/onnx/backends.ts";
+import { describeAdapter, probeBackends, resolveBackend } from "../../pipeline/onnx/backends.ts";
 import { type Command, flag } from "../command.ts";
 
 /** The `pb backends` command. */
 export const backendsCommand: Command = {
   name: "backends",
-  summary: "list ONNX Runtime execution providers (cpu, cuda, coreml, webgpu) usable here, and why not",
+  summary: "list backends (ort-node:cpu, ort-web:wasm, ort-web:webgpu, cuda, coreml) usable here, and why not",
   usage: "[--json]",
-  description: "Each provider is checked statically (OS, devices, libraries) and then with a one-node probe model.\n" +
-    "`--backend auto` picks the first usable provider in the order listed.",
+  description: "Each backend is probed separately: a static check (OS, devices, libraries, the WebGPU adapter),\n" +
+    "then a one-node probe model on it. For WebGPU the adapter's vendor, architecture and whether it is a\n" +
+    "software/fallback adapter are shown. `--backend auto` picks the first usable of ort-node:cuda,\n" +
+    "ort-node:coreml, ort-web:webgpu on a hardware adapter, then ort-node:cpu.",
   options: { json: { type: "boolean", help: "print JSON" } },
   async run(args) {
     const status = await probeBackends();
@@ -20,8 +22,13 @@ export const backendsCommand: Command = {
       console.log(JSON.stringify({ auto, backends: status }, null, 2));
       return 0;
     }
+    const width = Math.max(...status.map((s) => s.name.length));
     for (const s of status) {
-      console.log(`${s.name.padEnd(7)} ${s.usable ? "usable" : "unavailable"}  ${s.usable ? "" : s.reason}`);
+      const alias = s.aliases.length ? ` (${s.aliases.join(", ")})` : "";
+      const what = s.usable ? "usable     " : "unavailable";
+      const note = s.usable ? (s.adapter ? describeAdapter(s.adapter) : "") : s.reason;
+      console.log(`${(s.name + alias).padEnd(width + 10)} ${what}  ${note}`);
+      if (!s.usable && s.adapter) console.log(`${"".padEnd(width + 10)} adapter: ${describeAdapter(s.adapter)}`);
     }
     console.log(`auto → ${auto}`);
     return 0;

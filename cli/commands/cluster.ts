@@ -3,10 +3,12 @@
  * then face HAC) or HAC of a bare embedding matrix, with labels, merges and per-merge timings written out.
  * @module
  */
+import process from "node:process";
 import { observationLabels, secondPassInput } from "../../algorithms/clustering/two_pass.ts";
 import { type ClusterInput, greedyFirstPass } from "../../algorithms/clustering/greedy.ts";
 import { createWasmSimdGemm, DEFAULT_FUSION, JS_GEMM, thresholdEdgesParallel } from "../../algorithms/distance/mod.ts";
 import {
+  type Algorithm,
   ALGORITHMS,
   DENSE_LIMIT,
   hac,
@@ -26,6 +28,7 @@ import {
 import { timeOrder } from "../../algorithms/clustering/order.ts";
 import { basename } from "node:path";
 import { clusterInputFromDataset, readEmbeddingMatrix } from "../../datasets/cluster_input.ts";
+import { availableCores } from "../../base/cores.ts";
 import { UsageError } from "../../base/errors.ts";
 import { readDataset } from "../../datasets/io.ts";
 import { writeLabels } from "../../datasets/labels.ts";
@@ -33,7 +36,13 @@ import { writeNpy } from "../../datasets/npy.ts";
 import { writeFileAtomic } from "../../base/atomic.ts";
 import { choice, type Command, flag, num, optNum, optStr } from "../command.ts";
 
-/** onnxruntime's Gemm for the distance blocks, loaded only when a clustering runs (keeps `pb` startup light). */
+/** CPU seconds of this process (every thread), user + system. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** onnxruntime's Gemm for the distance blocks, loaded only when asked for (keeps `pb` startup light). */
 async function ortGemm(threads: number) {
   const { createOrtGemm } = await import("../../pipeline/onnx/ort_gemm.ts");
   return await createOrtGemm({ threads });
@@ -47,10 +56,36 @@ function readableSha256(path: string): string {
   }
 }
 
+const FIRST_PASSES = ["none", "greedy"] as const;
+const MODES = ["auto", "dense", "sparse"] as const;
+const GEMMS = ["wasm", "onnxruntime", "js"] as const;
+
+/**
+ * Every default of `pb cluster`: the help text and the parser both read this object, so `--help` always names
+ * the value the code uses. The defaults are the fast path: no first pass, the WebAssembly SIMD kernel split over
+ * threads, all available cores (the result is the same for any thread count).
+ */
+export const CLUSTER_DEFAULTS = {
+  firstPass: "none" as typeof FIRST_PASSES[number],
+  firstThreshold: 0.3,
+  alpha: DEFAULT_FUSION.alpha,
+  beta: DEFAULT_FUSION.beta,
+  samplePairs: 64,
+  seed: 0,
+  mode: "auto" as typeof MODES[number],
+  gemm: "wasm" as typeof GEMMS[number],
+  threads: availableCores(),
+  algorithm: "auto" as Algorithm,
+} as const;
+
+const D = CLUSTER_DEFAULTS;
+
 /** The `pb cluster` command. */
 export const clusterCommand: Command = {
   name: "cluster",
-  summary: "cluster observations: greedy first pass on face+body, then HAC with any linkage",
+  summary: D.firstPass === "greedy"
+    ? "cluster observations: greedy first pass on face+body, then HAC with any linkage"
+    : "cluster observations: HAC with any linkage (optionally after a greedy first pass on face+body)",
   usage:
     "(--data DIR | --embeddings FILE.npy) --linkage L [--threshold T|auto] [--face-model M] [--first-pass greedy|none] " +
     "[--first-threshold T1 --alpha A --beta B] [--sample-pairs S] [--seed N] [--threads N] " +
@@ -82,33 +117,38 @@ export const clusterCommand: Command = {
       value: "M",
       help: "model the --embeddings came from (name or PATH.onnx), for --threshold auto",
     },
-    "first-pass": { type: "string", value: "P", help: "greedy or none [none]" },
-    "first-threshold": { type: "string", value: "T1", help: "greedy first-pass join threshold [0.3]" },
-    alpha: { type: "string", value: "A", help: `face weight in the fused term [${DEFAULT_FUSION.alpha}]` },
-    beta: {
-      type: "string",
-      value: "B",
-      help: `body weight in the fused term; 0 = faces only [${DEFAULT_FUSION.beta}]`,
-    },
+    "first-pass": { type: "string", value: "P", help: `${FIRST_PASSES.join(" or ")} [${D.firstPass}]` },
+    "first-threshold": { type: "string", value: "T1", help: `greedy first-pass join threshold [${D.firstThreshold}]` },
+    alpha: { type: "string", value: "A", help: `face weight in the fused term [${D.alpha}]` },
+    beta: { type: "string", value: "B", help: `body weight in the fused term; 0 = faces only [${D.beta}]` },
     "no-moment-gate": { type: "boolean", help: "compare bodies across moments too [off]" },
-    "sample-pairs": { type: "string", value: "S", help: "pairs drawn by median-sampled when |A|·|B| > S [64]" },
+    "sample-pairs": {
+      type: "string",
+      value: "S",
+      help: `median-sampled: ≈ ⌈√S⌉ sampled members per cluster [${D.samplePairs}]`,
+    },
     seed: {
       type: "string",
       value: "N",
-      help: "seed of median-sampled, of the order of rows without times and of the dev split [0]",
+      help: `seed of median-sampled, of the order of rows without times and of the dev split [${D.seed}]`,
     },
-    mode: { type: "string", value: "M", help: "auto, dense or sparse [auto]" },
+    mode: { type: "string", value: "M", help: `${MODES.join(", ")} [${D.mode}]` },
     gemm: {
       type: "string",
       value: "G",
-      help: "distance kernel: onnxruntime, wasm (WebAssembly SIMD) or js (typed-array loop) [onnxruntime]",
+      help: "distance kernel: wasm (WebAssembly SIMD, split over --threads), onnxruntime or js (typed-array " +
+        `loop) [${D.gemm}]`,
     },
-    threads: { type: "string", value: "N", help: "threads for distances and batched merges [1]" },
+    threads: {
+      type: "string",
+      value: "N",
+      help: `threads for distances and batched merges [available cores: ${D.threads}]`,
+    },
     algorithm: {
       type: "string",
       value: "A",
-      help: "merge loop: rnn-batch or nn-chain (single/complete/average), sweep or generic (median) " +
-        "[auto = rnn-batch / sweep]",
+      help: "merge loop: rnn-batch or nn-chain (single/complete/average), sweep or generic (median, " +
+        `median-sampled); another is an error [${D.algorithm} = rnn-batch / sweep]`,
     },
     out: { type: "string", value: "FILE", help: "write labels (id,cluster CSV, or .npy)" },
     merges: { type: "string", value: "FILE", help: "write merges as float64 m × 4 .npy (scipy linkage format)" },
@@ -123,16 +163,16 @@ export const clusterCommand: Command = {
     const linkage = choice(args, "linkage", [...LINKAGES.keys()] as Linkage[]);
     const autoThreshold = optStr(args, "threshold") === "auto";
     let threshold = autoThreshold ? undefined : optNum(args, "threshold", { min: 0 });
-    const firstPass = choice(args, "first-pass", ["greedy", "none"] as const, "none");
-    const t1 = num(args, "first-threshold", 0.3, { min: 0 });
-    const alpha = num(args, "alpha", DEFAULT_FUSION.alpha, { min: 0 });
-    const beta = num(args, "beta", DEFAULT_FUSION.beta, { min: 0 });
-    const samplePairs = num(args, "sample-pairs", 64, { min: 1, integer: true });
-    const seed = num(args, "seed", 0, { integer: true });
-    const mode = choice(args, "mode", ["auto", "dense", "sparse"] as const, "auto");
-    const gemmName = choice(args, "gemm", ["onnxruntime", "wasm", "js"] as const, "onnxruntime");
-    const threads = num(args, "threads", 1, { min: 1, max: 64, integer: true });
-    const algorithm = choice(args, "algorithm", ALGORITHMS, "auto");
+    const firstPass = choice(args, "first-pass", FIRST_PASSES, D.firstPass);
+    const t1 = num(args, "first-threshold", D.firstThreshold, { min: 0 });
+    const alpha = num(args, "alpha", D.alpha, { min: 0 });
+    const beta = num(args, "beta", D.beta, { min: 0 });
+    const samplePairs = num(args, "sample-pairs", D.samplePairs, { min: 1, integer: true });
+    const seed = num(args, "seed", D.seed, { integer: true });
+    const mode = choice(args, "mode", MODES, D.mode);
+    const gemmName = choice(args, "gemm", GEMMS, D.gemm);
+    const threads = num(args, "threads", D.threads, { min: 1, max: 64, integer: true });
+    const algorithm = choice(args, "algorithm", ALGORITHMS, D.algorithm);
 
     let input: ClusterInput;
     let truth: Int32Array | null = null;
@@ -180,16 +220,18 @@ export const clusterCommand: Command = {
     }
     if (mode === "sparse" && threshold === undefined) throw new UsageError("--mode sparse needs --threshold");
 
-    const t0 = performance.now();
+    const t0 = performance.now(), cpu0 = cpuSeconds();
     const first = firstPassOptions ? greedyFirstPass(input, firstPassOptions) : null;
     const sp = secondPassInput(input, first);
     const items = sp.items.length;
     const sparse = mode === "sparse" || (mode === "auto" && threshold !== undefined && items > DENSE_LIMIT);
-    const gemm = gemmName === "js" ? JS_GEMM : gemmName === "wasm" ? createWasmSimdGemm() : undefined;
-    if (gemmName === "wasm" && !gemm) throw new Error("--gemm wasm: this runtime cannot compile WebAssembly SIMD");
+    if (gemmName === "wasm" && !createWasmSimdGemm()) {
+      throw new Error("--gemm wasm: this runtime cannot compile WebAssembly SIMD (try --gemm onnxruntime)");
+    }
+    // wasm: no provider object, so that the library's default kernel (WebAssembly SIMD) splits over threads.
     const hacOptions = {
       linkage,
-      gemm: gemm ?? undefined,
+      gemm: gemmName === "js" ? JS_GEMM : undefined,
       threshold,
       samplePairs,
       seed,
@@ -208,7 +250,7 @@ export const clusterCommand: Command = {
       ? await hacAsync(sp.vectors, sp.dim, { ...hacOptions, asyncGemm: await ortGemm(threads) })
       : hac(sp.vectors, sp.dim, { ...hacOptions, edges });
     const labels = observationLabels(sp, h.labels);
-    const seconds = (performance.now() - t0) / 1000;
+    const seconds = (performance.now() - t0) / 1000, cpu = cpuSeconds() - cpu0;
 
     const outPath = optStr(args, "out"), mergesPath = optStr(args, "merges"), itPath = optStr(args, "iterations");
     if (outPath) await writeLabels(outPath, labels);
@@ -229,6 +271,7 @@ export const clusterCommand: Command = {
     const summary = {
       clusters,
       seconds: Math.round(seconds * 1000) / 1000,
+      cpu_seconds: Math.round(cpu * 1000) / 1000,
       peak_rss_mb: Math.round(peakRssMb() * 10) / 10,
       inversions: h.inversions,
       metrics,

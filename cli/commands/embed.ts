@@ -4,7 +4,7 @@
  */
 import { UsageError } from "../../base/errors.ts";
 import { DEFAULT_BATCH, embedImages } from "../../pipeline/embed_images.ts";
-import { type BackendRequest, BACKENDS } from "../../pipeline/onnx/backends.ts";
+import { BACKEND_CHOICES, type BackendRequest } from "../../pipeline/onnx/backends.ts";
 import { ProgressBar } from "../../pipeline/progress.ts";
 import { choice, type Command, flag, num, optNum, optStr, str } from "../command.ts";
 
@@ -40,7 +40,7 @@ export const embedCommand: Command = {
     "face-detector": { type: "string", value: "NAME", help: "yunet | ultraface [yunet]" },
     "face-model": { type: "string", value: "NAME", help: "mobilefacenet | arcface-r-512 | PATH.onnx [mobilefacenet]" },
     "body-model": { type: "string", value: "NAME", help: "osnet | none [osnet; none with --aligned]" },
-    backend: { type: "string", value: "NAME", help: `auto | ${BACKENDS.join(" | ")} [auto]` },
+    backend: { type: "string", value: "NAME", help: `${BACKEND_CHOICES.join(" | ")} (see pb backends) [auto]` },
     "neural-engine": { type: "boolean", help: "coreml: only use devices with the Apple Neural Engine" },
     workers: {
       type: "string",
@@ -103,7 +103,7 @@ export const embedCommand: Command = {
       ...(optStr(args, "models") ? { models: optStr(args, "models")! } : {}),
       faceDetector: choice(args, "face-detector", ["yunet", "ultraface"] as const, "yunet"),
       faceModel: str(args, "face-model", "mobilefacenet"),
-      backend: choice(args, "backend", ["auto", ...BACKENDS] as const, "auto") as BackendRequest,
+      backend: choice(args, "backend", BACKEND_CHOICES, "auto") as BackendRequest,
       ...(threads !== undefined ? { threads } : {}),
       ...(workers !== undefined ? { workers } : {}),
       ...(prefetch !== undefined ? { prefetch } : {}),

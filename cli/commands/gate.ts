@@ -35,10 +35,13 @@ async function readJson(path: string, what: string): Promise<unknown> {
 export const gateCommand: Command = {
   name: "gate",
   summary: "compare results with a baseline: exit 0 pass, 1 regression, 2 usage error",
-  usage: "--baseline FILE --current RESULTS [--rules FILE] [--bmf FILE] [--all] | --update-baseline",
-  description: "Accuracy: a metric may not get worse by more than its tolerance. Latency: wall time as a ratio to\n" +
-    "the reference workload measured in the same results; a slow-down fails only beyond the noise band and\n" +
-    "when a one-sided Mann–Whitney U test is significant. --update-baseline writes FILE from RESULTS instead.",
+  usage: "--baseline FILE --current RESULTS [--rules FILE] [--bmf FILE] [--all] | --update-baseline [--aa RESULTS]…",
+  description: "Accuracy: a metric may not get worse by more than its tolerance. Latency: each run times its\n" +
+    "candidate paired with the reference workload in its own process (A B A B …); a slow-down fails only when\n" +
+    "the whole confidence interval of the median per-pair ratio's change lies beyond the noise band, calibrated\n" +
+    "from A/A sweeps in the baseline. Merged results are gated per host and shard.\n" +
+    "--update-baseline writes FILE from RESULTS instead; each --aa RESULTS is another sweep of the same code\n" +
+    "(pooled, and used to calibrate the noise band).",
   options: {
     baseline: { type: "string", value: "FILE", help: "baseline JSON (required)" },
     current: { type: "string", value: "RESULTS", help: "results folder of the current sweep (required)" },
@@ -51,6 +54,12 @@ export const gateCommand: Command = {
     },
     all: { type: "boolean", help: "show unchanged comparisons too" },
     "update-baseline": { type: "boolean", help: "write the baseline from RESULTS (deliberately) and exit 0" },
+    aa: {
+      type: "string",
+      multiple: true,
+      value: "RESULTS",
+      help: "with --update-baseline: another sweep of the same code, for the A/A noise band (repeatable)",
+    },
   },
   async run(args) {
     const baselinePath = str(args, "baseline");
@@ -59,15 +68,31 @@ export const gateCommand: Command = {
       throw new UsageError((e as Error).message);
     });
     if (records.length === 0) throw new UsageError(`${currentDir}: no results`);
+    const aaDirs = (args.values.aa as string[] | undefined) ?? [];
     if (flag(args, "update-baseline")) {
-      const failed = records.filter((r) => r.status !== "ok").length;
-      if (failed) throw new UsageError(`${currentDir}: ${failed} run(s) failed; refusing to baseline failures`);
-      const b = buildBaseline(records);
+      const sweeps = [records];
+      for (const dir of aaDirs) {
+        const aa = await readResults(dir).catch((e) => {
+          throw new UsageError((e as Error).message);
+        });
+        if (aa.records.length === 0) throw new UsageError(`${dir}: no results`);
+        sweeps.push(aa.records);
+      }
+      sweeps.forEach((s, k) => {
+        const failed = s.filter((r) => r.status !== "ok").length;
+        const dir = k === 0 ? currentDir : aaDirs[k - 1];
+        if (failed) throw new UsageError(`${dir}: ${failed} run(s) failed; refusing to baseline failures`);
+      });
+      const b = buildBaseline(...sweeps);
       await Deno.mkdir(dirname(baselinePath), { recursive: true });
       await writeFileAtomic(baselinePath, JSON.stringify(b, null, 2) + "\n");
-      console.log(`wrote baseline ${baselinePath}: ${Object.keys(b.configs).length} configuration(s)`);
+      console.log(
+        `wrote baseline ${baselinePath}: ${Object.keys(b.configs).length} configuration(s), ${b.sweeps} sweep(s)` +
+          (b.sweeps > 1 ? " (A/A noise calibration recorded)" : " (no A/A calibration: pass --aa RESULTS)"),
+      );
       return 0;
     }
+    if (aaDirs.length) throw new UsageError("--aa only applies with --update-baseline");
     const baseline = validateBaseline(await readJson(baselinePath, "baseline"), baselinePath);
     const rulesPath = optStr(args, "rules");
     const rules = rulesPath ? (await readJson(rulesPath, "rules")) as GateRules : {};

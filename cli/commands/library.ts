@@ -3,14 +3,12 @@
  * @module
  */
 import { assignmentMethodIds } from "../../algorithms/assignment/methods.ts";
-import type { Linkage } from "../../algorithms/hac/linkage.ts";
+import { LINKAGE_IDS } from "../../algorithms/hac/linkage.ts";
 import { type LibrarySimReport, simulateLibrary } from "../../benchmarks/library_sim.ts";
 import { readDataset } from "../../datasets/io.ts";
 import { writeFileAtomic } from "../../base/atomic.ts";
 import { UsageError } from "../../base/errors.ts";
 import { choice, type Command, flag, num, optNum, optStr, str } from "../command.ts";
-
-const LINKAGE_IDS: Linkage[] = ["single", "complete", "average", "median", "median-sampled"];
 
 /** Formats the per-night table. */
 export function librarySummary(r: LibrarySimReport): string {

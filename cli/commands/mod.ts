@@ -17,6 +17,7 @@ import { metricsCommand } from "./metrics.ts";
 import { reportCommand } from "./report.ts";
 import { resultsCommand } from "./results.ts";
 import { runCommand } from "./run.ts";
+import { slurmCommand } from "./slurm.ts";
 import { trainCommand } from "./train.ts";
 import { variantsCommand } from "./variants.ts";
 
@@ -32,6 +33,7 @@ export const COMMANDS: Command[] = [
   backendsCommand,
   reportCommand,
   runCommand,
+  slurmCommand,
   variantsCommand,
   trainCommand,
   resultsCommand,

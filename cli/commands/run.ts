@@ -60,7 +60,8 @@ export const runCommand: Command = {
       console.log(formatSummaryTable(summarise(r.records), { descriptions: await experimentDescriptions(spec) }));
       console.log(
         `${r.executed} run(s) executed, ${r.alreadyDone} already done, ${r.failed} failed, ${r.timedOut} timed out, ` +
-          `${r.skipped.length} dataset(s) skipped; ${r.wall_s.toFixed(1)} s`,
+          `${r.skipped.length} dataset(s) skipped, ${r.unavailable.length} configuration(s) unavailable here; ` +
+          `${r.wall_s.toFixed(1)} s`,
       );
     }
     return r.failed + r.timedOut > 0 ? 1 : 0;

@@ -28,6 +28,9 @@ export interface SessionCall {
 /** What the loaded models are, for the dataset's description. */
 export interface ModelSetInfo {
   backend: string;
+  /** The WebGPU adapter (null off WebGPU) and whether it is a software one. */
+  adapter: string | null;
+  software_adapter: boolean;
   face: { name: string; dim: number; file: string; prelu: Record<string, unknown> | null };
   detector: { name: string; file: string } | null;
   persons: { name: string; file: string } | null;

@@ -7,7 +7,7 @@
 import type { Detection } from "../detect/nms.ts";
 import type { EmbedResult } from "../embed/embedder.ts";
 import type { RgbImage } from "../image/decode.ts";
-import { type ModelSession, runModel } from "../onnx/backends.ts";
+import { adapterRecord, type ModelSession, runModel } from "../onnx/backends.ts";
 import type { EmbedRunner } from "./embed.ts";
 import { loadModelSet, type ModelSet, type ModelSetSpec } from "./models.ts";
 import type { ModelRole, ModelSetInfo, SessionCall, WorkerRequest, WorkerResponse } from "./protocol.ts";
@@ -47,6 +47,7 @@ export function modelSetInfo(m: ModelSet): ModelSetInfo {
   const prelu = m.face.model.prelu;
   return {
     backend: m.face.model.backend,
+    ...adapterRecord(m.face.model),
     face: {
       name: m.face.spec.name,
       dim: m.face.dim,

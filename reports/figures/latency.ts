@@ -7,6 +7,7 @@ import type { ResultRecord } from "../../benchmarks/results/schema.ts";
 import { baseLayout, colour, FIGURE_HEIGHT, FIGURE_WIDTH, type FigureOutcome, type PlotlyJson } from "../figure.ts";
 import { captionTail, experimentsOf, methodOf, modelOf } from "../select.ts";
 import { ecdf, median, quantile, uniqueSorted } from "../stats.ts";
+import { backendLabel } from "./backend_latency.ts";
 
 /** Sample kinds that are not per-item latencies of a model or query (HAC merges have their own figure). */
 const NOT_LATENCY = new Set(["merge_seconds", "round_seconds"]);
@@ -35,8 +36,10 @@ export function latencyFigure(records: readonly ResultRecord[]): FigureOutcome {
     for (const [k, v] of Object.entries(r.timings.samples)) {
       if (!keyOf(k) || v.length === 0) continue;
       const kind = k.replace(/_seconds$/, "");
-      const key = JSON.stringify([r.backend.used, model, kind]);
-      const s = series.get(key) ?? { backend: r.backend.used, model, kind, values: [], records: new Set() };
+      // A software WebGPU adapter is part of the backend's name: never drawn as if it were a GPU.
+      const backend = backendLabel(r);
+      const key = JSON.stringify([backend, model, kind]);
+      const s = series.get(key) ?? { backend, model, kind, values: [], records: new Set() };
       s.values.push(...v);
       s.records.add(r);
       series.set(key, s);

@@ -18,7 +18,7 @@ const SERIES = [
 
 /** Builds the training-subgroups figure from result records. */
 export function trainingSubgroupsFigure(records: readonly ResultRecord[]): FigureOutcome {
-  const base = { id: "training-subgroups", number: 9, title: "Worst and best subgroup per training setting" };
+  const base = { id: "training-subgroups", number: 12, title: "Worst and best subgroup per training setting" };
   const usable = records.filter((r) => r.status === "ok" && Number.isFinite(r.metrics["verify.auc.worst"]));
   if (usable.length === 0) {
     return {

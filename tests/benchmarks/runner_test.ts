@@ -148,6 +148,11 @@ Deno.test({
       const m = await mergeResults(shards, merged);
       assertEquals(m.added, 6);
       assertEquals(byId((await readResults(merged)).records), byId(full.records));
+      // Each record knows its shard (the gate compares latencies per host and shard); every run is paired.
+      assert((await readResults(merged)).records.every((r) => r.shard?.count === 2 && r.shard.index >= 1));
+      assert(full.records.every((r) => r.shard === null));
+      const clustered = full.records.filter((r) => !("reference" in r.variant.stages));
+      assert(clustered.length === 4 && clustered.every((r) => r.timings.paired?.ratio_cpu.length === 1));
     } finally {
       for (const k of Object.keys(env)) Deno.env.delete(k);
       await Deno.remove(dir, { recursive: true });
@@ -184,7 +189,8 @@ Deno.test({
       const slow = await sweep("slow", "_plugin_slow.ts", 4);
       const s = await pb(["gate", "--baseline", baseline, "--current", slow]);
       assertEquals(s.code, 1, s.out);
-      assert(/REGRESSION\s+toy\/small\/toy-hac.*wall_s\/reference/.test(s.out), s.out);
+      assert(/REGRESSION\s+toy\/small\/toy-hac.*cpu\/reference/.test(s.out), s.out);
+      assert(s.out.includes("sign-test interval"), s.out);
       assert(s.out.includes("gate: FAIL"));
       const bmf = JSON.parse(await Deno.readTextFile(join(slow, "gate.bmf.json")));
       assert(Object.values(bmf).some((e) => "latency" in (e as object)));

@@ -6,6 +6,9 @@ import { DatasetWriter } from "../../datasets/io.ts";
 import { Rng } from "../../algorithms/random/rng.ts";
 import { tempDir } from "../_shared.ts";
 import { capture } from "../_cli.ts";
+import { availableCores } from "../../base/cores.ts";
+import { commandHelp } from "../../cli/command.ts";
+import { CLUSTER_DEFAULTS, clusterCommand } from "../../cli/commands/cluster.ts";
 
 function unit(rng: Rng, centre: Float32Array, noise: number): Float32Array {
   const v = new Float32Array(centre.length);
@@ -156,7 +159,7 @@ Deno.test("pb cluster: dense and sparse modes give the same labels through onnxr
   const labels: Int32Array[] = [];
   for (const mode of ["dense", "sparse"]) {
     const argv = ["cluster", "--data", `${dir}/ds`, "--linkage", "median-sampled", "--sample-pairs", "2"];
-    argv.push("--threshold", "0.4", "--mode", mode, "--out", `${dir}/${mode}.csv`, "--json");
+    argv.push("--threshold", "0.4", "--mode", mode, "--gemm", "onnxruntime", "--out", `${dir}/${mode}.csv`, "--json");
     const r = await capture(() => main(argv));
     assertEquals(r.code, 0, r.err);
     assertEquals(JSON.parse(r.out).mode, mode);
@@ -165,7 +168,7 @@ Deno.test("pb cluster: dense and sparse modes give the same labels through onnxr
   assertEquals(labels[1], labels[0]);
 });
 
-Deno.test("pb cluster --threads 2 and --algorithm nn-chain give the default's labels", async () => {
+Deno.test("pb cluster --threads 1 and 2 and --algorithm nn-chain give the default's labels", async () => {
   const dir = await tempDir();
   const rng = new Rng(9);
   const centres = Array.from({ length: 12 }, () => unit(rng, new Float32Array(16), 1));
@@ -191,9 +194,13 @@ Deno.test("pb cluster --threads 2 and --algorithm nn-chain give the default's la
     return JSON.parse(r.out) as { clusters: number; threads: number; algorithm: string };
   };
   const base = await run(["--out", `${dir}/a.csv`]);
-  const threaded = await run(["--threads", "2", "--out", `${dir}/b.csv`]);
+  const threaded = await run(["--threads", base.threads === 1 ? "2" : "1", "--out", `${dir}/b.csv`]);
   const chain = await run(["--algorithm", "nn-chain", "--out", `${dir}/c.csv`]);
-  assertEquals([threaded.threads, chain.algorithm], [2, "nn-chain"]);
+  assertEquals([base.threads, threaded.threads, chain.algorithm], [
+    availableCores(),
+    base.threads === 1 ? 2 : 1,
+    "nn-chain",
+  ]);
   assert(base.clusters > 1 && base.clusters < n, `${base.clusters} clusters`);
   const a = await readLabels(`${dir}/a.csv`),
     b = await readLabels(`${dir}/b.csv`),
@@ -201,9 +208,44 @@ Deno.test("pb cluster --threads 2 and --algorithm nn-chain give the default's la
   assertEquals(b, a);
   assertEquals(c, a);
   // The WebAssembly kernel: dense, and sparse with the threshold graph on two threads, agree.
-  await run(["--gemm", "wasm", "--mode", "dense", "--out", `${dir}/d.csv`]);
+  await run(["--gemm", "wasm", "--mode", "dense", "--threads", "1", "--out", `${dir}/d.csv`]);
   await run(["--gemm", "wasm", "--mode", "sparse", "--threads", "2", "--out", `${dir}/e.csv`]);
   assertEquals(await readLabels(`${dir}/e.csv`), await readLabels(`${dir}/d.csv`));
+});
+
+Deno.test("pb cluster: the full dendrogram is byte-identical for 1, 2 and 3 threads", async () => {
+  const dir = await tempDir();
+  const rng = new Rng(12);
+  const n = 2300, dim = 24; // above the distance split (512 rows) and the merges' parallel cut-off (2,048)
+  const x = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) x.set(unit(rng, new Float32Array(dim), 1), i * dim);
+  await writeNpy(`${dir}/e.npy`, { dtype: "float32", shape: [n, dim], data: x });
+  const merges: Uint8Array[] = [];
+  for (const threads of ["1", "2", "3"]) {
+    const argv = ["cluster", "--embeddings", `${dir}/e.npy`, "--linkage", "average", "--threads", threads];
+    const r = await capture(() => main([...argv, "--merges", `${dir}/m${threads}.npy`, "--json"]));
+    assertEquals(r.code, 0, r.err);
+    merges.push(await Deno.readFile(`${dir}/m${threads}.npy`));
+  }
+  assertEquals(merges[1], merges[0]);
+  assertEquals(merges[2], merges[0]);
+});
+
+Deno.test("pb cluster: --help names the defaults the parser uses", async () => {
+  const help = commandHelp(clusterCommand);
+  const D = CLUSTER_DEFAULTS;
+  for (const [option, value] of [["first-pass", D.firstPass], ["gemm", D.gemm], ["alpha", D.alpha]] as const) {
+    const line = help.split("\n").find((l) => l.trimStart().startsWith(`--${option} `)) ?? "";
+    assert(line.endsWith(`[${value}]`), `--${option}: ${line}`);
+  }
+  assert(help.includes(`[available cores: ${availableCores()}]`), "threads default in help");
+  assertEquals(clusterCommand.summary.includes("greedy first pass on face+body, then"), D.firstPass === "greedy");
+  const dir = await tempDir();
+  await smallDataset(`${dir}/ds`);
+  const r = await capture(() => main(["cluster", "--data", `${dir}/ds`, "--linkage", "average", "--json"]));
+  assertEquals(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  assertEquals([s.first_pass, s.gemm, s.threads, s.algorithm], [D.firstPass, D.gemm, D.threads, D.algorithm]);
 });
 
 Deno.test("pb cluster --threshold auto: the dev-tuned threshold without a calibration, the table's with one", async () => {

@@ -11,6 +11,7 @@ import { main } from "../../cli/main.ts";
 import { readDataset } from "../../datasets/io.ts";
 import { categoricalValue, type Dataset } from "../../datasets/format.ts";
 import { embedImages } from "../../pipeline/embed_images.ts";
+import { BACKENDS } from "../../pipeline/onnx/backends.ts";
 import { capture } from "../_cli.ts";
 
 const PHOTOS = () => sharedPath("data", "photos");
@@ -220,7 +221,8 @@ sharedTest("celeb24 aligned crops (3 identities) embed to a valid dataset with a
     const who = categoricalValue(d.observations.identity, i);
     assertEquals(categoricalValue(gender, i), who === "drew-barrymore" ? "F" : "M");
   }
-  assertEquals(d.manifest.source.backend, "cpu");
+  assertEquals(d.manifest.source.backend, "ort-node:cpu");
+  assertEquals(d.manifest.source.software_adapter, false);
   const { correct, total } = looAccuracy(d);
   assert(correct / total >= 0.95, `LOO ${correct}/${total}`);
   await Deno.remove(dir, { recursive: true });
@@ -250,7 +252,7 @@ sharedTest("pb embed --backend with an unavailable provider fails with one line 
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("pb backends --json lists every provider with a reason and the auto choice", async () => {
+Deno.test("pb backends --json lists every backend with a reason and the auto choice", async () => {
   const logs: string[] = [];
   const orig = console.log;
   console.log = (m: string) => logs.push(String(m));
@@ -263,7 +265,8 @@ Deno.test("pb backends --json lists every provider with a reason and the auto ch
     auto: string;
     backends: { name: string; usable: boolean; reason: string }[];
   };
-  assertEquals(r.backends.map((b) => b.name), ["cuda", "coreml", "webgpu", "cpu"]);
+  assertEquals(r.backends.map((b) => b.name), [...BACKENDS]);
+  assert(r.backends.find((b) => b.name === "ort-node:cpu")!.usable);
   assert(r.backends.some((b) => b.name === r.auto && b.usable));
 });
 

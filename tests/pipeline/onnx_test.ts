@@ -22,6 +22,7 @@ import {
   BACKENDS,
   BackendUnavailableError,
   loadModel,
+  probeBackend,
   probeBackends,
   resolveBackend,
   runModel,
@@ -130,7 +131,9 @@ Deno.test("makeBatchDynamic() turns a batch-1 model with Reshape(x, [1, -1]) int
 Deno.test("probeBackends() covers every provider; cpu is usable; unusable ones say why and refuse", async () => {
   const status = await probeBackends();
   assertEquals(status.map((s) => s.name), [...BACKENDS]);
-  assert(status.find((s) => s.name === "cpu")!.usable);
+  assert(status.find((s) => s.name === "ort-node:cpu")!.usable);
+  assertEquals(await resolveBackend("cpu"), "ort-node:cpu"); // aliases still work
+  assertEquals(await resolveBackend("ort-node:cpu"), "ort-node:cpu");
   for (const s of status) {
     if (s.usable) assertEquals(await resolveBackend(s.name), s.name);
     else {
@@ -139,7 +142,10 @@ Deno.test("probeBackends() covers every provider; cpu is usable; unusable ones s
       assertEquals(e.backend, s.name);
     }
   }
-  assert((BACKENDS as readonly string[]).includes(await resolveBackend("auto")));
+  const auto = await resolveBackend("auto");
+  assert((BACKENDS as readonly string[]).includes(auto));
+  // auto never picks a software adapter or the one-thread WebAssembly provider
+  assert(!(await probeBackend(auto)).software_adapter && auto !== "ort-web:wasm");
   await assertRejects(() => resolveBackend("tpu" as never), RangeError);
 });
 

@@ -33,6 +33,9 @@ export interface RecordInit {
   curves?: ResultRecord["curves"];
   wall?: number;
   backend?: string;
+  counters?: Record<string, number>;
+  /** Marks the backend's adapter as a software one (e.g. lavapipe). */
+  softwareAdapter?: boolean;
   /** Attributes the dataset declares [gender, age_group]. */
   attributes?: string[];
 }
@@ -85,10 +88,20 @@ export function makeRecord(init: RecordInit): ResultRecord {
     metrics,
     metric_directions: Object.fromEntries(Object.keys(metrics).map((k) => [k, metricDirection(k)])),
     subgroups: init.subgroups ?? [],
-    counters: {},
+    counters: init.counters ?? {},
     timings: { wall_s: init.wall ?? 1, cpu_s: init.wall ?? 1, peak_rss_mb: 120, samples: init.samples ?? {} },
     curves: init.curves ?? {},
-    backend: { requested: init.backend ?? null, used: init.backend ?? "typescript", detail: null },
+    backend: {
+      requested: init.backend ?? null,
+      used: init.backend ?? "typescript",
+      detail: null,
+      ...(init.softwareAdapter !== undefined
+        ? {
+          adapter: init.softwareAdapter ? "llvmpipe, software/fallback adapter" : null,
+          software_adapter: init.softwareAdapter,
+        }
+        : {}),
+    },
     env: {
       git_sha: "0123456789abcdef0123456789abcdef01234567",
       git_dirty: false,
@@ -119,7 +132,7 @@ export interface FixtureOptions {
   /** Add failed and timed-out runs [false]. */
   failures?: boolean;
   /** Experiments to include [all]. */
-  experiments?: readonly ("linkages" | "face-body" | "assignment" | "backends" | "unclear" | "training")[];
+  experiments?: readonly ("linkages" | "face-body" | "assignment" | "backends" | "unclear" | "scale" | "training")[];
   /** Merges per HAC run [199]. */
   merges?: number;
 }
@@ -135,7 +148,7 @@ export function fixtureRecords(options: FixtureOptions = {}): ResultRecord[] {
   counter = 0;
   const rng = new Rng(options.seed ?? 1);
   const want = new Set(
-    options.experiments ?? ["linkages", "face-body", "assignment", "backends", "unclear", "training"],
+    options.experiments ?? ["linkages", "face-body", "assignment", "backends", "unclear", "scale", "training"],
   );
   const merges = options.merges ?? 199;
   const out: ResultRecord[] = [];
@@ -277,6 +290,38 @@ export function fixtureRecords(options: FixtureOptions = {}): ResultRecord[] {
         }));
       }
     }
+    // The backend latency study (onnx-latency): a model × backend × batch grid, a software adapter among them.
+    for (
+      const [backend, software, speed] of [["ort-node:cpu", false, 1], ["ort-web:wasm", false, 8], [
+        "ort-web:webgpu",
+        true,
+        40,
+      ]] as const
+    ) {
+      for (const model of ["mobilefacenet", "backbone-s"]) {
+        for (const batch of [1, 8]) {
+          const items = Array.from(
+            { length: 4 },
+            () => round(0.005 * speed * (0.9 + 0.2 * rng.float()) / batch ** 0.3),
+          );
+          out.push(makeRecord({
+            experiment: "backend-latency",
+            stages: { embed: { variant: "onnx-latency", params: { backend, model, batch, activation: "prelu" } } },
+            backend,
+            softwareAdapter: software,
+            samples: { call_seconds: items.map((t) => round(t * batch)), item_seconds: items },
+            metrics: {
+              throughput_items_per_s: round(1 / (items.reduce((a, b) => a + b, 0) / items.length)),
+              ...(backend === "ort-node:cpu" && model === "backbone-s"
+                ? { "op.Conv.share": 0.6, "op.Conv.us_per_run": 900, "op.PRelu.share": 0.4, "op.PRelu.us_per_run": 600 }
+                : {}),
+            },
+            counters: { batch, calls: 4, native_batch: 1, ...(model === "backbone-s" ? { parameters: 466000 } : {}) },
+            wall: round(items.reduce((a, b) => a + b, 0) * batch),
+          }));
+        }
+      }
+    }
   }
   if (want.has("unclear")) {
     const kept = [1, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5];
@@ -299,6 +344,22 @@ export function fixtureRecords(options: FixtureOptions = {}): ResultRecord[] {
           wall: 0.5,
         }));
       }
+    }
+  }
+  if (want.has("scale")) {
+    for (const n of [10_000, 100_000, 1_000_000]) {
+      const metrics: Record<string, number> = {};
+      for (const [stage, b] of [["first_pass", 1.1], ["hac", 1.4], ["night", 0.5]] as const) {
+        metrics[`stage.${stage}.seconds`] = round(1e-5 * n ** b * (0.9 + 0.2 * rng.float()));
+        metrics[`stage.${stage}.peak_mb`] = round(n / 2000);
+      }
+      out.push(makeRecord({
+        experiment: "scale",
+        dataset: `lib-${n}`,
+        n,
+        stages: { cluster: { variant: "library-scale", params: { candidates: "ivf" } } },
+        metrics,
+      }));
     }
   }
   if (options.failures) {

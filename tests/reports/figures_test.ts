@@ -293,3 +293,29 @@ Deno.test("training-subgroups: worst and best subgroup per setting, in spec orde
   const worst = f.data[0]!["y"] as number[], best = f.data[1]!["y"] as number[];
   worst.forEach((w, i) => assert(w < best[i]!, `setting ${i}: worst ${w} ≥ best ${best[i]}`));
 });
+
+Deno.test("backend-latency: software-adapter timings are their own labelled, hatched series and flagged in the table", () => {
+  const f = rendered(FIGURES["backend-latency"](fixtureRecords({ experiments: ["backends"] })));
+  const names = f.data.map((t) => String(t.name));
+  assert(names.includes("ort-web:webgpu [software adapter]"), names.join(", "));
+  assert(!names.includes("ort-web:webgpu"), "a software adapter is never drawn under the plain backend name");
+  const hatched = f.data.find((t) => String(t.name).endsWith("[software adapter]"))!;
+  assert((hatched.marker as { pattern?: unknown }).pattern !== undefined);
+  assert(f.caption.includes("software adapter"));
+  const col = f.table.columns.indexOf("software_adapter");
+  const backendCol = f.table.columns.indexOf("backend");
+  for (const row of f.table.rows) assertEquals(row[col], row[backendCol] === "ort-web:webgpu" ? "yes" : "no");
+  // the latency figure (ECDFs) labels them too
+  const ecdf = rendered(FIGURES["latency"](fixtureRecords({ experiments: ["backends"] })));
+  assert(ecdf.data.some((t) => String(t.name).startsWith("ort-web:webgpu [software adapter]")));
+});
+
+Deno.test("op-profile: kernel-time shares per backbone from op.* metrics", () => {
+  const f = rendered(FIGURES["op-profile"](fixtureRecords({ experiments: ["backends"] })));
+  assertEquals(f.data.map((t) => t.name), ["Conv", "PRelu"]);
+  assertEquals(f.table.rows.map((r) => [r[0], r[1], r[2]]), [["backbone-s (prelu)", "Conv", 0.6], [
+    "backbone-s (prelu)",
+    "PRelu",
+    0.4,
+  ]]);
+});

@@ -141,6 +141,9 @@ Deno.test({
           "face-body",
           "fairness",
           "unclear-filter",
+          "backend-latency",
+          "op-profile",
+          "scale",
           "training-subgroups",
         ]);
         assertEquals(out.figures.length, 3);

@@ -27,14 +27,15 @@ import {
 } from "../../../algorithms/clustering/threshold_protocol.ts";
 import type { ClusterInput, GreedyOptions } from "../../../algorithms/clustering/greedy.ts";
 import { datasetFaceModel, resolveAutoThreshold } from "../../calibration/thresholds.ts";
-import type { Linkage } from "../../../algorithms/hac/linkage.ts";
+import { type Linkage, LINKAGE_IDS as TABLE_IDS } from "../../../algorithms/hac/linkage.ts";
 import { type Algorithm, ALGORITHMS } from "../../../algorithms/hac/hac.ts";
 import { clusterInputFromDataset } from "../../../datasets/cluster_input.ts";
+import { availableCores } from "../../../base/cores.ts";
 import type { Curve } from "../../results/schema.ts";
 import type { ParamSpec, StageInput, Variant, VariantOutput } from "../types.ts";
 
 /** Linkages accepted by the HAC variants. */
-export const LINKAGE_IDS = ["single", "complete", "average", "median", "median-sampled"] as const;
+export const LINKAGE_IDS: readonly Linkage[] = TABLE_IDS;
 
 const FILTER_PARAMS = {
   filter_points: {
@@ -75,7 +76,7 @@ const HAC_PARAMS = {
     min: 1,
     max: 1e7,
     default: 64,
-    help: "S: pairs sampled per linkage by median-sampled when |A|·|B| > S [64]",
+    help: "S: median-sampled represents a cluster of more than ⌈√S⌉ members by ≈ ⌈√S⌉ seeded random ones [64]",
   },
   curve_points: {
     kind: "int",
@@ -91,14 +92,16 @@ const HAC_PARAMS = {
     values: [...ALGORITHMS],
     default: "auto",
     help: "merge loop: single/complete/average by batched RNN rounds (auto, rnn-batch) or NN-chain (true " +
-      "per-merge times); median by the distance sweep (auto, sweep) or the generic lazy loop (generic)",
+      "per-merge times); median and median-sampled by the distance sweep (auto, sweep) or the generic loop " +
+      "(generic); a loop that does not run the linkage is an error",
   },
   threads: {
     kind: "int",
     min: 1,
     max: 64,
-    default: 1,
-    help: "threads of the batched single/complete/average merges (same result for any count) [1]",
+    default: availableCores(),
+    help: "threads of the distance products and the batched single/complete/average merges (same result for any " +
+      `count) [available cores: ${availableCores()}]`,
   },
   ...FILTER_PARAMS,
 } as const satisfies Record<string, ParamSpec>;
@@ -369,7 +372,7 @@ function hacRun(input: StageInput, p: HacParams, seed: number, state: HacState, 
 export const hacVariant: Variant<HacParams> = {
   id: "hac",
   stage: "cluster",
-  summary: "HAC on all faces (single | complete | average | median | median-sampled), cut at a threshold",
+  summary: `HAC on all faces (${LINKAGE_IDS.join(" | ")}), cut at a threshold`,
   params: HAC_PARAMS,
   prepare: (input, p, ctx) => hacPrepare(input, p, ctx.seed, null),
   run: (input, p, ctx, state) => hacRun(input, p, ctx.seed, state as HacState, null),

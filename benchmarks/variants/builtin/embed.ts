@@ -9,11 +9,13 @@
  * @module
  */
 import { join } from "node:path";
+import { BACKEND_CHOICES } from "../../../pipeline/onnx/backend_names.ts";
 import { expandPath } from "../../datasets.ts";
 import type { Variant } from "../types.ts";
 
 type EmbedParams = {
   backend: string;
+  allow_software_adapter: boolean;
   model: string;
   batch: number;
   threads: number;
@@ -28,8 +30,23 @@ interface EmbedState {
   embedder: any;
   // deno-lint-ignore no-explicit-any
   crops: any[];
-  backend: string;
+  backend: { used: string; adapter: string | null; software_adapter: boolean };
   detail: string;
+}
+
+/**
+ * The planning-time check shared by the model variants: null when `backend` runs here, else why not. A
+ * software adapter counts as unavailable unless `allowSoftware`: its timings are not a GPU's.
+ */
+export async function backendProblem(backend: string, allowSoftware: boolean): Promise<string | null> {
+  const { backendUnavailable, canonicalBackend, probeBackend } = await import("../../../pipeline/onnx/backends.ts");
+  const reason = await backendUnavailable(backend);
+  if (reason !== null || backend === "auto" || allowSoftware) return reason;
+  const s = await probeBackend(canonicalBackend(backend));
+  return s.software_adapter
+    ? `${s.name} runs only on a software adapter (${s.adapter?.description}); its timings would not be a GPU's ` +
+      "(set allow_software_adapter: true to time it anyway, flagged as software)"
+    : null;
 }
 
 async function listCrops(root: string, count: number): Promise<string[]> {
@@ -55,13 +72,19 @@ async function listCrops(root: string, count: number): Promise<string[]> {
 export const embedVariant: Variant<EmbedParams> = {
   id: "onnx-embed",
   stage: "embed",
-  summary: "embed aligned face crops with an ONNX model on a backend (cpu | cuda | coreml | webgpu | auto)",
+  summary:
+    "embed aligned face crops with an ONNX model on a backend (ort-node:cpu | ort-web:wasm | ort-web:webgpu | …)",
   params: {
     backend: {
       kind: "enum",
-      values: ["auto", "cpu", "cuda", "coreml", "webgpu"],
+      values: BACKEND_CHOICES,
       default: "cpu",
-      help: "execution provider; an unusable explicit one fails the run [cpu]",
+      help: "backend (see pb backends); one that cannot run here is reported unavailable at planning time [cpu]",
+    },
+    allow_software_adapter: {
+      kind: "bool",
+      default: false,
+      help: "time WebGPU on a software adapter (lavapipe) too; records carry software_adapter [false]",
     },
     model: {
       kind: "enum",
@@ -94,8 +117,9 @@ export const embedVariant: Variant<EmbedParams> = {
       threads: p.threads,
       rewritePrelu: p.prelu_rewrite,
     });
+    const { backendRecord } = await import("../../../pipeline/onnx/backends.ts");
     const prelu = embedder.model.prelu ? `prelu rewrite ${JSON.stringify(embedder.model.prelu)}` : "no prelu rewrite";
-    return { embedder, crops, backend: embedder.model.backend, detail: `${p.model}; ${prelu}` };
+    return { embedder, crops, backend: backendRecord(embedder.model), detail: `${p.model}; ${prelu}` };
   },
   async run(_input, p, ctx, state) {
     const s = state as EmbedState;
@@ -114,7 +138,8 @@ export const embedVariant: Variant<EmbedParams> = {
         face_seconds: times.map((t, k) => t / Math.min(p.batch, s.crops.length - k * p.batch)),
       },
       counters: { faces: s.crops.length, batches: times.length, dim: s.embedder.dim, first_value_sum: checksum },
-      backend: { requested: p.backend, used: s.backend, detail: s.detail },
+      backend: { requested: p.backend, ...s.backend, detail: s.detail },
     };
   },
+  unavailable: (p) => backendProblem(p.backend, p.allow_software_adapter),
 };

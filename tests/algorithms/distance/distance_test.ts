@@ -138,7 +138,7 @@ Deno.test("fusedDistance() gates the body term by moment", () => {
 });
 
 Deno.test("layoutCosineDistances() on worker threads writes the same matrix as one thread", () => {
-  const x = unitRows(12, 1700, 24, true);
+  const x = unitRows(12, 2100, 24, true); // above the 2,048 rows where threads start
   const one = condensedCosineDistances(x, 24, { blockRows: 256 });
   for (const threads of [2, 3]) {
     const many = condensedCosineDistances(x, 24, { blockRows: 256, threads });

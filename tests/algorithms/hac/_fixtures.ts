@@ -1,14 +1,15 @@
 /** Small inputs and a naive reference HAC for the HAC tests. @module */
 import { Rng } from "../../../algorithms/random/rng.ts";
 import { condensedCosineDistances } from "../../../algorithms/distance/cosine.ts";
+import { getLinkage, type Linkage } from "../../../algorithms/hac/linkage.ts";
 import {
-  getLinkage,
-  type Linkage,
+  newPairContext,
   type PairContext,
   type PairLinkage,
   pairSource,
-} from "../../../algorithms/hac/linkage.ts";
-import { type CoreResult, IndexedHeap, mergeSorted } from "../../../algorithms/hac/_cores.ts";
+} from "../../../algorithms/hac/pair_context.ts";
+import { type CoreResult, mergeSorted } from "../../../algorithms/hac/_cores.ts";
+import { IndexedHeap } from "../../../algorithms/hac/indexed_heap.ts";
 
 /** n random unit rows of length dim; with `clustered`, rows gather around a few centres. */
 export function unitRows(seed: number, n: number, dim: number, clustered = false): Float32Array {
@@ -35,15 +36,11 @@ export function pairContext(
   n: number,
   opts: { samplePairs?: number; seed?: number; scratch?: number } = {},
 ): PairContext {
-  return {
-    src: pairSource(d, n),
-    scratch: new Float32Array(opts.scratch ?? 4096),
-    samplePairs: opts.samplePairs ?? 64,
-    seed: opts.seed ?? 0,
-    ids: null,
-    reads: 0,
-    hist: new Int32Array(65536),
-  };
+  return newPairContext(pairSource(d, n), {
+    scratchPairs: opts.scratch ?? 4096,
+    samplePairs: opts.samplePairs,
+    seed: opts.seed,
+  });
 }
 
 /** True when two labelings are the same partition (up to relabelling). */

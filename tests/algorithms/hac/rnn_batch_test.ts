@@ -95,6 +95,13 @@ Deno.test("tiled layout: same distances as condensed order, same dendrogram for 
 Deno.test("hac() rejects a bad algorithm, thread count or layout with one clear line", () => {
   const x = Float32Array.of(1, 0, 0, 1);
   assertThrows(() => hac(x, 2, { linkage: "average", algorithm: "slink" as "auto" }), RangeError, "algorithm");
+  // A loop that does not run the linkage is refused, not replaced by the linkage's own.
+  assertThrows(
+    () => hac(x, 2, { linkage: "average", algorithm: "sweep" }),
+    RangeError,
+    'does not run linkage "average"',
+  );
+  assertThrows(() => hac(x, 2, { linkage: "median", algorithm: "nn-chain" }), RangeError, "it runs: sweep, generic");
   assertThrows(() => hac(x, 2, { linkage: "average", threads: 0 }), RangeError, "threads");
   assertThrows(() => hac(x, 2, { linkage: "average", threads: 1.5 }), RangeError, "threads");
   assertThrows(() => hac(x, 2, { linkage: "average", layout: "blocked" as "tiled" }), RangeError, "layout");
