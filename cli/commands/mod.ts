@@ -18,6 +18,7 @@ import { reportCommand } from "./report.ts";
 import { resultsCommand } from "./results.ts";
 import { runCommand } from "./run.ts";
 import { slurmCommand } from "./slurm.ts";
+import { trainCommand } from "./train.ts";
 import { variantsCommand } from "./variants.ts";
 
 /** Every `pb` command, in the order `pb --help` lists them. */
@@ -34,6 +35,7 @@ export const COMMANDS: Command[] = [
   runCommand,
   slurmCommand,
   variantsCommand,
+  trainCommand,
   resultsCommand,
   gateCommand,
   benchCommand,

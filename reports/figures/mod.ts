@@ -14,10 +14,18 @@ import { latencyFigure } from "./latency.ts";
 import { paretoFigure } from "./pareto.ts";
 import { scaleFigure } from "./scale.ts";
 import { thresholdPrfFigure } from "./threshold_prf.ts";
+import { trainingSubgroupsFigure } from "./training.ts";
 import { unclearFigure } from "./unclear.ts";
 
 export { assignmentFigure, faceBodyFigure, fairnessFigure, iterationTimeFigure, latencyFigure, paretoFigure };
-export { backendLatencyFigure, opProfileFigure, scaleFigure, thresholdPrfFigure, unclearFigure };
+export {
+  backendLatencyFigure,
+  opProfileFigure,
+  scaleFigure,
+  thresholdPrfFigure,
+  trainingSubgroupsFigure,
+  unclearFigure,
+};
 
 /** A figure builder: a pure function of the records (all statuses; builders use the `ok` ones). */
 export type FigureBuilder = (records: readonly ResultRecord[]) => FigureOutcome;
@@ -35,6 +43,7 @@ export const FIGURE_IDS = [
   "backend-latency",
   "op-profile",
   "scale",
+  "training-subgroups",
 ] as const;
 
 /** A figure id. */
@@ -53,4 +62,5 @@ export const FIGURES: Readonly<Record<FigureId, FigureBuilder>> = {
   "backend-latency": backendLatencyFigure,
   "op-profile": opProfileFigure,
   "scale": scaleFigure,
+  "training-subgroups": trainingSubgroupsFigure,
 };

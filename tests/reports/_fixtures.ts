@@ -132,7 +132,7 @@ export interface FixtureOptions {
   /** Add failed and timed-out runs [false]. */
   failures?: boolean;
   /** Experiments to include [all]. */
-  experiments?: readonly ("linkages" | "face-body" | "assignment" | "backends" | "unclear" | "scale")[];
+  experiments?: readonly ("linkages" | "face-body" | "assignment" | "backends" | "unclear" | "scale" | "training")[];
   /** Merges per HAC run [199]. */
   merges?: number;
 }
@@ -147,7 +147,9 @@ const round = (x: number) => Math.round(x * 1e6) / 1e6;
 export function fixtureRecords(options: FixtureOptions = {}): ResultRecord[] {
   counter = 0;
   const rng = new Rng(options.seed ?? 1);
-  const want = new Set(options.experiments ?? ["linkages", "face-body", "assignment", "backends", "unclear", "scale"]);
+  const want = new Set(
+    options.experiments ?? ["linkages", "face-body", "assignment", "backends", "unclear", "scale", "training"],
+  );
   const merges = options.merges ?? 199;
   const out: ResultRecord[] = [];
   const thresholds = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
@@ -374,6 +376,26 @@ export function fixtureRecords(options: FixtureOptions = {}): ResultRecord[] {
       status: "timeout",
       error: "run exceeded its time limit of 60 s",
     }));
+  }
+  if (want.has("training")) {
+    const settings = ["baseline-softmax", "margin", "mining", "adamw-one-cycle", "augmentation", "masks"];
+    settings.forEach((experiment, k) => {
+      for (const seed of [1, 2, 3]) {
+        const best = round(0.9 + 0.015 * k + 0.01 * rng.float());
+        const worst = round(best - 0.08 + 0.01 * k);
+        out.push(makeRecord({
+          experiment,
+          stages: { embed: { variant: "train-head", params: { loss: k === 0 ? "softmax" : "margin-mining" } } },
+          seed,
+          metrics: {
+            "verify.auc.worst": worst,
+            "verify.auc.best": best,
+            "masked.verify.auc.worst": round(worst - 0.1 + 0.015 * k),
+            "shipped.verify.auc.worst": 0.96,
+          },
+        }));
+      }
+    });
   }
   return out;
 }

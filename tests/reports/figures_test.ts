@@ -279,6 +279,21 @@ Deno.test("assignment-exemplars uses the harness's top1 interval when stored, el
   assert((byMethod["crc"]![3] as number) >= 0.81 - 1e-12 && (byMethod["crc"]![4] as number) <= 0.82 + 1e-12);
 });
 
+Deno.test("training-subgroups: worst and best subgroup per setting, in spec order, with the masked series", async () => {
+  const { trainingSubgroupsFigure } = await import("../../reports/figures/training.ts");
+  const f = rendered(trainingSubgroupsFigure(fixtureRecords({ experiments: ["training"] })));
+  assertEquals(f.data.map((t) => t["name"]), [
+    "worst subgroup",
+    "best subgroup",
+    "worst subgroup, masked crops",
+    "shipped MobileFaceNet, worst subgroup",
+  ]);
+  assertEquals((f.data[0]!["x"] as string[])[0], "baseline-softmax");
+  assertEquals((f.data[0]!["x"] as string[]).at(-1), "masks");
+  const worst = f.data[0]!["y"] as number[], best = f.data[1]!["y"] as number[];
+  worst.forEach((w, i) => assert(w < best[i]!, `setting ${i}: worst ${w} ≥ best ${best[i]}`));
+});
+
 Deno.test("backend-latency: software-adapter timings are their own labelled, hatched series and flagged in the table", () => {
   const f = rendered(FIGURES["backend-latency"](fixtureRecords({ experiments: ["backends"] })));
   const names = f.data.map((t) => String(t.name));

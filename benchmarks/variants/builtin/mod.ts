@@ -10,6 +10,7 @@ import { greedyVariant, hacVariant, twoPassVariant } from "./cluster.ts";
 import { referenceVariant } from "./reference.ts";
 import { fastclusterHacVariant, scipyHacVariant, sklearnLassoVariant } from "./python_reference.ts";
 import { scaleVariant } from "./scale.ts";
+import { trainHeadVariant } from "./train.ts";
 
 /** Every built-in variant. */
 export const BUILTIN_VARIANTS: Variant[] = [
@@ -24,4 +25,5 @@ export const BUILTIN_VARIANTS: Variant[] = [
   fastclusterHacVariant as unknown as Variant,
   sklearnLassoVariant as unknown as Variant,
   scaleVariant as unknown as Variant,
+  trainHeadVariant as unknown as Variant,
 ];

@@ -1,0 +1,177 @@
+/**
+ * `pb train`: the training side. `run` trains an embedding head over the frozen MobileFaceNet on a crop dataset
+ * and evaluates it on held-out identities; `eval-lfw` runs LFW's View 2 protocol on an embedded LFW dataset.
+ * @module
+ */
+import { join } from "node:path";
+import { MARGIN_LOSS_IDS } from "../../algorithms/training/losses.ts";
+import { OPTIMIZER_IDS } from "../../algorithms/training/optimizers.ts";
+import { SAMPLING_IDS } from "../../algorithms/training/sampling.ts";
+import { SCHEDULE_IDS } from "../../algorithms/training/schedules.ts";
+import { UsageError } from "../../base/errors.ts";
+import { modelPath, resolveModelsDir } from "../../pipeline/models.ts";
+import type { SubgroupVerification } from "../../training/evaluate.ts";
+import { evaluateLfw } from "../../training/lfw.ts";
+import { loadTextures, texturePools, writeAugmentSheet } from "../../training/augment.ts";
+import { loadCropDataset } from "../../training/data.ts";
+import { readCrop } from "../../training/features.ts";
+import { Rng } from "../../algorithms/random/rng.ts";
+import { runHeadStudy } from "../../training/study.ts";
+import { choice, type Command, flag, num, optStr, type ParsedArgs, str } from "../command.ts";
+
+function pct(x: number): string {
+  return (100 * x).toFixed(2);
+}
+
+function verificationTable(title: string, rows: SubgroupVerification[]): string[] {
+  const lines = [
+    `${title}:`,
+    "  group  ids  AUC [95% CI]               TAR@FAR1e-3 [CI]         TAR@FAR1e-2 [CI]         rank-1 [CI]",
+  ];
+  for (const r of rows) {
+    const cell = (m: { value: number; low: number; high: number }) =>
+      `${pct(m.value)} [${pct(m.low)}, ${pct(m.high)}]`.padEnd(25);
+    lines.push(
+      `  ${r.group.padEnd(5)}  ${String(r.identities).padStart(3)}  ${cell(r.auc)}${cell(r.tarAtFar3)}${
+        cell(r.tarAtFar2)
+      }${cell(r.rank1)}`.trimEnd(),
+    );
+  }
+  return lines;
+}
+
+async function runStudy(args: ParsedArgs): Promise<number> {
+  const quiet = flag(args, "quiet");
+  const models = resolveModelsDir(optStr(args, "models"));
+  const { report } = await runHeadStudy({
+    dataDir: str(args, "data"),
+    modelPath: modelPath(models, "mobilefacenet.onnx"),
+    outDir: str(args, "out"),
+    perIdentity: num(args, "per-identity", 40, { min: 2, integer: true }),
+    bootstrap: num(args, "bootstrap", 200, { min: 0, integer: true }),
+    config: {
+      loss: choice(args, "loss", MARGIN_LOSS_IDS, "arcface"),
+      lossOptions: {
+        scale: num(args, "scale", 32, { min: 1 }),
+        ...(args.values.margin !== undefined ? { margin: num(args, "margin", 0.5, { min: 0, max: 1.5 }) } : {}),
+      },
+      optimizer: choice(args, "optimizer", OPTIMIZER_IDS, "adamw"),
+      schedule: choice(args, "schedule", SCHEDULE_IDS, "one-cycle"),
+      sampling: choice(args, "sampling", SAMPLING_IDS, "shuffle"),
+      maxLr: num(args, "lr", 0.01, { min: 0 }),
+      epochs: num(args, "epochs", 3, { min: 1, integer: true }),
+      batch: num(args, "batch", 64, { min: 2, integer: true }),
+      seed: num(args, "seed", 1, { integer: true }),
+    },
+    augment: choice(args, "augment", ["none", "curriculum", "curriculum+masks"] as const, "none"),
+    ...(optStr(args, "photos")
+      ? { texturesFrom: { photos: str(args, "photos"), yoloxPath: modelPath(models, "yolox-nano.onnx") } }
+      : {}),
+    log: quiet ? undefined : (line) => console.error(line),
+  });
+  if (flag(args, "json")) {
+    console.log(JSON.stringify(report, null, 2));
+    return 0;
+  }
+  const last = report.steps.at(-1);
+  console.log([
+    `trained ${report.config.loss} / ${report.config.optimizer} / ${report.config.schedule} on ` +
+    `${report.crops.train} crops of ${report.split.train.length} identities; final loss ${last?.loss.toFixed(4)}; ` +
+    `${report.trainingImagesPerSecond.toFixed(0)} images/s (head), ` +
+    `${report.extractionImagesPerSecond.toFixed(1)} images/s (backbone); load ${report.loadAverage[0]?.toFixed(1)}`,
+    `test identities: ${report.split.test.join(", ")}`,
+    ...verificationTable("trained head", report.trained),
+    ...verificationTable("shipped mobilefacenet", report.shipped),
+    ...(report.masked
+      ? [
+        ...verificationTable("trained head, masked test crops", report.masked.trained),
+        ...verificationTable("shipped mobilefacenet, masked test crops", report.masked.shipped),
+      ]
+      : []),
+    `wrote ${report.modelPath} and ${join(str(args, "out"), "report.json")}`,
+  ].join("\n"));
+  return 0;
+}
+
+async function runEvalLfw(args: ParsedArgs): Promise<number> {
+  const r = await evaluateLfw(str(args, "data"), { lfwDir: str(args, "lfw"), onlyPresent: flag(args, "subset") });
+  if (flag(args, "json")) {
+    console.log(JSON.stringify(r, null, 2));
+    return 0;
+  }
+  console.log([
+    `LFW View 2: ${r.pairs} of ${r.pairsInFile} pairs (${r.missing} with a photo lacking a labelled face)`,
+    `accuracy ${pct(r.meanAccuracy)} ± ${pct(r.sdAccuracy)}% over ${r.foldAccuracy.length} folds; ` +
+    `AUC ${r.auc.toFixed(4)}; TAR@FAR1e-3 ${pct(r.tarAtFar3)}%`,
+    ...r.byGender.map((g) => `  ${g.group}: ${pct(g.accuracy)}% of ${g.pairs} same-gender pairs`),
+  ].join("\n"));
+  return 0;
+}
+
+async function runAugmentSheet(args: ParsedArgs): Promise<number> {
+  const models = resolveModelsDir(optStr(args, "models"));
+  const seed = num(args, "seed", 1, { integer: true });
+  const data = await loadCropDataset(str(args, "data"), { perIdentity: 1, seed });
+  const crops = await Promise.all(data.paths.slice(0, 8).map(readCrop));
+  const pools = await texturePools(str(args, "photos"));
+  const textures = await loadTextures(pools.train, { yoloxPath: modelPath(models, "yolox-nano.onnx") });
+  const out = str(args, "out");
+  const r = await writeAugmentSheet(out, crops, { rng: new Rng(seed), textures, columns: 8 });
+  console.log(`wrote ${out}: ${r.rows} curriculum stages × ${r.columns} examples (${textures.length} mask textures)`);
+  return 0;
+}
+
+/** The `pb train` command. */
+export const trainCommand: Command = {
+  name: "train",
+  summary: "train an embedding head over the frozen backbone; evaluate on held-out identities or LFW View 2",
+  usage: "run --data DIR --out DIR [options] | eval-lfw --data DATASET --lfw DIR [--subset] [--json] | " +
+    "augment-sheet --data DIR --photos DIR --out FILE.png",
+  positionals: true,
+  description: [
+    "run: identity-disjoint split of a crop dataset (identities.csv + images/<identity>/, e.g. celeb24), the shared",
+    "MobileFaceNet cut at its 512×7×7 map as a frozen backbone, a GDConv + linear + batch-norm head trained from",
+    "seeded random init, early stopping on validation AUC, then verification on the test identities per gender",
+    "(bootstrap over identities) beside the shipped MobileFaceNet; writes head.onnx (loads in pb embed",
+    "--face-model) and report.json to --out.",
+    "eval-lfw: LFW's 10-fold View 2 protocol on a dataset from pb embed --layout identity-folders of LFW's images;",
+    "--subset keeps only pairs whose photos are in the dataset (otherwise missing photos count as errors).",
+    "augment-sheet: a PNG grid, one row per curriculum stage, of augmented crops; mask textures are cut from",
+    "the person boxes (YOLOX) of the photos in --photos (e.g. ../shared/data/photos/group, alternate files).",
+  ].join("\n"),
+  options: {
+    data: { type: "string", value: "DIR", help: "run: crop dataset folder; eval-lfw: embedded dataset folder" },
+    out: { type: "string", value: "DIR", help: "run: output folder; augment-sheet: the PNG file" },
+    photos: {
+      type: "string",
+      value: "DIR",
+      help: "photos for mask textures (run: also masked test crops from the held-out half) [none]",
+    },
+    augment: { type: "string", value: "A", help: "run: none | curriculum | curriculum+masks [none]" },
+    lfw: { type: "string", value: "DIR", help: "eval-lfw: LFW folder with pairs.txt and the gender lists" },
+    subset: { type: "boolean", help: "eval-lfw: only pairs whose photos are in the dataset" },
+    models: { type: "string", value: "DIR", help: "ONNX models folder [../shared/models when it exists]" },
+    loss: { type: "string", value: "ID", help: `${MARGIN_LOSS_IDS.join(" | ")} [arcface]` },
+    scale: { type: "string", value: "S", help: "logit scale [32]" },
+    margin: { type: "string", value: "M", help: "margin [0.5; 0.35 for cosface]" },
+    optimizer: { type: "string", value: "ID", help: `${OPTIMIZER_IDS.join(" | ")} [adamw]` },
+    schedule: { type: "string", value: "ID", help: `${SCHEDULE_IDS.join(" | ")} [one-cycle]` },
+    sampling: { type: "string", value: "ID", help: `${SAMPLING_IDS.join(" | ")} [shuffle]` },
+    lr: { type: "string", value: "LR", help: "peak learning rate [0.01]" },
+    epochs: { type: "string", value: "N", help: "epochs [3]" },
+    batch: { type: "string", value: "N", help: "batch size [64]" },
+    "per-identity": { type: "string", value: "N", help: "crops per identity, seeded choice [40]" },
+    bootstrap: { type: "string", value: "N", help: "bootstrap resamples of test identities [200]" },
+    seed: { type: "string", value: "N", help: "seed of split, init and sampling [1]" },
+    json: { type: "boolean", help: "print the report as JSON" },
+    quiet: { type: "boolean", help: "no progress lines" },
+  },
+  async run(args) {
+    const [sub, ...rest] = args.positionals;
+    if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+    if (sub === "run") return await runStudy(args);
+    if (sub === "eval-lfw") return await runEvalLfw(args);
+    if (sub === "augment-sheet") return await runAugmentSheet(args);
+    throw new UsageError(`sub-command must be run, eval-lfw or augment-sheet, got ${JSON.stringify(sub ?? "")}`);
+  },
+};
