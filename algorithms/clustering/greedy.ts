@@ -41,7 +41,7 @@ export type CandidateSearch =
     kind: "ivf";
     /** Cells [√(faces · nprobe), at most 8,192]. */
     nlist?: number;
-    /** Cells looked at per observation [16]. */
+    /** Cells looked at per observation [32]. */
     nprobe?: number;
     /** Seed of the quantizer's training [1]. */
     seed?: number;
@@ -153,7 +153,7 @@ export class GreedyClusterer {
     if (!(this.#t1 >= 0)) throw new RangeError(`first-pass threshold must be ≥ 0, got ${this.#t1}`);
     this.#cfg = fusionConfig(options.fusion);
     this.#search = options.candidates ?? { kind: "exact" };
-    if (this.#search.kind === "ivf" && !((this.#search.nprobe ?? 16) >= 1)) {
+    if (this.#search.kind === "ivf" && !((this.#search.nprobe ?? 32) >= 1)) {
       throw new RangeError(`ivf nprobe must be ≥ 1, got ${this.#search.nprobe}`);
     }
     this.#gemm = options.gemm;
@@ -327,7 +327,7 @@ export class GreedyClusterer {
   /** The nearest cells of the faces among `ids`; trains the quantizer on the first call. */
   #probe(input: ClusterInput, ids: Int32Array): { cells: Int32Array; nprobe: number } {
     const search = this.#search as Extract<CandidateSearch, { kind: "ivf" }>;
-    const nprobe = search.nprobe ?? 16;
+    const nprobe = search.nprobe ?? 32;
     const dim = input.faceDim;
     if (!this.#quantizer) {
       const faces = Math.floor(input.face.length / Math.max(1, dim));

@@ -60,7 +60,7 @@ export const scaleVariant: Variant<ScaleParams> = {
       default: "ivf",
       help: "first-pass candidate search: inverted file or every cluster [ivf]",
     },
-    nprobe: { kind: "int", min: 1, max: 8192, default: 16, help: "IVF cells probed per observation [16]" },
+    nprobe: { kind: "int", min: 1, max: 8192, default: 32, help: "IVF cells probed per observation [32]" },
     neighbours: {
       kind: "enum",
       values: ["ivf", "exact"],
