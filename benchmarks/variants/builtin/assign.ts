@@ -7,7 +7,7 @@
  */
 import { ASSIGNMENT_METHODS, prepareMethod } from "../../../algorithms/assignment/methods.ts";
 import { buildGallery, EXEMPLAR_STRATEGIES, type ExemplarStrategy } from "../../../algorithms/gallery/exemplars.ts";
-import type { Variant } from "../types.ts";
+import type { ParamSpec, Variant } from "../types.ts";
 
 type AssignParams = {
   method: string;
@@ -27,6 +27,24 @@ interface Split {
   queries: Int32Array;
   queryRows: Float32Array;
 }
+
+/** How a dataset is split into gallery and queries: shared by every assignment variant. */
+export const SPLIT_PARAMS = {
+  enroll_fraction: {
+    kind: "float",
+    min: 0.01,
+    max: 0.99,
+    default: 0.5,
+    help: "share of a known person's faces enrolled [0.5]",
+  },
+  unknown_fraction: {
+    kind: "float",
+    min: 0,
+    max: 0.9,
+    default: 0.2,
+    help: "share of identities held out as unknown [0.2]",
+  },
+} as const satisfies Record<string, ParamSpec>;
 
 /** `gallery-assign`: ground-truth gallery, then recognition of held-out and unknown faces. */
 export const assignVariant: Variant<AssignParams> = {
@@ -50,20 +68,7 @@ export const assignVariant: Variant<AssignParams> = {
       help: "λ of sparse (ℓ1) / crc (ℓ2); 0 = the method's own default (sparse 0.1, crc 1) [0]",
     },
     k: { kind: "int", min: 1, max: 100, default: 5, help: "neighbours of knn [5]" },
-    enroll_fraction: {
-      kind: "float",
-      min: 0.01,
-      max: 0.99,
-      default: 0.5,
-      help: "share of a known person's faces enrolled [0.5]",
-    },
-    unknown_fraction: {
-      kind: "float",
-      min: 0,
-      max: 0.9,
-      default: 0.2,
-      help: "share of identities held out as unknown [0.2]",
-    },
+    ...SPLIT_PARAMS,
     batch: { kind: "int", min: 0, max: 100000, default: 0, help: "queries per call; 0 = one at a time [0]" },
   },
   prepare(input, p, ctx): Split {

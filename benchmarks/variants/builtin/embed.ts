@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import { BACKEND_CHOICES } from "../../../pipeline/onnx/backend_names.ts";
 import { expandPath } from "../../datasets.ts";
-import type { Variant } from "../types.ts";
+import type { ParamSpec, Variant } from "../types.ts";
 
 type EmbedParams = {
   backend: string;
@@ -68,6 +68,21 @@ async function listCrops(root: string, count: number): Promise<string[]> {
   return out;
 }
 
+/** The backend parameters of every model-running variant. */
+export const BACKEND_PARAMS = {
+  backend: {
+    kind: "enum",
+    values: BACKEND_CHOICES,
+    default: "cpu",
+    help: "backend (see pb backends); one that cannot run here is reported unavailable at planning time [cpu]",
+  },
+  allow_software_adapter: {
+    kind: "bool",
+    default: false,
+    help: "time WebGPU on a software adapter (lavapipe) too; records carry software_adapter [false]",
+  },
+} as const satisfies Record<string, ParamSpec>;
+
 /** `onnx-embed`: face-embedding throughput of a model on a backend. */
 export const embedVariant: Variant<EmbedParams> = {
   id: "onnx-embed",
@@ -75,17 +90,7 @@ export const embedVariant: Variant<EmbedParams> = {
   summary:
     "embed aligned face crops with an ONNX model on a backend (ort-node:cpu | ort-web:wasm | ort-web:webgpu | …)",
   params: {
-    backend: {
-      kind: "enum",
-      values: BACKEND_CHOICES,
-      default: "cpu",
-      help: "backend (see pb backends); one that cannot run here is reported unavailable at planning time [cpu]",
-    },
-    allow_software_adapter: {
-      kind: "bool",
-      default: false,
-      help: "time WebGPU on a software adapter (lavapipe) too; records carry software_adapter [false]",
-    },
+    ...BACKEND_PARAMS,
     model: {
       kind: "enum",
       values: ["mobilefacenet", "arcface-r-512"],

@@ -9,10 +9,9 @@
  * (`counters.native_batch` = 0): the latency of a batch of photos through the pipeline as it is.
  * @module
  */
-import { BACKEND_CHOICES } from "../../../pipeline/onnx/backend_names.ts";
 import { expandPath } from "../../datasets.ts";
 import type { Variant } from "../types.ts";
-import { backendProblem } from "./embed.ts";
+import { BACKEND_PARAMS, backendProblem } from "./embed.ts";
 
 /** Models of the study and their input (C, H, W): the sizes the pipeline feeds them. */
 export const LATENCY_MODELS: Readonly<Record<string, { file: string | null; chw: [number, number, number] }>> = {
@@ -58,17 +57,7 @@ export const latencyVariant: Variant<LatencyParams> = {
   stage: "embed",
   summary: "backend latency study: one model (detector, embedder or built backbone) × backend × batch size",
   params: {
-    backend: {
-      kind: "enum",
-      values: BACKEND_CHOICES,
-      default: "cpu",
-      help: "backend (see pb backends); one that cannot run here is reported unavailable at planning time [cpu]",
-    },
-    allow_software_adapter: {
-      kind: "bool",
-      default: false,
-      help: "time WebGPU on a software adapter (lavapipe) too; records carry software_adapter [false]",
-    },
+    ...BACKEND_PARAMS,
     model: {
       kind: "enum",
       values: Object.keys(LATENCY_MODELS),

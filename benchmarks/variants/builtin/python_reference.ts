@@ -24,7 +24,7 @@ import {
   referenceLasso,
 } from "../../references/python.ts";
 import type { Variant } from "../types.ts";
-import { assignVariant } from "./assign.ts";
+import { assignVariant, SPLIT_PARAMS } from "./assign.ts";
 
 type RefHacParams = { linkage: string; threshold: number };
 
@@ -104,20 +104,7 @@ export const sklearnLassoVariant: Variant<RefLassoParams> = {
     lambda: { kind: "float", min: 0, max: 100, default: 0.1, help: "λ of ½‖y − Dᵀx‖² + λ‖x‖₁ [0.1]" },
     exemplars: { kind: "int", min: 0, max: 1000, default: 5, help: "exemplars per person c (0 = all members) [5]" },
     strategy: { kind: "enum", values: EXEMPLAR_STRATEGIES, default: "kmedoids", help: "exemplar choice [kmedoids]" },
-    enroll_fraction: {
-      kind: "float",
-      min: 0.01,
-      max: 0.99,
-      default: 0.5,
-      help: "share of a known person's faces enrolled [0.5]",
-    },
-    unknown_fraction: {
-      kind: "float",
-      min: 0,
-      max: 0.9,
-      default: 0.2,
-      help: "share of identities held out as unknown [0.2]",
-    },
+    ...SPLIT_PARAMS,
   },
   async prepare(input, p, ctx) {
     const refs = await requireReferences(["sklearn"]);
