@@ -80,23 +80,8 @@ export async function decodeImage(
   } catch (e) {
     throw new DataFileError(name, `cannot read: ${(e as Error).message}`);
   }
-  if (bytes.length === 0) throw new DataFileError(name, "empty file (0 bytes)");
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
-  } catch (e) {
-    throw new DataFileError(name, decodeProblem(e, "header"));
-  }
-  if (!meta.width || !meta.height || !meta.format) throw new DataFileError(name, "not a supported image");
-  const orientation = meta.orientation ?? 1;
-  const swap = orientation >= 5 && orientation <= 8;
-  const ow = swap ? meta.height : meta.width;
-  const oh = swap ? meta.width : meta.height;
-  const conversions: string[] = [];
-  if (meta.space === "cmyk") conversions.push("cmyk");
-  if (meta.space === "b-w" || meta.channels === 1 || meta.channels === 2) conversions.push("grey");
-  if (meta.hasAlpha) conversions.push("alpha");
-  if (meta.depth && !["uchar", "char"].includes(meta.depth)) conversions.push(`depth-${meta.depth}`);
+  const { orientation, width: ow, height: oh, conversions, format } = await readImageHeader(bytes, name, maxPixels);
+
   const scale = Math.max(1, Math.max(ow, oh) / maxSide);
   let pipe = sharp(bytes, { limitInputPixels: maxPixels, failOn: "error" }).rotate();
   if (scale > 1) {
@@ -128,8 +113,49 @@ export async function decodeImage(
     originalWidth: ow,
     originalHeight: oh,
     scale: Math.max(ow / width, oh / height),
+    format,
+    orientation,
+    conversions,
+  };
+}
+
+/** What an image's header says, before any pixel is decoded. */
+export interface ImageHeader {
+  format: string;
+  /** EXIF orientation (1–8; 1 when absent). */
+  orientation: number;
+  /** Size after the EXIF orientation is applied. */
+  width: number;
+  height: number;
+  /** Conversions decoding will apply (cmyk, grey, alpha, depth-…), in the dataset's notes' vocabulary. */
+  conversions: string[];
+}
+
+/**
+ * Reads an image's header (format, oriented size, the conversions decoding will need).
+ * @throws {DataFileError} for an empty file or bytes that are not a supported image
+ */
+export async function readImageHeader(bytes: Uint8Array, name: string, maxPixels: number): Promise<ImageHeader> {
+  if (bytes.length === 0) throw new DataFileError(name, "empty file (0 bytes)");
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
+  } catch (e) {
+    throw new DataFileError(name, decodeProblem(e, "header"));
+  }
+  if (!meta.width || !meta.height || !meta.format) throw new DataFileError(name, "not a supported image");
+  const orientation = meta.orientation ?? 1;
+  const swap = orientation >= 5 && orientation <= 8;
+  const conversions: string[] = [];
+  if (meta.space === "cmyk") conversions.push("cmyk");
+  if (meta.space === "b-w" || meta.channels === 1 || meta.channels === 2) conversions.push("grey");
+  if (meta.hasAlpha) conversions.push("alpha");
+  if (meta.depth && !["uchar", "char"].includes(meta.depth)) conversions.push(`depth-${meta.depth}`);
+  return {
     format: meta.format,
     orientation,
+    width: swap ? meta.height : meta.width,
+    height: swap ? meta.width : meta.height,
     conversions,
   };
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import sharp, { type Sharp } from "sharp";
 import { DataFileError } from "../../base/errors.ts";
 import type { RgbRegion } from "../align/similarity.ts";
-import { decodeImage, decodeProblem, type RgbImage, toRgb } from "../image/decode.ts";
+import { decodeImage, decodeProblem, readImageHeader, type RgbImage, toRgb } from "../image/decode.ts";
 import { readCaptureInfo } from "../image/exif.ts";
 import type { DecodedPhoto, SkippedFile } from "./types.ts";
 
@@ -89,28 +89,13 @@ const MAX_PIXELS = 268402689;
  * @throws {DataFileError} for an empty file or bytes that are not a supported image
  */
 export async function readPhotoHeader(bytes: Uint8Array, name: string, maxSide: number): Promise<PhotoHeader> {
-  if (bytes.length === 0) throw new DataFileError(name, "empty file (0 bytes)");
-  let meta: Awaited<ReturnType<Sharp["metadata"]>>;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata();
-  } catch (e) {
-    throw new DataFileError(name, decodeProblem(e, "header"));
-  }
-  if (!meta.width || !meta.height || !meta.format) throw new DataFileError(name, "not a supported image");
-  const orientation = meta.orientation ?? 1;
-  const swap = orientation >= 5 && orientation <= 8;
-  const ow = swap ? meta.height : meta.width, oh = swap ? meta.width : meta.height;
-  // The same notes and frame as decodeImage(), so datasets do not depend on which decoder ran.
-  const conversions: string[] = [];
-  if (meta.space === "cmyk") conversions.push("cmyk");
-  if (meta.space === "b-w" || meta.channels === 1 || meta.channels === 2) conversions.push("grey");
-  if (meta.hasAlpha) conversions.push("alpha");
-  if (meta.depth && !["uchar", "char"].includes(meta.depth)) conversions.push(`depth-${meta.depth}`);
+  // The same header, notes and frame as decodeImage(), so datasets do not depend on which decoder ran.
+  const { format, orientation, width: ow, height: oh, conversions } = await readImageHeader(bytes, name, MAX_PIXELS);
   const s = Math.max(1, Math.max(ow, oh) / maxSide);
   if (s > 1) conversions.push("downscaled");
   const width = s > 1 ? Math.max(1, Math.round(ow / s)) : ow, height = s > 1 ? Math.max(1, Math.round(oh / s)) : oh;
   return {
-    format: meta.format,
+    format,
     orientation,
     originalWidth: ow,
     originalHeight: oh,
