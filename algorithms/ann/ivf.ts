@@ -236,6 +236,11 @@ export class InvertedLists {
     return this.#items[cell]!.subarray(0, this.#sizes[cell]!);
   }
 
+  /** The backing array of `cell`: its first `size(cell)` entries are the items (valid until the next `add`). */
+  raw(cell: number): Int32Array {
+    return this.#items[cell]!;
+  }
+
   /** Number of items in `cell`. */
   size(cell: number): number {
     return this.#sizes[cell]!;

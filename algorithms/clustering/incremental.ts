@@ -10,6 +10,8 @@
  */
 import { type CoarseQuantizer, defaultNlist, InvertedLists, nearestCells, trainCoarseQuantizer } from "../ann/ivf.ts";
 import { defaultGemm, type GemmProvider, type ThresholdEdges, thresholdEdges } from "../distance/cosine.ts";
+import { ROW_DOTS_BATCH, RowDots } from "../distance/row_dots.ts";
+import { graphAverageLinkage } from "../hac/graph_average.ts";
 import { hac, type HacOptions, SPARSE_EDGE_MARGIN } from "../hac/hac.ts";
 import { type ClusterInput, GreedyClusterer, type GreedyOptions, type GreedyResult } from "./greedy.ts";
 
@@ -86,6 +88,8 @@ export class IncrementalLibrary {
   #result: GreedyResult | null = null;
   #quantizer: CoarseQuantizer | null = null;
   #lists: InvertedLists | null = null;
+  /** The threshold graph over first-pass clusters (cluster ids, each pair once), kept for the nights. */
+  #graph = new EdgeList();
 
   /**
    * @param faceDim face embedding length
@@ -125,11 +129,15 @@ export class IncrementalLibrary {
     const edges = (this.#options.neighbours ?? { kind: "exact" }).kind === "exact"
       ? thresholdEdges(means, this.#first.faceDim, t, { gemm: this.#gemm })
       : this.#ivfEdges(items, items);
+    this.#graph = new EdgeList();
     for (let e = 0; e < edges.i.length; e++) {
-      if (edges.d[e]! <= t) this.#components.union(items[edges.i[e]!]!, items[edges.j[e]!]!);
+      if (!(edges.d[e]! <= t)) continue;
+      const a = items[edges.i[e]!]!, b = items[edges.j[e]!]!;
+      this.#components.union(a, b);
+      this.#graph.push(a, b);
     }
     const t2 = clock();
-    this.#recluster(items, edges);
+    this.#recluster(items);
     return {
       seconds: { firstPass: t1 - t0, neighbours: t2 - t1, hac: clock() - t2 },
       changedClusters: r.clusters,
@@ -165,7 +173,7 @@ export class IncrementalLibrary {
       }
     }
     const t2 = clock();
-    this.#recluster(Int32Array.from(touched), null);
+    this.#recluster(Int32Array.from(touched));
     return {
       seconds: { firstPass: t1 - t0, neighbours: t2 - t1, hac: clock() - t2 },
       changedClusters: new Set(joined).size,
@@ -202,15 +210,28 @@ export class IncrementalLibrary {
    */
   #linkChanged(changed: Int32Array): Set<number> {
     const near = new Set<number>();
+    // The changed clusters' means moved: their old edges go, the ones found now replace them.
+    const isChanged = new Uint8Array(this.#result!.clusters);
+    for (const c of changed) isChanged[c] = 1;
+    this.#graph.dropTouching(isChanged);
+    const seen = new Set<number>();
+    const link = (c: number, o: number): void => {
+      this.#components.union(c, o);
+      near.add(o);
+      if (isChanged[o]) {
+        // Both ends changed: the pair is found from each end, keep it once.
+        const key = Math.min(c, o) * isChanged.length + Math.max(c, o);
+        if (seen.has(key)) return;
+        seen.add(key);
+      }
+      this.#graph.push(c, o);
+    };
     const r = this.#result!, dim = this.#first.faceDim;
     const t = this.#options.hac.threshold + SPARSE_EDGE_MARGIN, minSim = 1 - t - 1e-6;
     const all = Int32Array.from({ length: r.clusters }, (_, c) => c).filter((c) => r.faceCount[c]! > 0);
     if ((this.#options.neighbours ?? { kind: "exact" }).kind === "ivf") {
       const e = this.#ivfEdges(changed, all);
-      for (let k = 0; k < e.i.length; k++) {
-        this.#components.union(changed[e.i[k]!]!, all[e.j[k]!]!);
-        near.add(all[e.j[k]!]!);
-      }
+      for (let k = 0; k < e.i.length; k++) link(changed[e.i[k]!]!, all[e.j[k]!]!);
       return near;
     }
     // Exact: blocks of changed means against all means, one matrix product per block.
@@ -223,9 +244,8 @@ export class IncrementalLibrary {
       for (let a = 0; a < na; a++) {
         const c = changed[a0 + a]!, row = a * all.length;
         for (let k = 0; k < all.length; k++) {
-          if (sims[row + k]! < minSim) continue;
-          this.#components.union(c, all[k]!);
-          near.add(all[k]!);
+          if (sims[row + k]! < minSim || all[k] === c) continue;
+          link(c, all[k]!);
         }
       }
     }
@@ -260,17 +280,24 @@ export class IncrementalLibrary {
     const position = new Int32Array(this.#result!.clusters).fill(-1);
     items.forEach((c, k) => position[c] = k);
     const same = queries === items;
+    // Each query's candidates are scored in one batch of float32 dot products against the means (WebAssembly SIMD).
+    const rows = new RowDots(dim);
+    rows.ensureRows(this.#result!.clusters);
+    for (const c of items) rows.setRow(c, means, c * dim, 1);
     // Pair keys i · |items| + j (exact in float64); a pair found from both ends appears twice until deduplicated.
     let keys = new Float64Array(1024), m = 0;
+    const lists = this.#lists!;
     for (let a = 0; a < queries.length; a++) {
       const c = queries[a]!;
-      for (let p = 0; p < nprobe; p++) {
-        for (const o of this.#lists!.items(cells[a * nprobe + p]!)) {
-          const k = position[o]!;
-          if (k < 0 || o === c) continue;
-          let s = 0;
-          for (let j = 0; j < dim; j++) s += q[a * dim + j]! * means[o * dim + j]!;
-          if (s < minSim) continue;
+      rows.setQuery(q, a * dim, 1);
+      let pending = 0;
+      const batch = rows.ids;
+      const flush = (): void => {
+        rows.score(pending);
+        const scores = rows.scores;
+        for (let x = 0; x < pending; x++) {
+          if (scores[x]! < minSim) continue;
+          const k = position[batch[x]!]!;
           if (m === keys.length) {
             const grown = new Float64Array(m * 2);
             grown.set(keys);
@@ -278,7 +305,18 @@ export class IncrementalLibrary {
           }
           keys[m++] = same && k < a ? k * items.length + a : a * items.length + k;
         }
+        pending = 0;
+      };
+      for (let p = 0; p < nprobe; p++) {
+        const cell = cells[a * nprobe + p]!, list = lists.raw(cell), size = lists.size(cell);
+        for (let t = 0; t < size; t++) {
+          const o = list[t]!;
+          if (position[o]! < 0 || o === c) continue;
+          batch[pending++] = o;
+          if (pending === ROW_DOTS_BATCH) flush();
+        }
       }
+      flush();
     }
     const sorted = keys.subarray(0, m).sort();
     let u = 0;
@@ -297,8 +335,12 @@ export class IncrementalLibrary {
     return e;
   }
 
-  /** Runs HAC (sparse) on the given first-pass clusters and gives them fresh final labels. */
-  #recluster(items: Int32Array, edges: ThresholdEdges | null): void {
+  /**
+   * Runs HAC on the given first-pass clusters, over the edges of the kept threshold graph between them, and gives
+   * them fresh final labels. Average linkage merges along the graph with exact linkages from the groups' sums
+   * (`graphAverageLinkage`: memory and time linear in the edges); other linkages run the sparse `hac` per component.
+   */
+  #recluster(items: Int32Array): void {
     const r = this.#result!;
     if (this.#finalOf.length < r.clusters) {
       const f = new Int32Array(Math.max(r.clusters, this.#finalOf.length * 2)).fill(-1);
@@ -306,21 +348,74 @@ export class IncrementalLibrary {
       this.#finalOf = f;
     }
     if (items.length === 0) return;
-    // With the inverted file, a night's components get their graph from it too (not all pairs of a big component).
-    if (edges === null && this.#options.neighbours?.kind === "ivf") edges = this.#ivfEdges(items, items);
+    const dim = this.#first.faceDim, means = this.#means(items);
+    const local = this.#graph.within(items, r.clusters);
     const { threshold, ...rest } = this.#options.hac;
-    const h = hac(this.#means(items), this.#first.faceDim, {
-      ...rest,
-      threshold,
-      mode: "sparse",
-      gemm: this.#gemm,
-      ...(edges ? { edges } : {}),
-    });
+    let labels: Int32Array;
+    if (this.#options.hac.linkage === "average") {
+      labels = graphAverageLinkage(means, dim, local, threshold);
+    } else {
+      const d = new Float32Array(local.i.length);
+      for (let e = 0; e < d.length; e++) {
+        let s = 0;
+        for (let k = 0, a = local.i[e]! * dim, b = local.j[e]! * dim; k < dim; k++) s += means[a + k]! * means[b + k]!;
+        d[e] = Math.max(0, 1 - s);
+      }
+      labels = hac(means, dim, { ...rest, threshold, mode: "sparse", gemm: this.#gemm, edges: { ...local, d } }).labels;
+    }
     let max = -1;
     for (let k = 0; k < items.length; k++) {
-      this.#finalOf[items[k]!] = this.#nextFinal + h.labels[k]!;
-      if (h.labels[k]! > max) max = h.labels[k]!;
+      this.#finalOf[items[k]!] = this.#nextFinal + labels[k]!;
+      if (labels[k]! > max) max = labels[k]!;
     }
     this.#nextFinal += max + 1;
+  }
+}
+
+/** A growable list of graph edges between first-pass clusters. */
+class EdgeList {
+  a = new Int32Array(1024);
+  b = new Int32Array(1024);
+  size = 0;
+
+  push(a: number, b: number): void {
+    if (this.size === this.a.length) {
+      const ga = new Int32Array(this.size * 2), gb = new Int32Array(this.size * 2);
+      ga.set(this.a);
+      gb.set(this.b);
+      this.a = ga;
+      this.b = gb;
+    }
+    this.a[this.size] = Math.min(a, b);
+    this.b[this.size++] = Math.max(a, b);
+  }
+
+  /** Removes every edge with an end flagged in `flag`. */
+  dropTouching(flag: Uint8Array): void {
+    let w = 0;
+    for (let e = 0; e < this.size; e++) {
+      const a = this.a[e]!, b = this.b[e]!;
+      if (flag[a] || flag[b]) continue;
+      this.a[w] = a;
+      this.b[w++] = b;
+    }
+    this.size = w;
+  }
+
+  /** The edges with both ends among `items`, as indices into `items` (i < j). */
+  within(items: Int32Array, clusters: number): { i: Int32Array; j: Int32Array } {
+    const position = new Int32Array(clusters).fill(-1);
+    items.forEach((c, k) => position[c] = k);
+    let m = 0;
+    for (let e = 0; e < this.size; e++) if (position[this.a[e]!]! >= 0 && position[this.b[e]!]! >= 0) m++;
+    const i = new Int32Array(m), j = new Int32Array(m);
+    m = 0;
+    for (let e = 0; e < this.size; e++) {
+      const pa = position[this.a[e]!]!, pb = position[this.b[e]!]!;
+      if (pa < 0 || pb < 0) continue;
+      i[m] = Math.min(pa, pb);
+      j[m++] = Math.max(pa, pb);
+    }
+    return { i, j };
   }
 }

@@ -3,6 +3,7 @@
 ;; The caller pads: aRows to a multiple of 4, bRows to a multiple of 2, dim to a multiple of 4 (zeros),
 ;; and keeps every offset 16-byte aligned. A 4 × 2 register tile of f32x4 accumulators: each B load is
 ;; used four times, each A load twice; the four lanes are summed at the end of a dot product.
+;; `dots` (below): gathered dot products of one query with chosen rows.
 ;; Source of _gemm_simd_wasm.ts (regenerate: deno run -A benchmarks/tools/build_wasm_gemm.ts).
 (module
   (memory (export "memory") 1)
@@ -77,4 +78,41 @@
             (local.set $j (i32.add (local.get $j) (i32.const 2)))
             (br $jloop)))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $iloop))))
+  ;; out[i] = rows[ids[i]] · q for i < n: the gathered dot products of one query with chosen rows of a matrix.
+  ;; q at byte offset $q, ids (i32) at $ids, out (f32) at $out, rows at $base with $rowBytes bytes per row;
+  ;; $rowBytes a multiple of 64 (the caller pads the dimension to 16 floats with zeros), offsets 16-byte aligned.
+  ;; Four f32x4 accumulators hide the add latency.
+  (func (export "dots")
+    (param $q i32) (param $ids i32) (param $n i32) (param $base i32) (param $rowBytes i32) (param $out i32)
+    (local $i i32) (local $k i32) (local $row i32) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (block $iend
+      (loop $iloop
+        (br_if $iend (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $row (i32.add (local.get $base)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $s0 (v128.const i32x4 0 0 0 0))
+        (local.set $s1 (v128.const i32x4 0 0 0 0))
+        (local.set $s2 (v128.const i32x4 0 0 0 0))
+        (local.set $s3 (v128.const i32x4 0 0 0 0))
+        (local.set $k (i32.const 0))
+        (block $kend
+          (loop $kloop
+            (br_if $kend (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul
+              (v128.load (i32.add (local.get $row) (local.get $k))) (v128.load (i32.add (local.get $q) (local.get $k))))))
+            (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul
+              (v128.load offset=16 (i32.add (local.get $row) (local.get $k)))
+              (v128.load offset=16 (i32.add (local.get $q) (local.get $k))))))
+            (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul
+              (v128.load offset=32 (i32.add (local.get $row) (local.get $k)))
+              (v128.load offset=32 (i32.add (local.get $q) (local.get $k))))))
+            (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul
+              (v128.load offset=48 (i32.add (local.get $row) (local.get $k)))
+              (v128.load offset=48 (i32.add (local.get $q) (local.get $k))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 64)))
+            (br $kloop)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+          (call $hsum (f32x4.add (f32x4.add (local.get $s0) (local.get $s1)) (f32x4.add (local.get $s2) (local.get $s3)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $iloop)))))
