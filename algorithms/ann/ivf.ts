@@ -5,7 +5,7 @@
  * hundreds of thousands; the caller always takes the exact distance for the decision, so the index only costs recall.
  * @module
  */
-import { defaultGemm, type GemmProvider } from "../distance/cosine.ts";
+import { type AsyncGemmProvider, defaultGemm, type GemmProvider } from "../distance/cosine.ts";
 import { Rng } from "../random/rng.ts";
 
 /** A trained coarse quantizer: `nlist` unit centroids. */
@@ -55,6 +55,39 @@ function normaliseRows(m: Float32Array, rows: number, dim: number): void {
  * @returns the quantizer (fewer cells than asked when there are fewer rows)
  */
 export function trainCoarseQuantizer(vectors: Float32Array, dim: number, options: TrainOptions): CoarseQuantizer {
+  const t = startTraining(vectors, dim, options);
+  const gemm = options.gemm ?? defaultGemm();
+  for (let it = 0; it < (options.iterations ?? 6); it++) {
+    nearestCells(t.quantizer, t.sample, t.sampleSize, 1, t.assign, gemm);
+    lloydUpdate(t);
+  }
+  return t.quantizer;
+}
+
+/** {@link trainCoarseQuantizer} with an asynchronous matrix product (the same result up to float rounding). */
+export async function trainCoarseQuantizerAsync(
+  vectors: Float32Array,
+  dim: number,
+  options: Omit<TrainOptions, "gemm"> & { gemm: AsyncGemmProvider },
+): Promise<CoarseQuantizer> {
+  const t = startTraining(vectors, dim, { ...options, gemm: undefined });
+  for (let it = 0; it < (options.iterations ?? 6); it++) {
+    await nearestCellsAsync(t.quantizer, t.sample, t.sampleSize, 1, t.assign, options.gemm);
+    lloydUpdate(t);
+  }
+  return t.quantizer;
+}
+
+interface Training {
+  quantizer: CoarseQuantizer;
+  sample: Float32Array;
+  sampleSize: number;
+  assign: Int32Array;
+  rng: Rng;
+}
+
+/** The seeded sample and the initial centroids. */
+function startTraining(vectors: Float32Array, dim: number, options: TrainOptions): Training {
   const rows = Math.floor(vectors.length / dim);
   if (rows === 0) throw new RangeError("cannot train a coarse quantizer on no rows");
   const nlist = Math.max(1, Math.min(options.nlist, rows));
@@ -73,30 +106,28 @@ export function trainCoarseQuantizer(vectors: Float32Array, dim: number, options
   // k-means++ seeds from the first rows of the (random-order) sample, as many as its budget allows.
   const seedRows = Math.min(sampleSize, Math.max(nlist, Math.floor(KMEANS_PP_LIMIT / nlist)));
   const centroids = seedRows > nlist ? kmeansPlusPlus(sample, seedRows, dim, nlist, rng) : sample.slice(0, nlist * dim);
-  const gemm = options.gemm ?? defaultGemm();
-  const assign = new Int32Array(sampleSize);
+  return { quantizer: { nlist, dim, centroids }, sample, sampleSize, assign: new Int32Array(sampleSize), rng };
+}
+
+/** One Lloyd update: each centroid becomes its members' normalised sum (an empty cell restarts at a sample row). */
+function lloydUpdate(t: Training): void {
+  const { quantizer: { nlist, dim, centroids }, sample, sampleSize, assign, rng } = t;
   const sums = new Float64Array(nlist * dim);
   const counts = new Int32Array(nlist);
-  for (let it = 0; it < (options.iterations ?? 6); it++) {
-    nearestCells({ nlist, dim, centroids }, sample, sampleSize, 1, assign, gemm);
-    sums.fill(0);
-    counts.fill(0);
-    for (let i = 0; i < sampleSize; i++) {
-      const c = assign[i]!;
-      counts[c]!++;
-      for (let k = 0; k < dim; k++) sums[c * dim + k]! += sample[i * dim + k]!;
-    }
-    for (let c = 0; c < nlist; c++) {
-      if (counts[c] === 0) {
-        const r = rng.int(sampleSize);
-        centroids.set(sample.subarray(r * dim, r * dim + dim), c * dim);
-      } else {
-        for (let k = 0; k < dim; k++) centroids[c * dim + k] = sums[c * dim + k]!;
-      }
-    }
-    normaliseRows(centroids, nlist, dim);
+  for (let i = 0; i < sampleSize; i++) {
+    const c = assign[i]!;
+    counts[c]!++;
+    for (let k = 0; k < dim; k++) sums[c * dim + k]! += sample[i * dim + k]!;
   }
-  return { nlist, dim, centroids };
+  for (let c = 0; c < nlist; c++) {
+    if (counts[c] === 0) {
+      const r = rng.int(sampleSize);
+      centroids.set(sample.subarray(r * dim, r * dim + dim), c * dim);
+    } else {
+      for (let k = 0; k < dim; k++) centroids[c * dim + k] = sums[c * dim + k]!;
+    }
+  }
+  normaliseRows(centroids, nlist, dim);
 }
 
 /** k-means++ seeding looks at (cells × rows) ≤ this many pairs; beyond it the seeds are random sample rows. */
@@ -153,31 +184,63 @@ export function nearestCells(
   gemm: GemmProvider = defaultGemm(),
 ): void {
   const { nlist, dim, centroids } = q;
-  const p = Math.min(nprobe, nlist);
-  const block = Math.max(1, Math.min(rows, Math.floor((1 << 22) / nlist)));
+  const block = cellBlockRows(rows, nlist);
   const sims = new Float32Array(block * nlist);
-  const bestSim = new Float64Array(p);
   for (let r0 = 0; r0 < rows; r0 += block) {
     const br = Math.min(block, rows - r0);
     gemm.abt(vectors.subarray(r0 * dim, (r0 + br) * dim), br, centroids, nlist, dim, sims);
-    for (let i = 0; i < br; i++) {
-      const o = (r0 + i) * nprobe, s0 = i * nlist;
-      bestSim.fill(-Infinity);
-      // Insertion into a short sorted list: nprobe is small (≤ 64).
-      for (let c = 0; c < nlist; c++) {
-        const s = sims[s0 + c]!;
-        if (s <= bestSim[p - 1]!) continue;
-        let j = p - 1;
-        while (j > 0 && bestSim[j - 1]! < s) {
-          bestSim[j] = bestSim[j - 1]!;
-          out[o + j] = out[o + j - 1]!;
-          j--;
-        }
-        bestSim[j] = s;
-        out[o + j] = c;
+    bestCells(sims, br, nlist, nprobe, out, r0);
+  }
+}
+
+/**
+ * {@link nearestCells} with an asynchronous matrix product (onnxruntime: several times the WebAssembly kernel's
+ * speed on this machine, which matters when a million faces each look at thousands of cells).
+ */
+export async function nearestCellsAsync(
+  q: CoarseQuantizer,
+  vectors: Float32Array,
+  rows: number,
+  nprobe: number,
+  out: Int32Array,
+  gemm: AsyncGemmProvider,
+): Promise<void> {
+  const { nlist, dim, centroids } = q;
+  const block = cellBlockRows(rows, nlist);
+  const sims = new Float32Array(block * nlist);
+  for (let r0 = 0; r0 < rows; r0 += block) {
+    const br = Math.min(block, rows - r0);
+    await gemm.abt(vectors.subarray(r0 * dim, (r0 + br) * dim), br, centroids, nlist, dim, sims);
+    bestCells(sims, br, nlist, nprobe, out, r0);
+  }
+}
+
+/** Rows per block: about 4M similarities. */
+function cellBlockRows(rows: number, nlist: number): number {
+  return Math.max(1, Math.min(rows, Math.floor((1 << 22) / nlist)));
+}
+
+/** The `nprobe` best cells of each of the `br` rows of a similarity block, written from row `r0` of `out`. */
+function bestCells(sims: Float32Array, br: number, nlist: number, nprobe: number, out: Int32Array, r0: number): void {
+  const p = Math.min(nprobe, nlist);
+  const bestSim = new Float64Array(p);
+  for (let i = 0; i < br; i++) {
+    const o = (r0 + i) * nprobe, s0 = i * nlist;
+    bestSim.fill(-Infinity);
+    // Insertion into a short sorted list: nprobe is small (≤ 64).
+    for (let c = 0; c < nlist; c++) {
+      const s = sims[s0 + c]!;
+      if (s <= bestSim[p - 1]!) continue;
+      let j = p - 1;
+      while (j > 0 && bestSim[j - 1]! < s) {
+        bestSim[j] = bestSim[j - 1]!;
+        out[o + j] = out[o + j - 1]!;
+        j--;
       }
-      for (let j = p; j < nprobe; j++) out[o + j] = -1;
+      bestSim[j] = s;
+      out[o + j] = c;
     }
+    for (let j = p; j < nprobe; j++) out[o + j] = -1;
   }
 }
 

@@ -4,8 +4,16 @@
  * face embeddings and per-moment sums of body embeddings.
  * @module
  */
-import { type CoarseQuantizer, defaultNlist, InvertedLists, nearestCells, trainCoarseQuantizer } from "../ann/ivf.ts";
-import type { GemmProvider } from "../distance/cosine.ts";
+import {
+  type CoarseQuantizer,
+  defaultNlist,
+  InvertedLists,
+  nearestCells,
+  nearestCellsAsync,
+  trainCoarseQuantizer,
+  trainCoarseQuantizerAsync,
+} from "../ann/ivf.ts";
+import type { AsyncGemmProvider, GemmProvider } from "../distance/cosine.ts";
 import { ROW_DOTS_BATCH, RowDots } from "../distance/row_dots.ts";
 import { fuseDistances, type FusionConfig, fusionConfig } from "../distance/fused.ts";
 
@@ -40,7 +48,7 @@ export type CandidateSearch =
   | {
     /** Inverted file over the clusters' mean faces (see `algorithms/ann/ivf.ts`). */
     kind: "ivf";
-    /** Cells [√(faces · nprobe / 16), at most 8,192]. */
+    /** Cells [√(faces · nprobe), at most 54 · nprobe]. */
     nlist?: number;
     /** Cells looked at per observation [32]. */
     nprobe?: number;
@@ -89,13 +97,12 @@ export interface GreedyResult {
 const SCREEN_EPS = 1e-4;
 
 /**
- * The cell count balances the cell search (one matrix product per face, `nlist` columns) against the list scan
- * (`nprobe · clusters / nlist` gathered rows per face). The lists hold first-pass clusters, not faces: about a quarter
- * of the faces at t1 = 0.3 on the synthetic libraries, half of those on average over the pass; and a gathered row
- * costs about twice a matrix-product column. Hence √(faces · nprobe / 16) (measured at 100k: 400 cells 13 s, 800 23 s,
- * 1,716 32 s; BCubed F 0.7148, 0.7151, 0.7153 against the exact pass's 0.7154).
+ * The default cell count is √(faces · nprobe) (balancing the cell search against the list scan), but never more than
+ * MAX_CELLS_PER_PROBE · nprobe: the first pass's accuracy falls off a cliff when too small a fraction of the cells is
+ * probed, because a missed join splits a person for good. On the medium preset (92,208 faces, exact pass BCubed F
+ * 0.7154): 32 of 1,716 cells 0.7153, 16 of 1,716 0.6747, 32 of 2,300 0.682; 32 of 429 0.7148, 32 of 800 0.7151.
  */
-const FACES_PER_LISTED_CLUSTER = 16;
+const MAX_CELLS_PER_PROBE = 54;
 
 /** Fused distances below this are rounding of identical directions and count as 0. */
 const ZERO_EPS = 1e-9;
@@ -154,7 +161,6 @@ export class GreedyClusterer {
   #order: number[] = [];
   #comparisons = 0;
   #tDist: Float64Array;
-  #stamp: Int32Array;
   #quantizer: CoarseQuantizer | null = null;
   #lists: InvertedLists | null = null;
   /** Unit mean face of each cluster in float32, for the batched candidate screen. */
@@ -179,7 +185,6 @@ export class GreedyClusterer {
     this.#faceCount = new Int32Array(this.#cap);
     this.#bodyPool = new Float64Array(64 * Math.max(1, bodyDim));
     this.#tDist = new Float64Array(this.#cap).fill(NaN);
-    this.#stamp = new Int32Array(this.#cap).fill(-1);
     this.#rows = new RowDots(faceDim);
   }
 
@@ -195,20 +200,40 @@ export class GreedyClusterer {
    * @throws {RangeError} on rows out of range or an observation processed twice
    */
   add(input: ClusterInput, ids: Int32Array): Int32Array {
+    this.#admit(input, ids);
+    return this.#scan(input, ids, this.#search.kind === "ivf" ? this.#probe(input, ids) : null);
+  }
+
+  /**
+   * {@link GreedyClusterer.add} with the inverted file's cell search (and its training) on an asynchronous matrix
+   * product, e.g. onnxruntime; the same result.
+   */
+  async addAsync(input: ClusterInput, ids: Int32Array, gemm: AsyncGemmProvider): Promise<Int32Array> {
+    this.#admit(input, ids);
+    return this.#scan(input, ids, this.#search.kind === "ivf" ? await this.#probeAsync(input, ids, gemm) : null);
+  }
+
+  /** Checks `ids` against `input` and the observations already clustered; makes room for their labels. */
+  #admit(input: ClusterInput, ids: Int32Array): void {
     checkInput(input, ids, false);
-    const { n, face, faceDim, faceRow, body, bodyDim, bodyRow, moment } = input;
-    if (faceDim !== this.faceDim) throw new RangeError(`face length ${faceDim}, the clusters have ${this.faceDim}`);
-    if (n > this.#labels.length) {
-      const grown = new Int32Array(n).fill(-1);
+    if (input.faceDim !== this.faceDim) {
+      throw new RangeError(`face length ${input.faceDim}, the clusters have ${this.faceDim}`);
+    }
+    if (input.n > this.#labels.length) {
+      const grown = new Int32Array(input.n).fill(-1);
       grown.set(this.#labels);
       this.#labels = grown;
     }
     for (const o of ids) {
       if (this.#labels[o] !== -1) throw new RangeError(`observation ${o} was already clustered`);
     }
-    const cfg = this.#cfg, t1 = this.#t1, screen = t1 + SCREEN_EPS;
+  }
+
+  /** The first pass proper over `ids`, given each face's nearest cells (null: exact search). */
+  #scan(input: ClusterInput, ids: Int32Array, cells: { cells: Int32Array; nprobe: number } | null): Int32Array {
+    const { face, faceDim, faceRow, body, bodyDim, bodyRow, moment } = input;
+    const cfg = this.#cfg, t1 = this.#t1, minScore = 1 - (t1 + SCREEN_EPS);
     const useBody = body !== null && cfg.beta > 0 && bodyDim > 0;
-    const cells = this.#search.kind === "ivf" ? this.#probe(input, ids) : null;
     const nprobe = cells ? cells.nprobe : 0;
     const out = new Int32Array(ids.length);
     for (let p = 0; p < ids.length; p++) {
@@ -217,7 +242,7 @@ export class GreedyClusterer {
       const mkey = cfg.gateByMoment ? moment[o]! : 0;
       const gated = cfg.gateByMoment && mkey < 0;
       const k = this.#k;
-      const tDist = this.#tDist, stamp = this.#stamp;
+      const tDist = this.#tDist;
       const faceSum = this.#faceSum, faceNorm = this.#faceNorm, faceCount = this.#faceCount;
       let on = 0;
       if (fr >= 0) {
@@ -259,61 +284,50 @@ export class GreedyClusterer {
           arg = c;
         }
       };
-      // Face candidates are scored in batches with float32 dot products against the unit means; one without a body
-      // distance in this moment has D = F, so it can join only when F ≤ t1 and is ruled out above t1 + SCREEN_EPS.
-      // Every candidate that survives, and every one with a body distance, gets the exact float64 distance.
+      // Face candidates are screened in batches with float32 dot products against the unit means (WebAssembly
+      // SIMD): without a body distance in this moment D = F, so a candidate can join only when F ≤ t1 and is ruled
+      // out above t1 + SCREEN_EPS. Every survivor, and every cluster with a body distance, gets the exact distance.
       const rows = this.#rows;
-      let batch = rows.ids, pending = 0;
+      let pending = 0;
+      // The kernel returns only the candidates within the margin of t1; each of those gets the exact distance.
       const flush = (): void => {
-        rows.score(pending);
-        const scores = rows.scores;
-        for (let q = 0; q < pending; q++) {
-          const c = batch[q]!;
-          if (tDist[c] === tDist[c] || (faceCount[c]! > 0 && 1 - scores[q]! <= screen)) consider(c, faceTo(c));
+        const kept = rows.screen(pending, minScore), ids = rows.ids;
+        for (let q = 0; q < kept; q++) {
+          const c = ids[q]!;
+          if (faceCount[c]! > 0) consider(c, faceTo(c));
         }
+        this.#comparisons += pending;
         pending = 0;
       };
       if (fr >= 0) {
         rows.setQuery(face, fr * faceDim, 1 / on);
-        batch = rows.ids;
-      }
-      if (cells === null) {
-        for (let c = 0; c < k; c++) {
-          if (fr < 0 || faceCount[c] === 0) {
-            if (tDist[c] === tDist[c]) consider(c, NaN);
-            continue;
+        if (cells === null) {
+          for (let c = 0; c < k; c++) {
+            rows.ids[pending++] = c;
+            if (pending === ROW_DOTS_BATCH) flush();
           }
-          batch[pending++] = c;
-          if (pending === ROW_DOTS_BATCH) flush();
-        }
-        flush();
-        this.#comparisons += k;
-      } else {
-        // Candidates: the clusters of the observation's nearest cells, and every cluster of its moment.
-        const lists = this.#lists!;
-        if (fr >= 0) {
+        } else {
+          // The clusters filed under the observation's nearest cells, copied list by list.
+          const lists = this.#lists!;
           for (let j = 0; j < nprobe; j++) {
             const cell = cells.cells[p * nprobe + j]!;
             if (cell < 0) break;
             const items = lists.raw(cell), size = lists.size(cell);
-            for (let t = 0; t < size; t++) {
-              const c = items[t]!;
-              stamp[c] = p;
-              batch[pending++] = c;
-              this.#comparisons++;
+            for (let t0 = 0; t0 < size;) {
               if (pending === ROW_DOTS_BATCH) flush();
+              const take = Math.min(size - t0, ROW_DOTS_BATCH - pending);
+              rows.ids.set(items.subarray(t0, t0 + take), pending);
+              pending += take;
+              t0 += take;
             }
           }
-          flush();
         }
-        if (entry) {
-          for (const c of entry.cluster) {
-            if (stamp[c] === p) continue;
-            consider(c, faceTo(c));
-            this.#comparisons++;
-          }
-        }
-        if (fr >= 0) { for (let j = 0; j < nprobe; j++) this.#unstamp(cells.cells[p * nprobe + j]!); }
+        flush();
+      }
+      // Every cluster with a body in this moment, exactly (a cluster met twice is simply considered twice).
+      if (entry) {
+        for (const c of entry.cluster) consider(c, faceTo(c));
+        this.#comparisons += entry.cluster.length;
       }
       if (entry) { for (const c of entry.cluster) tDist[c] = NaN; }
       let c = arg;
@@ -366,38 +380,51 @@ export class GreedyClusterer {
     lists.add(bestCell, c);
   }
 
-  /** Undoes the candidate stamps of one cell (stamps are observation positions; -1 = none). */
-  #unstamp(cell: number): void {
-    if (cell < 0) return;
-    const items = this.#lists!.raw(cell), size = this.#lists!.size(cell);
-    for (let t = 0; t < size; t++) this.#stamp[items[t]!] = -1;
-  }
-
   /** The nearest cells of the faces among `ids`; trains the quantizer on the first call. */
   #probe(input: ClusterInput, ids: Int32Array): { cells: Int32Array; nprobe: number } {
-    const search = this.#search as Extract<CandidateSearch, { kind: "ivf" }>;
-    const nprobe = search.nprobe ?? 32;
+    const { nprobe, nlist, faces, seed } = this.#probeShape(input);
     const dim = input.faceDim;
+    if (faces === 0) return { cells: new Int32Array(ids.length * nprobe).fill(-1), nprobe };
     if (!this.#quantizer) {
-      const faces = Math.floor(input.face.length / Math.max(1, dim));
-      const nlist = search.nlist ?? defaultNlist(faces / FACES_PER_LISTED_CLUSTER, nprobe);
-      if (faces === 0) return { cells: new Int32Array(ids.length * nprobe).fill(-1), nprobe };
-      this.#quantizer = trainCoarseQuantizer(input.face.subarray(0, faces * dim), dim, {
-        nlist,
-        seed: search.seed ?? 1,
-        gemm: this.#gemm,
-      });
-      this.#lists = new InvertedLists(this.#quantizer.nlist);
-    }
-    // Gather the processed faces (in processing order) and find their cells in blocks.
-    const rows = new Float32Array(ids.length * dim);
-    for (let p = 0; p < ids.length; p++) {
-      const fr = input.faceRow[ids[p]!]!;
-      if (fr >= 0) rows.set(input.face.subarray(fr * dim, fr * dim + dim), p * dim);
+      this.#useQuantizer(
+        trainCoarseQuantizer(input.face.subarray(0, faces * dim), dim, { nlist, seed, gemm: this.#gemm }),
+      );
     }
     const cells = new Int32Array(ids.length * nprobe);
-    nearestCells(this.#quantizer, rows, ids.length, nprobe, cells, this.#gemm);
+    nearestCells(this.#quantizer!, gatherFaces(input, ids), ids.length, nprobe, cells, this.#gemm);
     return { cells, nprobe };
+  }
+
+  /** {@link GreedyClusterer.#probe} on an asynchronous matrix product. */
+  async #probeAsync(
+    input: ClusterInput,
+    ids: Int32Array,
+    gemm: AsyncGemmProvider,
+  ): Promise<{ cells: Int32Array; nprobe: number }> {
+    const { nprobe, nlist, faces, seed } = this.#probeShape(input);
+    const dim = input.faceDim;
+    if (faces === 0) return { cells: new Int32Array(ids.length * nprobe).fill(-1), nprobe };
+    if (!this.#quantizer) {
+      this.#useQuantizer(
+        await trainCoarseQuantizerAsync(input.face.subarray(0, faces * dim), dim, { nlist, seed, gemm }),
+      );
+    }
+    const cells = new Int32Array(ids.length * nprobe);
+    await nearestCellsAsync(this.#quantizer!, gatherFaces(input, ids), ids.length, nprobe, cells, gemm);
+    return { cells, nprobe };
+  }
+
+  #probeShape(input: ClusterInput): { nprobe: number; nlist: number; faces: number; seed: number } {
+    const search = this.#search as Extract<CandidateSearch, { kind: "ivf" }>;
+    const nprobe = search.nprobe ?? 32;
+    const faces = Math.floor(input.face.length / Math.max(1, input.faceDim));
+    const nlist = search.nlist ?? Math.min(defaultNlist(faces, nprobe), MAX_CELLS_PER_PROBE * nprobe);
+    return { nprobe, nlist, faces, seed: search.seed ?? 1 };
+  }
+
+  #useQuantizer(q: CoarseQuantizer): void {
+    this.#quantizer = q;
+    this.#lists = new InvertedLists(q.nlist);
   }
 
   #grow(): void {
@@ -408,7 +435,6 @@ export class GreedyClusterer {
     const nt = new Float64Array(cap).fill(NaN);
     nt.set(this.#tDist);
     this.#tDist = nt;
-    this.#stamp = growI(this.#stamp, cap, -1);
     this.#cap = cap;
   }
 
@@ -461,6 +487,16 @@ export class GreedyClusterer {
       comparisons: this.#comparisons,
     };
   }
+}
+
+/** The faces of `ids` as rows, in the order of `ids` (a zero row where there is no face). */
+function gatherFaces(input: ClusterInput, ids: Int32Array): Float32Array {
+  const dim = input.faceDim, rows = new Float32Array(ids.length * dim);
+  for (let p = 0; p < ids.length; p++) {
+    const fr = input.faceRow[ids[p]!]!;
+    if (fr >= 0) rows.set(input.face.subarray(fr * dim, fr * dim + dim), p * dim);
+  }
+  return rows;
 }
 
 function grow(a: Float64Array, size: number): Float64Array {

@@ -9,7 +9,13 @@
  * @module
  */
 import { type CoarseQuantizer, defaultNlist, InvertedLists, nearestCells, trainCoarseQuantizer } from "../ann/ivf.ts";
-import { defaultGemm, type GemmProvider, type ThresholdEdges, thresholdEdges } from "../distance/cosine.ts";
+import {
+  type AsyncGemmProvider,
+  defaultGemm,
+  type GemmProvider,
+  type ThresholdEdges,
+  thresholdEdges,
+} from "../distance/cosine.ts";
 import { ROW_DOTS_BATCH, RowDots } from "../distance/row_dots.ts";
 import { graphAverageLinkage } from "../hac/graph_average.ts";
 import { hac, type HacOptions, SPARSE_EDGE_MARGIN } from "../hac/hac.ts";
@@ -120,6 +126,22 @@ export class IncrementalLibrary {
   build(input: ClusterInput, ids: Int32Array): UpdateReport {
     const clock = this.#options.clock ?? (() => 0), t0 = clock();
     this.#first.add(input, ids);
+    return this.#secondPass(t0);
+  }
+
+  /**
+   * {@link IncrementalLibrary.build} with the first pass's cell search on an asynchronous matrix product
+   * (onnxruntime); the same result.
+   */
+  async buildAsync(input: ClusterInput, ids: Int32Array, gemm: AsyncGemmProvider): Promise<UpdateReport> {
+    const clock = this.#options.clock ?? (() => 0), t0 = clock();
+    await this.#first.addAsync(input, ids, gemm);
+    return this.#secondPass(t0);
+  }
+
+  /** The build after its first pass (started at `t0`): threshold graph, components, HAC. */
+  #secondPass(t0: number): UpdateReport {
+    const clock = this.#options.clock ?? (() => 0);
     const r = this.#result = this.#first.result();
     const t1 = clock();
     const items = Int32Array.from({ length: r.clusters }, (_, c) => c).filter((c) => r.faceCount[c]! > 0);

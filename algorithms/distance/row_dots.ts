@@ -11,6 +11,7 @@ import { GEMM_SIMD_WASM_BASE64 } from "./wasm/_gemm_simd_wasm.ts";
 interface DotsKernel {
   memory: WebAssembly.Memory;
   dots(q: number, ids: number, n: number, base: number, rowBytes: number, out: number): void;
+  screen(q: number, ids: number, n: number, base: number, rowBytes: number, out: number, min: number): number;
 }
 
 /** Ids scored per kernel call (the id and score buffers hold this many). */
@@ -106,6 +107,29 @@ export class RowDots {
   /** Sets the query to `src[offset .. offset + dim) · scale`. */
   setQuery(src: ArrayLike<number>, offset: number, scale: number): void {
     for (let j = 0; j < this.dim; j++) this.query[j] = src[offset + j]! * scale;
+  }
+
+  /**
+   * Scores the first `n` ids and keeps those scoring ≥ `min`: they move to the front of `ids` (in order) with their
+   * scores in `scores`.
+   * @returns how many were kept
+   */
+  screen(n: number, min: number): number {
+    if (n <= 0) return 0;
+    if (this.#kernel) {
+      return this.#kernel.screen(this.#qAt, this.#idsAt, n, this.#baseAt, this.padDim * 4, this.#outAt, min);
+    }
+    this.score(n);
+    const ids = this.ids, out = this.scores;
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      // Compare in float32, like the kernel.
+      if (out[i]! >= Math.fround(min)) {
+        ids[kept] = ids[i]!;
+        out[kept++] = out[i]!;
+      }
+    }
+    return kept;
   }
 
   /** Scores the first `n` ids (≤ ROW_DOTS_BATCH, each < the rows made room for) into `scores`. */

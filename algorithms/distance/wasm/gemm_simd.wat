@@ -115,4 +115,48 @@
         (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
           (call $hsum (f32x4.add (f32x4.add (local.get $s0) (local.get $s1)) (f32x4.add (local.get $s2) (local.get $s3)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $iloop)))))
+        (br $iloop))))
+  ;; Like `dots`, but keeps only the ids whose dot product is ≥ $min: they are moved to the front of the id list
+  ;; (in order) with their products in out; returns how many.
+  (func (export "screen")
+    (param $q i32) (param $ids i32) (param $n i32) (param $base i32) (param $rowBytes i32) (param $out i32)
+    (param $min f32) (result i32)
+    (local $i i32) (local $k i32) (local $row i32) (local $id i32) (local $kept i32) (local $dot f32)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (block $iend
+      (loop $iloop
+        (br_if $iend (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $id (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $row (i32.add (local.get $base) (i32.mul (local.get $id) (local.get $rowBytes))))
+        (local.set $s0 (v128.const i32x4 0 0 0 0))
+        (local.set $s1 (v128.const i32x4 0 0 0 0))
+        (local.set $s2 (v128.const i32x4 0 0 0 0))
+        (local.set $s3 (v128.const i32x4 0 0 0 0))
+        (local.set $k (i32.const 0))
+        (block $kend
+          (loop $kloop
+            (br_if $kend (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul
+              (v128.load (i32.add (local.get $row) (local.get $k))) (v128.load (i32.add (local.get $q) (local.get $k))))))
+            (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul
+              (v128.load offset=16 (i32.add (local.get $row) (local.get $k)))
+              (v128.load offset=16 (i32.add (local.get $q) (local.get $k))))))
+            (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul
+              (v128.load offset=32 (i32.add (local.get $row) (local.get $k)))
+              (v128.load offset=32 (i32.add (local.get $q) (local.get $k))))))
+            (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul
+              (v128.load offset=48 (i32.add (local.get $row) (local.get $k)))
+              (v128.load offset=48 (i32.add (local.get $q) (local.get $k))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 64)))
+            (br $kloop)))
+        (local.set $dot
+          (call $hsum (f32x4.add (f32x4.add (local.get $s0) (local.get $s1)) (f32x4.add (local.get $s2) (local.get $s3)))))
+        (if (f32.ge (local.get $dot) (local.get $min))
+          (then
+            (i32.store (i32.add (local.get $ids) (i32.shl (local.get $kept) (i32.const 2))) (local.get $id))
+            (f32.store (i32.add (local.get $out) (i32.shl (local.get $kept) (i32.const 2))) (local.get $dot))
+            (local.set $kept (i32.add (local.get $kept) (i32.const 1)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $iloop)))
+    (local.get $kept))
+)

@@ -28,6 +28,7 @@ type ScaleParams = {
   neighbours: string;
   night: number;
   exemplars: number;
+  gemm: string;
 };
 
 /** Peak resident memory since the last reset, in MB (Linux `VmHWM`; the current RSS elsewhere). */
@@ -75,6 +76,12 @@ export const scaleVariant: Variant<ScaleParams> = {
       help: "newest observations held back as the night's new photos (at most a tenth of the library) [10000]",
     },
     exemplars: { kind: "int", min: 1, max: 100, default: 5, help: "gallery exemplars per person [5]" },
+    gemm: {
+      kind: "enum",
+      values: ["ort", "wasm"],
+      default: "ort",
+      help: "matrix product of the first pass's cell search: onnxruntime, or the WebAssembly SIMD kernel [ort]",
+    },
     scope: {
       kind: "enum",
       values: ["clusters", "component"],
@@ -90,7 +97,7 @@ export const scaleVariant: Variant<ScaleParams> = {
     },
   },
   prepare: (input) => clusterInputFromDataset(input.dataset),
-  run(_input, p, ctx, state) {
+  async run(_input, p, ctx, state) {
     const data = state as ReturnType<typeof clusterInputFromDataset>;
     const order = data.order!, n = data.n;
     const night = Math.min(p.night, Math.floor(n / 10));
@@ -115,7 +122,16 @@ export const scaleVariant: Variant<ScaleParams> = {
       clock: ctx.clock,
     });
     // The build's three steps share one peak; each gets its own time from the library's clock.
-    const built = stage("build", () => lib.build(data, libraryIds));
+    // onnxruntime is loaded only when asked for (the WebAssembly kernel needs nothing).
+    const gemm = p.gemm === "ort"
+      ? await (await import("../../../pipeline/onnx/ort_gemm.ts")).createOrtGemm({ threads: 1 })
+      : null;
+    resetPeak();
+    const t0 = ctx.clock();
+    const built = gemm ? await lib.buildAsync(data, libraryIds, gemm) : lib.build(data, libraryIds);
+    seconds.build = ctx.clock() - t0;
+    peaks.build = peakMb();
+    await gemm?.trim?.();
     seconds.first_pass = built.seconds.firstPass;
     seconds.graph = built.seconds.neighbours;
     seconds.hac = built.seconds.hac;
