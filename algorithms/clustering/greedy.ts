@@ -13,7 +13,7 @@ import {
   trainCoarseQuantizer,
   trainCoarseQuantizerAsync,
 } from "../ann/ivf.ts";
-import type { AsyncGemmProvider, GemmProvider } from "../distance/cosine.ts";
+import { type AsyncGemmProvider, defaultGemm, type GemmProvider } from "../distance/cosine.ts";
 import { ROW_DOTS_BATCH, RowDots } from "../distance/row_dots.ts";
 import { fuseDistances, type FusionConfig, fusionConfig } from "../distance/fused.ts";
 
@@ -48,12 +48,15 @@ export type CandidateSearch =
   | {
     /** Inverted file over the clusters' mean faces (see `algorithms/ann/ivf.ts`). */
     kind: "ivf";
-    /** Cells [√(faces · nprobe), at most 54 · nprobe]. */
+    /** Cells [√(faces · nprobe), at most 8,192; see docs/scale.md on the fraction probed]. */
     nlist?: number;
     /** Cells looked at per observation [32]. */
     nprobe?: number;
     /** Seed of the quantizer's training [1]. */
     seed?: number;
+    /** Observations screened together against the lists as they were at the block's start (any size gives the same
+     * result; larger blocks read each list fewer times) [2048]. */
+    block?: number;
   };
 
 /** Options of {@link greedyFirstPass}. */
@@ -96,13 +99,8 @@ export interface GreedyResult {
  */
 const SCREEN_EPS = 1e-4;
 
-/**
- * The default cell count is √(faces · nprobe) (balancing the cell search against the list scan), but never more than
- * MAX_CELLS_PER_PROBE · nprobe: the first pass's accuracy falls off a cliff when too small a fraction of the cells is
- * probed, because a missed join splits a person for good. On the medium preset (92,208 faces, exact pass BCubed F
- * 0.7154): 32 of 1,716 cells 0.7153, 16 of 1,716 0.6747, 32 of 2,300 0.682; 32 of 429 0.7148, 32 of 800 0.7151.
- */
-const MAX_CELLS_PER_PROBE = 54;
+/** Observations screened together against the lists as they were at the block's start. */
+const SCREEN_BLOCK = 2048;
 
 /** Fused distances below this are rounding of identical directions and count as 0. */
 const ZERO_EPS = 1e-9;
@@ -161,10 +159,13 @@ export class GreedyClusterer {
   #order: number[] = [];
   #comparisons = 0;
   #tDist: Float64Array;
+  /** Position (in the current `add`) of each cluster's last change; −1: none. */
+  #dirtyAt: Int32Array;
   #quantizer: CoarseQuantizer | null = null;
   #lists: InvertedLists | null = null;
   /** Unit mean face of each cluster in float32, for the batched candidate screen. */
   readonly #rows: RowDots;
+  #blockGemm: GemmProvider | null = null;
 
   /**
    * @param faceDim face embedding length
@@ -185,6 +186,7 @@ export class GreedyClusterer {
     this.#faceCount = new Int32Array(this.#cap);
     this.#bodyPool = new Float64Array(64 * Math.max(1, bodyDim));
     this.#tDist = new Float64Array(this.#cap).fill(NaN);
+    this.#dirtyAt = new Int32Array(this.#cap).fill(-1);
     this.#rows = new RowDots(faceDim);
   }
 
@@ -236,7 +238,20 @@ export class GreedyClusterer {
     const useBody = body !== null && cfg.beta > 0 && bodyDim > 0;
     const nprobe = cells ? cells.nprobe : 0;
     const out = new Int32Array(ids.length);
+    // Inverted file: blocks of observations are screened cell by cell against the lists as they were at the block's
+    // start (see #screenBlock); clusters changed since then ("dirty") are screened again one observation at a time.
+    let block: { start: Int32Array; cand: Int32Array } | null = null, b0 = 0, b1 = 0;
+    const dirty: number[] = [];
+    const screenBlock = Math.max(1, (this.#search as { block?: number }).block ?? SCREEN_BLOCK);
+    this.#dirtyAt.fill(-1);
+    const cellMark = cells ? new Int32Array(this.#lists!.nlist).fill(-1) : null;
     for (let p = 0; p < ids.length; p++) {
+      if (cells && p === b1) {
+        b0 = p;
+        b1 = Math.min(ids.length, p + screenBlock);
+        block = this.#screenBlock(input, ids, b0, b1, cells.cells, nprobe, minScore);
+        dirty.length = 0;
+      }
       const o = ids[p]!;
       const fr = faceRow[o]!, br = useBody ? bodyRow[o]! : -1;
       const mkey = cfg.gateByMoment ? moment[o]! : 0;
@@ -296,7 +311,6 @@ export class GreedyClusterer {
           const c = ids[q]!;
           if (faceCount[c]! > 0) consider(c, faceTo(c));
         }
-        this.#comparisons += pending;
         pending = 0;
       };
       if (fr >= 0) {
@@ -306,20 +320,27 @@ export class GreedyClusterer {
             rows.ids[pending++] = c;
             if (pending === ROW_DOTS_BATCH) flush();
           }
+          this.#comparisons += k;
         } else {
-          // The clusters filed under the observation's nearest cells, copied list by list.
-          const lists = this.#lists!;
+          // Survivors of the block's screen that nothing changed since, then the changed clusters now filed under
+          // one of the observation's cells (created, joined or moved during the block) — together exactly the
+          // clusters of those cells now that can be within t1.
+          const { start, cand } = block!, dirtyAt = this.#dirtyAt;
+          for (let t = start[p - b0]!; t < start[p - b0 + 1]!; t++) {
+            const c = cand[t]!;
+            if (dirtyAt[c]! < b0) consider(c, faceTo(c));
+          }
+          const lists = this.#lists!, mark = cellMark!;
           for (let j = 0; j < nprobe; j++) {
             const cell = cells.cells[p * nprobe + j]!;
             if (cell < 0) break;
-            const items = lists.raw(cell), size = lists.size(cell);
-            for (let t0 = 0; t0 < size;) {
-              if (pending === ROW_DOTS_BATCH) flush();
-              const take = Math.min(size - t0, ROW_DOTS_BATCH - pending);
-              rows.ids.set(items.subarray(t0, t0 + take), pending);
-              pending += take;
-              t0 += take;
-            }
+            mark[cell] = p;
+            this.#comparisons += lists.size(cell);
+          }
+          for (const c of dirty) {
+            if (mark[lists.cellOf(c)] !== p) continue;
+            rows.ids[pending++] = c;
+            if (pending === ROW_DOTS_BATCH) flush();
           }
         }
         flush();
@@ -338,6 +359,10 @@ export class GreedyClusterer {
       this.#labels[o] = c;
       this.#order.push(o);
       out[p] = c;
+      if (cells && fr >= 0) {
+        if (this.#dirtyAt[c]! < b0) dirty.push(c);
+        this.#dirtyAt[c] = p;
+      }
       if (fr >= 0) {
         const fs = this.#faceSum, co = c * faceDim, fo = fr * faceDim;
         let s2 = 0;
@@ -381,6 +406,85 @@ export class GreedyClusterer {
   }
 
   /** The nearest cells of the faces among `ids`; trains the quantizer on the first call. */
+  /**
+   * Screens the observations `ids[b0..b1)` against the clusters filed under their cells now: for each cell, one
+   * matrix product of the block's faces that probe it by the cell's unit means (float32), keeping the pairs within
+   * the screen margin of t1. Much faster than one gathered scan per observation: each list is read once per block.
+   * @returns CSR candidates per observation of the block (`cand[start[p − b0] .. start[p − b0 + 1])`)
+   */
+  #screenBlock(
+    input: ClusterInput,
+    ids: Int32Array,
+    b0: number,
+    b1: number,
+    cells: Int32Array,
+    nprobe: number,
+    minScore: number,
+  ): { start: Int32Array; cand: Int32Array } {
+    const lists = this.#lists!, nlist = lists.nlist, dim = this.faceDim, { face, faceRow } = input;
+    const rows = this.#rows, pd = rows.padDim, gemm = this.#blockGemm ??= defaultGemm();
+    // The block's (observation, cell) pairs grouped by cell.
+    const cellStart = new Int32Array(nlist + 1);
+    for (let p = b0; p < b1; p++) {
+      if (faceRow[ids[p]!]! < 0) continue;
+      for (let j = 0; j < nprobe; j++) {
+        const cell = cells[p * nprobe + j]!;
+        if (cell >= 0) cellStart[cell + 1]!++;
+      }
+    }
+    for (let c = 0; c < nlist; c++) cellStart[c + 1]! += cellStart[c]!;
+    const byCell = new Int32Array(cellStart[nlist]!), fill = cellStart.slice(0, nlist);
+    for (let p = b0; p < b1; p++) {
+      if (faceRow[ids[p]!]! < 0) continue;
+      for (let j = 0; j < nprobe; j++) {
+        const cell = cells[p * nprobe + j]!;
+        if (cell >= 0) byCell[fill[cell]!++] = p;
+      }
+    }
+    // Unit faces of the block.
+    const unit = new Float32Array((b1 - b0) * dim);
+    for (let p = b0; p < b1; p++) {
+      const fr = faceRow[ids[p]!]!;
+      if (fr < 0) continue;
+      let oo = 0;
+      for (let j = 0, fo = fr * dim; j < dim; j++) oo += face[fo + j]! * face[fo + j]!;
+      const inv = 1 / Math.sqrt(oo);
+      for (let j = 0, fo = fr * dim, uo = (p - b0) * dim; j < dim; j++) unit[uo + j] = face[fo + j]! * inv;
+    }
+    let pairP: Int32Array = new Int32Array(1024), pairC: Int32Array = new Int32Array(1024), m = 0;
+    let a = new Float32Array(0), b = new Float32Array(0), sims = new Float32Array(0);
+    for (let cell = 0; cell < nlist; cell++) {
+      const nq = cellStart[cell + 1]! - cellStart[cell]!, ni = lists.size(cell);
+      if (nq === 0 || ni === 0) continue;
+      if (a.length < nq * dim) a = new Float32Array(nq * dim * 2);
+      if (b.length < ni * dim) b = new Float32Array(ni * dim * 2);
+      if (sims.length < nq * ni) sims = new Float32Array(nq * ni * 2);
+      const q0 = cellStart[cell]!, items = lists.raw(cell), matrix = rows.matrix;
+      for (let x = 0; x < nq; x++) {
+        a.set(unit.subarray((byCell[q0 + x]! - b0) * dim, (byCell[q0 + x]! - b0 + 1) * dim), x * dim);
+      }
+      for (let y = 0; y < ni; y++) b.set(matrix.subarray(items[y]! * pd, items[y]! * pd + dim), y * dim);
+      gemm.abt(a, nq, b, ni, dim, sims);
+      for (let x = 0; x < nq; x++) {
+        for (let y = 0, so = x * ni; y < ni; y++) {
+          if (!(sims[so + y]! >= minScore)) continue;
+          if (m === pairP.length) {
+            pairP = growInt(pairP, m * 2);
+            pairC = growInt(pairC, m * 2);
+          }
+          pairP[m] = byCell[q0 + x]!;
+          pairC[m++] = items[y]!;
+        }
+      }
+    }
+    const start = new Int32Array(b1 - b0 + 1);
+    for (let e = 0; e < m; e++) start[pairP[e]! - b0 + 1]!++;
+    for (let x = 0; x < b1 - b0; x++) start[x + 1]! += start[x]!;
+    const cand = new Int32Array(m), at = start.slice(0, b1 - b0);
+    for (let e = 0; e < m; e++) cand[at[pairP[e]! - b0]!++] = pairC[e]!;
+    return { start, cand };
+  }
+
   #probe(input: ClusterInput, ids: Int32Array): { cells: Int32Array; nprobe: number } {
     const { nprobe, nlist, faces, seed } = this.#probeShape(input);
     const dim = input.faceDim;
@@ -418,7 +522,7 @@ export class GreedyClusterer {
     const search = this.#search as Extract<CandidateSearch, { kind: "ivf" }>;
     const nprobe = search.nprobe ?? 32;
     const faces = Math.floor(input.face.length / Math.max(1, input.faceDim));
-    const nlist = search.nlist ?? Math.min(defaultNlist(faces, nprobe), MAX_CELLS_PER_PROBE * nprobe);
+    const nlist = search.nlist ?? defaultNlist(faces, nprobe);
     return { nprobe, nlist, faces, seed: search.seed ?? 1 };
   }
 
@@ -432,6 +536,7 @@ export class GreedyClusterer {
     this.#faceSum = grow(this.#faceSum, cap * this.faceDim);
     this.#faceNorm = grow(this.#faceNorm, cap);
     this.#faceCount = growI(this.#faceCount, cap, 0);
+    this.#dirtyAt = growI(this.#dirtyAt, cap, -1);
     const nt = new Float64Array(cap).fill(NaN);
     nt.set(this.#tDist);
     this.#tDist = nt;
@@ -501,6 +606,12 @@ function gatherFaces(input: ClusterInput, ids: Int32Array): Float32Array {
 
 function grow(a: Float64Array, size: number): Float64Array {
   const b = new Float64Array(size);
+  b.set(a);
+  return b;
+}
+
+function growInt(a: Int32Array, size: number): Int32Array {
+  const b = new Int32Array(size);
   b.set(a);
   return b;
 }

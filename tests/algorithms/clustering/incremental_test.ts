@@ -35,6 +35,16 @@ for (const seed of [1, 2, 3]) {
     assert(ivf.comparisons < exact.comparisons, "only clusters with a face or a body in the moment are compared");
     const few = greedyFirstPass(input, { threshold: 0.3, candidates: { kind: "ivf", nlist: 12, nprobe: 2, seed } });
     assert(few.comparisons < ivf.comparisons);
+    // The block screen (lists as they were at the block's start, changed clusters screened again) changes nothing.
+    for (const block of [1, 7, 100]) {
+      for (const [nprobe, want] of [[12, exact], [2, few]] as const) {
+        const r = greedyFirstPass(input, {
+          threshold: 0.3,
+          candidates: { kind: "ivf", nlist: 12, nprobe, seed, block },
+        });
+        assertEquals(Array.from(r.labels), Array.from(want.labels), `block ${block}, nprobe ${nprobe}`);
+      }
+    }
   });
 }
 
@@ -46,6 +56,13 @@ Deno.test("GreedyClusterer: a library added in two parts equals one pass over th
   parts.add(input, order.subarray(0, 600));
   parts.add(input, order.subarray(600));
   assertEquals(Array.from(parts.result().labels), Array.from(whole.labels));
+  // The same with the inverted file and small screen blocks (the second part starts with fresh block state).
+  const candidates = { kind: "ivf" as const, nlist: 12, nprobe: 3, seed: 4, block: 50 };
+  const ivfWhole = greedyFirstPass(input, { threshold: 0.3, candidates });
+  const ivfParts = new GreedyClusterer(input.faceDim, input.bodyDim, { threshold: 0.3, candidates });
+  ivfParts.add(input, order.subarray(0, 600));
+  ivfParts.add(input, order.subarray(600));
+  assertEquals(Array.from(ivfParts.result().labels), Array.from(ivfWhole.labels));
 });
 
 for (const seed of [5, 6]) {
