@@ -16,7 +16,6 @@ import {
   type ThresholdEdges,
   thresholdEdges,
 } from "../distance/cosine.ts";
-import { ROW_DOTS_BATCH, RowDots } from "../distance/row_dots.ts";
 import { graphAverageLinkage } from "../hac/graph_average.ts";
 import { hac, type HacOptions, SPARSE_EDGE_MARGIN } from "../hac/hac.ts";
 import { type ClusterInput, GreedyClusterer, type GreedyOptions, type GreedyResult } from "./greedy.ts";
@@ -291,54 +290,63 @@ export class IncrementalLibrary {
         gemm: this.#gemm,
       });
       this.#lists = new InvertedLists(this.#quantizer.nlist);
-      const cells = new Int32Array(items.length);
-      nearestCells(this.#quantizer, this.#means(items), items.length, 1, cells, this.#gemm);
-      for (let k = 0; k < items.length; k++) this.#lists.add(cells[k]!, items[k]!);
+      if (queries !== items) {
+        const cells = new Int32Array(items.length);
+        nearestCells(this.#quantizer, this.#means(items), items.length, 1, cells, this.#gemm);
+        for (let k = 0; k < items.length; k++) this.#lists.add(cells[k]!, items[k]!);
+      }
     }
     const nprobe = Math.min(search.nprobe ?? 8, this.#quantizer.nlist);
     const cells = new Int32Array(queries.length * nprobe);
+    // (A build's queries are its items: their first cell files them, one cell search for both.)
     nearestCells(this.#quantizer, q, queries.length, nprobe, cells, this.#gemm);
     for (let a = 0; a < queries.length; a++) this.#lists!.add(cells[a * nprobe]!, queries[a]!);
     const position = new Int32Array(this.#result!.clusters).fill(-1);
     items.forEach((c, k) => position[c] = k);
     const same = queries === items;
-    // Each query's candidates are scored in one batch of float32 dot products against the means (WebAssembly SIMD).
-    const rows = new RowDots(dim);
-    rows.ensureRows(this.#result!.clusters);
-    for (const c of items) rows.setRow(c, means, c * dim, 1);
+    // Cell by cell: one matrix product of the queries probing the cell by the cell's items (no query changes the
+    // means, so the whole set is one batch).
+    const nlist = this.#quantizer.nlist, lists = this.#lists!;
+    const cellStart = new Int32Array(nlist + 1);
+    for (let x = 0; x < cells.length; x++) cellStart[cells[x]! + 1]!++;
+    for (let c = 0; c < nlist; c++) cellStart[c + 1]! += cellStart[c]!;
+    const byCell = new Int32Array(cells.length), fill = cellStart.slice(0, nlist);
+    for (let x = 0; x < cells.length; x++) byCell[fill[cells[x]!]!++] = Math.floor(x / nprobe);
     // Pair keys i · |items| + j (exact in float64); a pair found from both ends appears twice until deduplicated.
     let keys = new Float64Array(1024), m = 0;
-    const lists = this.#lists!;
-    for (let a = 0; a < queries.length; a++) {
-      const c = queries[a]!;
-      rows.setQuery(q, a * dim, 1);
-      let pending = 0;
-      const batch = rows.ids;
-      const flush = (): void => {
-        rows.score(pending);
-        const scores = rows.scores;
-        for (let x = 0; x < pending; x++) {
-          if (scores[x]! < minSim) continue;
-          const k = position[batch[x]!]!;
-          if (m === keys.length) {
-            const grown = new Float64Array(m * 2);
-            grown.set(keys);
-            keys = grown;
+    let a = new Float32Array(0), b = new Float32Array(0), sims = new Float32Array(0);
+    for (let cell = 0; cell < nlist; cell++) {
+      const nq = cellStart[cell + 1]! - cellStart[cell]!, size = lists.size(cell), list = lists.raw(cell);
+      if (nq === 0 || size === 0) continue;
+      // The cell's items that are among `items` (a night's query set looks at every cluster; a build's at all).
+      const inCell: number[] = [];
+      for (let t0 = 0; t0 < size; t0++) if (position[list[t0]!]! >= 0) inCell.push(list[t0]!);
+      const ni = inCell.length;
+      if (ni === 0) continue;
+      if (b.length < ni * dim) b = new Float32Array(ni * dim * 2);
+      for (let y = 0; y < ni; y++) b.set(means.subarray(inCell[y]! * dim, inCell[y]! * dim + dim), y * dim);
+      // Queries in chunks so the similarity block stays small.
+      const chunk = Math.max(1, Math.floor((1 << 22) / ni));
+      for (let x0 = cellStart[cell]!; x0 < cellStart[cell + 1]!; x0 += chunk) {
+        const nx = Math.min(chunk, cellStart[cell + 1]! - x0);
+        if (a.length < nx * dim) a = new Float32Array(nx * dim * 2);
+        if (sims.length < nx * ni) sims = new Float32Array(nx * ni * 2);
+        for (let x = 0; x < nx; x++) a.set(q.subarray(byCell[x0 + x]! * dim, byCell[x0 + x]! * dim + dim), x * dim);
+        this.#gemm.abt(a, nx, b, ni, dim, sims);
+        for (let x = 0; x < nx; x++) {
+          const qa = byCell[x0 + x]!, c = queries[qa]!;
+          for (let y = 0, so = x * ni; y < ni; y++) {
+            if (!(sims[so + y]! >= minSim) || inCell[y] === c) continue;
+            const k = position[inCell[y]!]!;
+            if (m === keys.length) {
+              const grown = new Float64Array(m * 2);
+              grown.set(keys);
+              keys = grown;
+            }
+            keys[m++] = same && k < qa ? k * items.length + qa : qa * items.length + k;
           }
-          keys[m++] = same && k < a ? k * items.length + a : a * items.length + k;
-        }
-        pending = 0;
-      };
-      for (let p = 0; p < nprobe; p++) {
-        const cell = cells[a * nprobe + p]!, list = lists.raw(cell), size = lists.size(cell);
-        for (let t = 0; t < size; t++) {
-          const o = list[t]!;
-          if (position[o]! < 0 || o === c) continue;
-          batch[pending++] = o;
-          if (pending === ROW_DOTS_BATCH) flush();
         }
       }
-      flush();
     }
     const sorted = keys.subarray(0, m).sort();
     let u = 0;
