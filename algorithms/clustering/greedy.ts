@@ -54,15 +54,7 @@ export type CandidateSearch =
     nprobe?: number;
     /** Seed of the quantizer's training [1]. */
     seed?: number;
-    /**
- * The default cell count is √(faces · nprobe) (the cell search against the list scan) but at most this many cells per
- * cell probed: the first pass's accuracy falls off a cliff when too small a fraction of the cells is probed, because a
- * missed join splits a person for good (see docs/scale.md: 32 of 1,716 cells keep the exact pass's BCubed F on the
- * medium preset; 32 of 2,300 lose 0.033, and 32 of 2,940 at 300k lost 0.07).
- */
-const MAX_CELLS_PER_PROBE = 54;
-
-/** Observations screened together against the lists as they were at the block's start (any size gives the same
+    /** Observations screened together against the lists as they were at the block's start (any size gives the same
      * result; larger blocks read each list fewer times) [2048]. */
     block?: number;
   };
