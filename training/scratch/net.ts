@@ -45,14 +45,17 @@ function toTf(info: ParameterInfo, values: Float32Array): tf.Tensor {
 }
 
 /** The tfjs tensor → ONNX-layout values. */
-function toOnnx(info: ParameterInfo, t: tf.Tensor): Float32Array {
-  return tf.tidy(() => {
-    if (info.role !== "conv") return t.dataSync() as Float32Array;
-    const s = info.shape;
-    const layout = convLayout(s);
+async function toOnnx(info: ParameterInfo, t: tf.Tensor): Promise<Float32Array> {
+  if (info.role !== "conv") return Float32Array.from(await t.data());
+  const s = info.shape;
+  const layout = convLayout(s);
+  const o = tf.tidy(() => {
     const k = tf.reshape(t, layout === "matmul" ? [1, 1, s[1]!, s[0]!] : [s[2]!, s[3]!, t.shape[2]!, t.shape[3]!]);
-    return tf.transpose(k, layout === "depthwise" ? [2, 3, 0, 1] : [3, 2, 0, 1]).dataSync() as Float32Array;
-  }).slice();
+    return tf.transpose(k, layout === "depthwise" ? [2, 3, 0, 1] : [3, 2, 0, 1]);
+  });
+  const values = Float32Array.from(await o.data());
+  o.dispose();
+  return values;
 }
 
 /** Seeded initial values in ONNX layout: He-normal convolutions, identity batch norm, PReLU 0.25. */
@@ -116,8 +119,10 @@ export class ScratchNet {
   }
 
   /** Every tensor (running statistics included) in ONNX layout, for {@link buildBackbone}'s `weights`. */
-  onnxWeights(): Map<string, Float32Array> {
-    return new Map(this.infos.map((info) => [info.name, toOnnx(info, this.vars.get(info.name)!)]));
+  async onnxWeights(): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const info of this.infos) out.set(info.name, await toOnnx(info, this.vars.get(info.name)!));
+    return out;
   }
 
   private v(name: string): tf.Variable {

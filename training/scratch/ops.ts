@@ -17,21 +17,18 @@ function outSide(side: number, k: number, stride: number): number {
 
 /**
  * The input pixels tap (kh, kw) of a valid k×k convolution reads for every output position:
- * `x[:, kh + s·i, kw + s·j, :]` for i < ho, j < wo, as an [N, ho, wo, C] tensor (slices and reshapes only, so it
- * has a gradient on every backend).
+ * `x[:, kh + s·i, kw + s·j, :]` for i < ho, j < wo, as an [N, ho, wo, C] tensor. Used inside gradient functions
+ * only (never differentiated itself), so a strided slice, which every backend runs forward, is enough.
  */
 export function tap(x: tf.Tensor4D, kh: number, kw: number, stride: number, ho: number, wo: number): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  const needH = kh + stride * ho, needW = kw + stride * wo;
-  // Pad with zeros past the end so that the strided rows can be taken by a reshape; the padding is never read.
-  let v: tf.Tensor = needH > h || needW > w
-    ? tf.pad(x, [[0, 0], [0, Math.max(0, needH - h)], [0, Math.max(0, needW - w)], [0, 0]])
-    : x;
-  v = tf.slice(v, [0, kh, kw, 0], [n, stride * ho, stride * wo, c]);
-  if (stride === 1) return v as tf.Tensor4D;
-  v = tf.reshape(v, [n, ho, stride, wo, stride, c]);
-  v = tf.slice(v, [0, 0, 0, 0, 0, 0], [n, ho, 1, wo, 1, c]);
-  return tf.reshape(v, [n, ho, wo, c]);
+  const [n, , , c] = x.shape;
+  if (stride === 1) return tf.slice(x, [0, kh, kw, 0], [n, ho, wo, c]);
+  return tf.stridedSlice(x, [0, kh, kw, 0], [n, kh + stride * (ho - 1) + 1, kw + stride * (wo - 1) + 1, c], [
+    1,
+    stride,
+    stride,
+    1,
+  ]) as tf.Tensor4D;
 }
 
 /** The adjoint of {@link tap}: scatters an [N, ho, wo, C] tensor back to the positions tap (kh, kw) read. */

@@ -142,7 +142,7 @@ export async function runScratchStudy(options: ScratchStudyOptions): Promise<Scr
   const modelPath = join(options.outDir, "scratch.onnx");
   await writeFileAtomic(
     modelPath,
-    buildBackbone(config.spec, { weights: net.onnxWeights(), resizeFrom: CROP_SIDE }).bytes,
+    buildBackbone(config.spec, { weights: await net.onnxWeights(), resizeFrom: CROP_SIDE }).bytes,
   );
 
   // The exported model through the pipeline's embedder (as pb embed --face-model runs it) vs the net in tfjs.

@@ -78,7 +78,7 @@ function unitRows(t: tf.Tensor2D): tf.Tensor2D {
  * statistics, running statistics untouched), then the taped pass: one extra forward per step.
  * @param data training images and labels
  * @param config the setting
- * @param options progress line after each step; whether the backend can read synchronously [true]
+ * @param options progress line after each step; whether the backend can read synchronously [all but webgpu]
  */
 export async function trainScratch(
   data: ScratchData,
@@ -103,16 +103,16 @@ export async function trainScratch(
   const variables = [...netParams.map((p) => p.variable), classVar];
   // Float64 master copies the repo's optimisers update; the float32 variables are refreshed from them.
   const params: Param[] = [
-    ...netParams.map((p) => ({
+    ...await Promise.all(netParams.map(async (p) => ({
       name: p.info.name,
-      value: Float64Array.from(p.variable.dataSync()),
+      value: Float64Array.from(await p.variable.data()),
       grad: new Float64Array(p.variable.size),
       decay: p.decay,
-    })),
+    }))),
     { name: "class-weights", value: classValue, grad: new Float64Array(classValue.length) },
   ];
   const optimizer = createOptimizer(config.optimizer, params, config.optimizerOptions);
-  const syncReads = options.syncReads ?? true;
+  const syncReads = options.syncReads ?? tf.getBackend() !== "webgpu";
   const steps: ScratchStep[] = [];
   let curricularT = config.lossOptions?.curricularT ?? 0;
   let order: Int32Array | number[] = [], cursor = 0, epoch = 0;
