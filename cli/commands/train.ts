@@ -99,12 +99,27 @@ async function runStudy(args: ParsedArgs): Promise<number> {
 async function runScratch(args: ParsedArgs): Promise<number> {
   const quiet = flag(args, "quiet");
   const size = num(args, "size", 64, { min: 32, integer: true });
+  const augment = choice(args, "augment", ["none", "curriculum", "curriculum+masks"] as const, "none");
+  if (augment === "curriculum+masks" && !optStr(args, "photos")) {
+    throw new UsageError("--augment curriculum+masks needs --photos DIR (mask textures)");
+  }
   const r = await runScratchStudy({
     dataDir: str(args, "data"),
     outDir: str(args, "out"),
     backend: choice(args, "backend", SCRATCH_BACKENDS, "wasm"),
     perIdentity: num(args, "per-identity", 40, { min: 2, integer: true }),
     bootstrap: num(args, "bootstrap", 200, { min: 0, integer: true }),
+    augment,
+    ...(flag(args, "compare-shipped")
+      ? { shippedModelPath: modelPath(resolveModelsDir(optStr(args, "models")), "mobilefacenet.onnx") }
+      : {}),
+    ...(augment === "curriculum+masks"
+      ? {
+        textures: await loadTextures((await texturePools(str(args, "photos"))).train, {
+          yoloxPath: modelPath(resolveModelsDir(optStr(args, "models")), "yolox-nano.onnx"),
+        }),
+      }
+      : {}),
     config: {
       spec: {
         ...ARTICLE_BACKBONE,
@@ -134,12 +149,15 @@ async function runScratch(args: ParsedArgs): Promise<number> {
   console.log([
     `trained ${r.spec.name} (${r.parameters} parameters, ${r.spec.inputSize}×${r.spec.inputSize}) from scratch on ` +
     `${r.backend.backend} (${r.backend.device}${r.backend.software ? "; software adapter" : ""}): ` +
-    `${r.steps.length} steps of ${r.config.batch}, loss ${r.loss.first.toFixed(3)} → ${r.loss.last.toFixed(3)} ` +
+    `${r.steps.length} steps of ${r.config.batch}${r.augment === "none" ? "" : ` (augment ${r.augment})`}, loss ${
+      r.loss.first.toFixed(3)
+    } → ${r.loss.last.toFixed(3)} ` +
     `(mean of first/last 10: ${r.loss.firstTenMean.toFixed(3)} → ${r.loss.lastTenMean.toFixed(3)})`,
     `${r.imagesPerSecond.toFixed(2)} images/s (${r.steadyImagesPerSecond.toFixed(2)} after the first step); ` +
     `load ${r.loadAverage[0]?.toFixed(1)}`,
     `exported model vs tfjs: max |difference| ${r.exportMaxAbsDiff.toExponential(2)}`,
     ...verificationTable(`exported model on ${r.split.test.length} test identities`, r.test),
+    ...(r.shipped ? verificationTable("shipped mobilefacenet, same test crops", r.shipped) : []),
     `wrote ${r.modelPath}, scratch-report.json and throughput.json in ${str(args, "out")}`,
   ].join("\n"));
   return 0;
@@ -225,6 +243,7 @@ export const trainCommand: Command = {
     "per-identity": { type: "string", value: "N", help: "crops per identity, seeded choice [40]" },
     bootstrap: { type: "string", value: "N", help: "bootstrap resamples of test identities [200]" },
     seed: { type: "string", value: "N", help: "seed of split, init and sampling [1]" },
+    "compare-shipped": { type: "boolean", help: "scratch: also verify the shipped MobileFaceNet on the test crops" },
     json: { type: "boolean", help: "print the report as JSON" },
     quiet: { type: "boolean", help: "no progress lines" },
   },

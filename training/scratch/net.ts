@@ -10,12 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../algorithms/random/rng.ts";
 import { normalInit } from "../../algorithms/training/sampling.ts";
-import {
-  backboneParameters,
-  type BackboneSpec,
-  type ParameterInfo,
-  roundChannels,
-} from "../../pipeline/onnx/backbone.ts";
+import { backboneParameters, type BackboneSpec, type ParameterInfo } from "../../pipeline/onnx/backbone.ts";
 import { conv2dValid, depthwiseValid, padSpatial, pointwise } from "./ops.ts";
 
 /** Batch norm's epsilon (the builder writes the same). */

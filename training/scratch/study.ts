@@ -12,6 +12,8 @@ import { writeFileAtomic } from "../../base/atomic.ts";
 import type { RgbImage } from "../../pipeline/image/decode.ts";
 import { type BackboneSpec, buildBackbone } from "../../pipeline/onnx/backbone.ts";
 import { Embedder, FACE_MODELS } from "../../pipeline/embed/embedder.ts";
+import { Rng } from "../../algorithms/random/rng.ts";
+import { augmentCrop, CURRICULUM, curriculumStage } from "../augment.ts";
 import { loadCropDataset, splitIdentities } from "../data.ts";
 import { type SubgroupVerification, verifyByIdentity } from "../evaluate.ts";
 import { readCrop } from "../features.ts";
@@ -34,6 +36,15 @@ export interface ScratchStudyOptions {
   testShare?: number;
   /** Bootstrap resamples of test identities [200]. */
   bootstrap?: number;
+  /**
+   * Augmentation of every batch by the curriculum (training/augment.ts), its stage advancing with the steps:
+   * "curriculum" (first three stages, no masks) or "curriculum+masks" (all four; masks need `textures`) ["none"].
+   */
+  augment?: "none" | "curriculum" | "curriculum+masks";
+  /** Mask textures (see loadTextures). */
+  textures?: RgbImage[];
+  /** The shipped MobileFaceNet, verified on the same test crops for comparison [not run]. */
+  shippedModelPath?: string;
   log?: (line: string) => void;
 }
 
@@ -43,6 +54,7 @@ export interface ScratchReport {
   spec: BackboneSpec;
   parameters: number;
   config: Omit<ScratchConfig, "spec">;
+  augment: "none" | "curriculum" | "curriculum+masks";
   split: { train: string[]; val: string[]; test: string[] };
   crops: { train: number; test: number };
   steps: ScratchStep[];
@@ -55,6 +67,8 @@ export interface ScratchReport {
   exportMaxAbsDiff: number;
   /** Verification on the test identities with the exported model. */
   test: SubgroupVerification[];
+  /** The same with the shipped MobileFaceNet (when asked for). */
+  shipped?: SubgroupVerification[];
   modelPath: string;
   loadAverage: number[];
 }
@@ -127,7 +141,17 @@ export async function runScratchStudy(options: ScratchStudyOptions): Promise<Scr
   );
   const crops = await Promise.all(data.paths.map(readCrop));
   const classOf = new Map(split.train.map((id, k) => [id, k]));
-  const trainImages = await trainingPixels(rows.train.map((r) => crops[r]!), size);
+  const trainCrops = rows.train.map((r) => crops[r]!);
+  const trainImages = await trainingPixels(trainCrops, size);
+  const mode = options.augment ?? "none";
+  const stages = mode === "curriculum" ? CURRICULUM.slice(0, 3) : CURRICULUM;
+  const augment = mode === "none" ? undefined : async (batchRows: Int32Array, step: number) => {
+    const stage = stages[curriculumStage(step, config.steps, stages.length)]!;
+    const rng = new Rng(config.seed).fork(`augment-${step}`);
+    const out: RgbImage[] = [];
+    for (const r of batchRows) out.push(await augmentCrop(trainCrops[r]!, { stage, rng, textures: options.textures }));
+    return await trainingPixels(out, size);
+  };
   const result = await trainScratch(
     {
       images: trainImages,
@@ -135,7 +159,7 @@ export async function runScratchStudy(options: ScratchStudyOptions): Promise<Scr
       classes: split.train.length,
     },
     config,
-    { onProgress: (line) => log(line), syncReads: backend.backend !== "webgpu" },
+    { onProgress: (line) => log(line), syncReads: backend.backend !== "webgpu", augment },
   );
   const { net } = result;
   await Deno.mkdir(options.outDir, { recursive: true });
@@ -154,12 +178,19 @@ export async function runScratchStudy(options: ScratchStudyOptions): Promise<Scr
   let exportMaxAbsDiff = 0;
   for (let i = 0; i < ours.length; i++) exportMaxAbsDiff = Math.max(exportMaxAbsDiff, Math.abs(ours[i]! - onnx[i]!));
   log(`exported ${modelPath}: max |ONNX − tfjs| ${exportMaxAbsDiff.toExponential(2)} over ${check} test crops`);
-  const test = verifyByIdentity(onnx, {
-    identity: Int32Array.from(rows.test, (r) => data.identity[r]!),
-    groupOf: data.identities.map((i) => i.gender),
-    bootstrap: options.bootstrap ?? 200,
-    seed: config.seed,
-  });
+  const verify = (embeddings: Float32Array) =>
+    verifyByIdentity(embeddings, {
+      identity: Int32Array.from(rows.test, (r) => data.identity[r]!),
+      groupOf: data.identities.map((i) => i.gender),
+      bootstrap: options.bootstrap ?? 200,
+      seed: config.seed,
+    });
+  const test = verify(onnx);
+  let shipped: SubgroupVerification[] | undefined;
+  if (options.shippedModelPath) {
+    const mfn = await Embedder.load(options.shippedModelPath, FACE_MODELS.mobilefacenet!);
+    shipped = verify((await mfn.embed(testCrops)).vectors);
+  }
   const losses = result.steps.map((s) => s.loss);
   const { spec: _spec, ...rest } = config;
   const report: ScratchReport = {
@@ -167,6 +198,7 @@ export async function runScratchStudy(options: ScratchStudyOptions): Promise<Scr
     spec: config.spec,
     parameters: net.parameterCount(),
     config: rest,
+    augment: mode,
     split: {
       train: split.train.map((k) => data.identities[k]!.id),
       val: split.val.map((k) => data.identities[k]!.id),
@@ -185,6 +217,7 @@ export async function runScratchStudy(options: ScratchStudyOptions): Promise<Scr
     seconds: result.seconds,
     exportMaxAbsDiff,
     test,
+    ...(shipped ? { shipped } : {}),
     modelPath,
     loadAverage: Deno.loadavg(),
   };

@@ -78,12 +78,18 @@ function unitRows(t: tf.Tensor2D): tf.Tensor2D {
  * statistics, running statistics untouched), then the taped pass: one extra forward per step.
  * @param data training images and labels
  * @param config the setting
- * @param options progress line after each step; whether the backend can read synchronously [all but webgpu]
+ * @param options progress line after each step; whether the backend can read synchronously [all but webgpu];
+ *   an augmentation of each batch
  */
 export async function trainScratch(
   data: ScratchData,
   config: ScratchConfig,
-  options: { onProgress?: (line: string, record: ScratchStep) => void; syncReads?: boolean } = {},
+  options: {
+    onProgress?: (line: string, record: ScratchStep) => void;
+    syncReads?: boolean;
+    /** The batch's images from its rows (augmented; seeded by the step), instead of `data.images`' rows. */
+    augment?: (rows: Int32Array, step: number) => Promise<Float32Array>;
+  } = {},
 ): Promise<ScratchResult> {
   const size = config.spec.inputSize ?? 112;
   const pixels = size * size * 3;
@@ -117,7 +123,7 @@ export async function trainScratch(
   let curricularT = config.lossOptions?.curricularT ?? 0;
   let order: Int32Array | number[] = [], cursor = 0, epoch = 0;
   const batchImages = new Float32Array(config.batch * pixels);
-  const labels = new Int32Array(config.batch);
+  const labels = new Int32Array(config.batch), rows = new Int32Array(config.batch);
   const start = performance.now();
   let firstStepEnd = start;
 
@@ -133,9 +139,11 @@ export async function trainScratch(
         cursor = 0;
       }
       const i = order[cursor++]!;
-      batchImages.set(data.images.subarray(i * pixels, (i + 1) * pixels), b * pixels);
+      rows[b] = i;
+      if (!options.augment) batchImages.set(data.images.subarray(i * pixels, (i + 1) * pixels), b * pixels);
       labels[b] = data.labels[i]!;
     }
+    if (options.augment) batchImages.set(await options.augment(rows, step));
     const x = tf.tensor4d(batchImages, [config.batch, size, size, 3]);
     let gradCos: Float32Array | null = null;
     let result: ReturnType<typeof lossOf> | null = null;
