@@ -148,7 +148,7 @@ async function runScratch(args: ParsedArgs): Promise<number> {
   }
   console.log([
     `trained ${r.spec.name} (${r.parameters} parameters, ${r.spec.inputSize}×${r.spec.inputSize}) from scratch on ` +
-    `${r.backend.backend} (${r.backend.device}${r.backend.software ? "; software adapter" : ""}): ` +
+    `${r.backend.backend} (${r.backend.device}): ` +
     `${r.steps.length} steps of ${r.config.batch}${r.augment === "none" ? "" : ` (augment ${r.augment})`}, loss ${
       r.loss.first.toFixed(3)
     } → ${r.loss.last.toFixed(3)} ` +
@@ -158,7 +158,7 @@ async function runScratch(args: ParsedArgs): Promise<number> {
     `exported model vs tfjs: max |difference| ${r.exportMaxAbsDiff.toExponential(2)}`,
     ...verificationTable(`exported model on ${r.split.test.length} test identities`, r.test),
     ...(r.shipped ? verificationTable("shipped mobilefacenet, same test crops", r.shipped) : []),
-    `wrote ${r.modelPath}, scratch-report.json and throughput.json in ${str(args, "out")}`,
+    `wrote ${r.modelPath}, scratch-report-${r.backend.backend}.json and throughput.json in ${str(args, "out")}`,
   ].join("\n"));
   return 0;
 }
@@ -211,8 +211,9 @@ export const trainCommand: Command = {
     "the person boxes (YOLOX) of the photos in --photos (e.g. ../shared/data/photos/group, alternate files).",
     "scratch: the Figure 5 backbone (pipeline/onnx/backbone.ts, scaled by --width/--depth) trained from seeded",
     "random init at --size×--size in tfjs (wasm, webgpu on navigator.gpu, or cpu) with the same losses, optimisers",
-    "and schedules, identity-disjoint split as run; writes scratch.onnx (112×112 input resized in the graph: loads",
-    "in pb embed --face-model), scratch-report.json (loss per step) and throughput.json (images/s per backend).",
+    "and schedules, identity-disjoint split as run; writes scratch-BACKEND.onnx (112×112 input resized in the graph:",
+    "loads in pb embed --face-model), scratch-report-BACKEND.json (loss per step) and throughput.json (images/s per",
+    "backend, merged across runs into the same --out).",
   ].join("\n"),
   options: {
     data: { type: "string", value: "DIR", help: "run: crop dataset folder; eval-lfw: embedded dataset folder" },

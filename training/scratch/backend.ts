@@ -39,6 +39,8 @@ function wasmDir(): string {
  */
 export async function selectBackend(backend: ScratchBackend): Promise<BackendInfo> {
   if (tf.getBackend() === backend && current) return current;
+  // Production mode: no console banners (the cpu backend's "install tfjs-node", WebGPU's sync-read notice).
+  tf.env().set("PROD", true);
   let device: string, software = false;
   if (backend === "wasm") {
     setWasmPaths(wasmDir());

@@ -48,7 +48,7 @@ export interface ScratchStudyOptions {
   log?: (line: string) => void;
 }
 
-/** The run's record (`scratch-report.json`). */
+/** The run's record (`scratch-report-<backend>.json`). */
 export interface ScratchReport {
   backend: BackendInfo;
   spec: BackboneSpec;
@@ -113,7 +113,11 @@ function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 }
 
-/** Runs one from-scratch study; writes `scratch.onnx`, `scratch-report.json` and merges `throughput.json`. */
+/**
+ * Runs one from-scratch study; writes `scratch-<backend>.onnx` and `scratch-report-<backend>.json` into `outDir`
+ * and merges the run's speed into `throughput.json` there (one entry per backend: run each backend into the same
+ * folder to compare them).
+ */
 export async function runScratchStudy(options: ScratchStudyOptions): Promise<ScratchReport> {
   const log = options.log ?? (() => {});
   const { config } = options;
@@ -163,7 +167,7 @@ export async function runScratchStudy(options: ScratchStudyOptions): Promise<Scr
   );
   const { net } = result;
   await Deno.mkdir(options.outDir, { recursive: true });
-  const modelPath = join(options.outDir, "scratch.onnx");
+  const modelPath = join(options.outDir, `scratch-${backend.backend}.onnx`);
   await writeFileAtomic(
     modelPath,
     buildBackbone(config.spec, { weights: await net.onnxWeights(), resizeFrom: CROP_SIDE }).bytes,
@@ -222,7 +226,10 @@ export async function runScratchStudy(options: ScratchStudyOptions): Promise<Scr
     loadAverage: Deno.loadavg(),
   };
   net.dispose();
-  await writeFileAtomic(join(options.outDir, "scratch-report.json"), JSON.stringify(report, null, 2) + "\n");
+  await writeFileAtomic(
+    join(options.outDir, `scratch-report-${backend.backend}.json`),
+    JSON.stringify(report, null, 2) + "\n",
+  );
   await mergeThroughput(join(options.outDir, "throughput.json"), report);
   return report;
 }
