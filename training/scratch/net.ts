@@ -95,7 +95,8 @@ export class ScratchNet {
     for (const info of this.infos) {
       const values = weights.get(info.name);
       if (!values) throw new RangeError(`ScratchNet: no initial value for ${info.name}`);
-      this.vars.set(info.name, tf.tidy(() => tf.variable(toTf(info, values), info.trainable, info.name)));
+      // tfjs names variables uniquely itself: several nets (and tests) may be alive at once.
+      this.vars.set(info.name, tf.tidy(() => tf.variable(toTf(info, values), info.trainable)));
     }
   }
 

@@ -104,7 +104,7 @@ export async function trainScratch(
   const net = new ScratchNet(config.spec, initialWeights(config.spec, config.seed));
   const dim = config.spec.embedding;
   const classValue = normalInit(data.classes * dim, { fanIn: dim, rng: rng.fork("class-init"), gain: 1 });
-  const classVar = tf.variable(tf.tensor2d(Float32Array.from(classValue), [data.classes, dim]), true, "class-weights");
+  const classVar = tf.variable(tf.tensor2d(Float32Array.from(classValue), [data.classes, dim]), true);
   const netParams = net.parameters();
   const variables = [...netParams.map((p) => p.variable), classVar];
   // Float64 master copies the repo's optimisers update; the float32 variables are refreshed from them.

@@ -77,6 +77,34 @@ Deno.test({
 });
 
 Deno.test({
+  name: "scratch training: a batch augmentation hook gets each batch's rows and its images are trained on",
+  ignore,
+  async fn() {
+    await selectBackend("wasm");
+    const { data } = await crops();
+    const pixels = TINY.inputSize! ** 2 * 3;
+    const seen: number[][] = [];
+    const identity = async (rows: Int32Array) => {
+      seen.push([...rows]);
+      const out = new Float32Array(rows.length * pixels);
+      rows.forEach((r, b) => out.set(data.images.subarray(r * pixels, (r + 1) * pixels), b * pixels));
+      return await Promise.resolve(out);
+    };
+    const config = { ...CONFIG, steps: 2 };
+    const plain = await trainScratch(data, config);
+    const hooked = await trainScratch(data, config, { augment: identity });
+    const blank = await trainScratch(data, config, {
+      augment: (rows) => Promise.resolve(new Float32Array(rows.length * pixels)),
+    });
+    assertEquals(seen.length, 2);
+    assertEquals(seen[0]!.length, CONFIG.batch);
+    assertEquals(hooked.steps.map((s) => s.loss), plain.steps.map((s) => s.loss));
+    assert(blank.steps[0]!.loss !== plain.steps[0]!.loss, "the hook's images were not used");
+    for (const r of [plain, hooked, blank]) r.net.dispose();
+  },
+});
+
+Deno.test({
   name: "scratch export: the ONNX graph (112×112 input, Resize in the graph) equals tfjs to 1e-4 via the Embedder",
   ignore,
   async fn() {
