@@ -4,6 +4,7 @@
  */
 import { UsageError } from "../../base/errors.ts";
 import { DEFAULT_BATCH, embedImages } from "../../pipeline/embed_images.ts";
+import { CONFIDENCE_MODES } from "../../pipeline/confidence_model.ts";
 import { BACKEND_CHOICES, type BackendRequest } from "../../pipeline/onnx/backends.ts";
 import { ProgressBar } from "../../pipeline/progress.ts";
 import { choice, type Command, flag, num, optNum, optStr, str } from "../command.ts";
@@ -22,6 +23,7 @@ export const embedCommand: Command = {
     "of one person — the label goes to the photo's largest face (ties: the most central), other faces get none.",
     "--attributes CSV (identity,<columns>) adds subgroup attribute columns, e.g. celeb24's identities.csv → gender.",
     "face_quality = 1 − unclear score (higher = clearer); kind = unclear when the unclear score ≥ --unclear-threshold.",
+    "--confidence-model (from pb train confidence): the classifier's 1 − p(face) joins the cue score (mean) or replaces it.",
     "Exit 0 when some files were skipped (they are listed); 1 when a model or option is unusable.",
   ].join("\n"),
   options: {
@@ -67,6 +69,16 @@ export const embedCommand: Command = {
     "file-time": { type: "boolean", help: "use file modification time when EXIF has none (counted in dataset.json)" },
     "keep-body-only": { type: "boolean", help: "keep people without a detected face as body_only observations" },
     "unclear-threshold": { type: "string", value: "U", help: "unclear score from which kind = unclear [0.5]" },
+    "confidence-model": {
+      type: "string",
+      value: "FILE",
+      help: "confidence-branch classifier (pb train confidence) scoring each face [none]",
+    },
+    "confidence-mode": {
+      type: "string",
+      value: "M",
+      help: `${CONFIDENCE_MODES.join(" | ")}: with the cue score [join]`,
+    },
     name: { type: "string", value: "NAME", help: "dataset name [the images folder's name]" },
     progress: { type: "boolean", help: "show a progress bar even when stderr is not a terminal" },
     quiet: { type: "boolean", help: "no progress bar and no summary" },
@@ -121,6 +133,8 @@ export const embedCommand: Command = {
       fileTime: flag(args, "file-time"),
       keepBodyOnly: flag(args, "keep-body-only"),
       unclearThreshold: num(args, "unclear-threshold", 0.5, { min: 0, max: 1 }),
+      ...(optStr(args, "confidence-model") ? { confidenceModel: optStr(args, "confidence-model")! } : {}),
+      confidenceMode: choice(args, "confidence-mode", CONFIDENCE_MODES, "join"),
       ...(optStr(args, "name") ? { name: optStr(args, "name")! } : {}),
       onProgress: (done, total) => {
         if (!showBar) return;

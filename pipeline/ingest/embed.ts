@@ -7,6 +7,7 @@
  */
 import type { EmbedResult } from "../embed/embedder.ts";
 import type { RgbImage } from "../image/decode.ts";
+import { combineUnclear, type ConfidenceMode, type ConfidenceModelFile, faceConfidence } from "../confidence_model.ts";
 import { type UnclearCalibration, unclearScore } from "../quality.ts";
 import type { PhotoObservations } from "./detect_align.ts";
 import type { PendingObservation } from "./types.ts";
@@ -26,6 +27,8 @@ export interface EmbedStageOptions {
   bodyDim: number;
   calibration: UnclearCalibration;
   unclearThreshold: number;
+  /** The confidence branch and how its score meets the cues [none]. */
+  confidence?: { model: ConfidenceModelFile; mode: ConfidenceMode };
   /** Batches allowed in flight before {@link EmbedStage.add} waits [1: one at a time]. */
   maxInFlight?: number;
 }
@@ -96,7 +99,7 @@ export class EmbedStage {
       this.seconds += (performance.now() - t) / 1000;
       if (kind === "face") {
         this.#faceChunks[chunk] = r.vectors;
-        this.#score(q, r.norms);
+        this.#score(q, r.vectors, r.norms);
       } else this.#bodyChunks[chunk] = r.vectors;
     }).catch((e) => {
       this.#error ??= e;
@@ -106,11 +109,13 @@ export class EmbedStage {
     if (this.#error) throw this.#error;
   }
 
-  #score(q: Queued[], norms: Float32Array): void {
-    const { calibration, unclearThreshold } = this.options;
+  #score(q: Queued[], vectors: Float32Array, norms: Float32Array): void {
+    const { calibration, unclearThreshold, confidence } = this.options;
+    const branch = confidence ? faceConfidence(confidence.model, vectors, norms) : null;
     for (let i = 0; i < q.length; i++) {
       const { p } = q[i]!;
-      const u = unclearScore({ ...p.cues!, embeddingNorm: norms[i]! }, calibration);
+      const cues = unclearScore({ ...p.cues!, embeddingNorm: norms[i]! }, calibration);
+      const u = branch ? combineUnclear(cues, branch[i]!, confidence!.mode) : cues;
       // face_quality is "higher = clearer" in format v1 (consumers keep the highest): store 1 − unclear.
       p.record.faceQuality = 1 - u;
       p.record.kind = u >= unclearThreshold ? "unclear" : "clear";

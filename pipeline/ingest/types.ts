@@ -4,6 +4,7 @@
  * @module
  */
 import type { LeftOutColumn } from "../../datasets/attributes.ts";
+import type { ConfidenceMode } from "../confidence_model.ts";
 import type { DatasetManifest, ObservationRecord } from "../../datasets/format.ts";
 import type { DecodedImage } from "../image/decode.ts";
 import type { CaptureInfo } from "../image/exif.ts";
@@ -72,6 +73,10 @@ export interface EmbedImagesOptions {
   keepBodyOnly?: boolean;
   /** Faces with unclear score ≥ this get kind "unclear" [0.5]; `face_quality` is 1 − the unclear score. */
   unclearThreshold?: number;
+  /** A confidence-branch classifier file (`pb train confidence`) whose score joins or replaces the cues [none]. */
+  confidenceModel?: string;
+  /** How the branch meets the cue score [join]. */
+  confidenceMode?: ConfidenceMode;
   /** Dataset name [the images folder's name]. */
   name?: string;
   /** Called with (0, files total) before the first file and after each file with (files done, files total). */
