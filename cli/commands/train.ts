@@ -89,6 +89,12 @@ async function runStudy(args: ParsedArgs): Promise<number> {
         ...verificationTable("shipped mobilefacenet, masked test crops", report.masked.shipped),
       ]
       : []),
+    "clustering of the test crops (HAC average linkage, threshold chosen on the validation identities), BCubed F:",
+    ...(["trained", "shipped"] as const).map((who) =>
+      `  ${who.padEnd(8)} ` +
+      report.clustering[who].map((c) => `${c.group} ${c.bcubedF.toFixed(3)} (best cut ${c.oracleF.toFixed(3)})`)
+        .join(", ")
+    ),
     `wrote ${report.modelPath} and ${join(str(args, "out"), "report.json")}`,
   ].join("\n"));
   return 0;
