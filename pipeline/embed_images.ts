@@ -194,6 +194,8 @@ function datasetDescription(
       photos: run.photos,
       skipped: run.skipped,
       unclearThreshold: plan.unclearThreshold,
+      labelFace: options.labelFace ?? "largest",
+      flipTta: options.flipTta ?? false,
       confidence: plan.confidence ? { model: resolve(plan.confidence.path), mode: plan.confidence.mode } : null,
     },
     seed: null,
@@ -231,6 +233,7 @@ async function processPhoto(
     attributes: plan.attrs?.byIdentity.get(identity) ?? {},
     withBodies: plan.models.body !== null,
     keepBodyOnly: options.keepBodyOnly ?? false,
+    labelFace: options.labelFace ?? "largest",
   };
   // Only file problems become skips; a model failure aborts the run.
   const decoding = async <T>(f: () => Promise<T>): Promise<T | SkippedFile> => {
@@ -367,6 +370,7 @@ async function runIngest(
     },
     unclearThreshold: plan.unclearThreshold,
     ...(plan.confidence ? { confidence: plan.confidence } : {}),
+    flipTta: options.flipTta ?? false,
     // Keep every lane busy with one batch queued behind it.
     maxInFlight: runner.lanes + 1,
   });
