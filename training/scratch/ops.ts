@@ -2,18 +2,13 @@
  * Convolutions for training a depthwise-separable net in tfjs on any backend. tfjs-backend-wasm 4.22 has the
  * forward kernels but not three gradient kernels (`Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`,
  * `DepthwiseConv2dNativeBackpropInput`), so the convolutions here run the backend's forward kernel and a custom
- * gradient written from primitives every backend has (slice, reshape, pad, stack, mul, sum, matMul). Inputs are
+ * gradient written from primitives every backend has (strided slice, pad, concat, mul, sum, matMul). Inputs are
  * padded explicitly beforehand and convolved "valid": tfjs's "same" pads stride-2 maps asymmetrically (0 before,
  * 1 after), ONNX's symmetric pads do not, and the exported graph must compute the same numbers.
  * Layout NHWC; conv filters [k, k, in, out], depthwise filters [k, k, channels, 1].
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-
-/** Output side of a valid convolution. */
-function outSide(side: number, k: number, stride: number): number {
-  return Math.floor((side - k) / stride) + 1;
-}
 
 /**
  * The input pixels tap (kh, kw) of a valid k×k convolution reads for every output position:
@@ -150,9 +145,4 @@ export function pointwise(x: tf.Tensor4D, weight: tf.Tensor2D, bias?: tf.Tensor1
   let y: tf.Tensor2D = tf.matMul(tf.reshape(x, [n * h * w, c]), weight);
   if (bias) y = tf.add(y, bias);
   return tf.reshape(y, [n, h, w, weight.shape[1]]);
-}
-
-/** Output side of a padded k×k convolution (for shape bookkeeping). */
-export function convOutSide(side: number, k: number, stride: number, pad: number): number {
-  return outSide(side + 2 * pad, k, stride);
 }
