@@ -17,11 +17,14 @@ import { resolveModelsDir } from "./models.ts";
 import { type BackendName, resolveBackend, splitBackend } from "./onnx/backends.ts";
 import { DEFAULT_CALIBRATION, normRampFor } from "./quality.ts";
 import {
+  cropSourceScale,
   decodeFrame,
   decodeRegion,
   decodeScaled,
+  decodeScaledRegion,
   readPhotoFile,
   readPhotoHeader,
+  scaledSize,
   shrinksOnLoad,
   skipReason,
 } from "./ingest/decode.ts";
@@ -31,8 +34,10 @@ import {
   detectionSize,
   type PhotoContext,
   type PhotoObservations,
+  planDetail,
   planPhoto,
   planSourceBox,
+  rescalePlan,
 } from "./ingest/detect_align.ts";
 import { EmbedStage } from "./ingest/embed.ts";
 import { type IdentityAttributes, photoIdentity, readAttributes, readPhotoLabels } from "./ingest/inputs.ts";
@@ -270,15 +275,26 @@ async function processPhoto(
     const jobs = planPhoto(frame, dets, ctx);
     const box = planSourceBox(jobs, frame);
     stage.align += (performance.now() - ta) / 1000;
-    // Crops come from full-resolution pixels, decoded only where they are.
+    // Crops come from pixels decoded only where they are: at the coarsest cheap JPEG scale that still
+    // gives every crop a source pixel per crop pixel, else from the frame.
     let source: RgbImage | RgbRegion = full ?? small;
+    let cut = jobs;
     if (!full && box !== null) {
-      const region = await decoding(() => decodeRegion(bytes, rel, header, box));
-      if ("reason" in region) return { skipped: region };
-      source = region;
+      const k = cropSourceScale(header, planDetail(jobs, frame));
+      const size = k === null ? null : scaledSize(header, k);
+      if (size) cut = rescalePlan(jobs, frame.width / size.width, frame.height / size.height);
+      const sbox = size ? planSourceBox(cut, { ...size, scale: 1 }) : box;
+      if (sbox === null) cut = jobs; // nothing to read at this scale either: the crops stay black
+      const region = sbox === null
+        ? null
+        : await decoding(() =>
+          size ? decodeScaledRegion(bytes, rel, size, sbox, header.orientation) : decodeRegion(bytes, rel, header, sbox)
+        );
+      if (region && "reason" in region) return { skipped: region };
+      if (region) source = region;
     }
     ta = performance.now();
-    const made = cutCrops(source, jobs);
+    const made = cutCrops(source, cut);
     stage.align += (performance.now() - ta) / 1000;
     return { rel, info: ctx.info, conversions: header.conversions, made };
   } catch (e) {

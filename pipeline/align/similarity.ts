@@ -205,6 +205,32 @@ export function warpSourceBox(
 }
 
 /**
+ * Source pixels per output pixel of a warp (the geometric mean over both axes): how much detail the
+ * crop draws from its source. Below 1 the warp magnifies.
+ * @param m affine from source to output coordinates
+ * @returns the linear shrink factor
+ */
+export function warpShrink(m: Affine): number {
+  const inv = invertAffine(m);
+  return Math.sqrt(Math.abs(inv[0]! * inv[4]! - inv[1]! * inv[3]!));
+}
+
+/**
+ * The same warp read from a resampled copy of its source: `m` maps image coordinates to the output;
+ * the copy has `sx` × `sy` fewer pixels per axis (copy pixel centres at (x + 0.5)·s − 0.5 in the image,
+ * the convention of libjpeg's DCT scaling and libvips' reduce).
+ * @param m affine from image to output coordinates
+ * @param sx image pixels per copy pixel, horizontally
+ * @param sy image pixels per copy pixel, vertically
+ * @returns the affine from copy to output coordinates
+ */
+export function affineFromScaled(m: Affine, sx: number, sy: number): Affine {
+  const [a, b, tx, c, d, ty] = m as unknown as [number, number, number, number, number, number];
+  const ox = 0.5 * sx - 0.5, oy = 0.5 * sy - 0.5;
+  return Float64Array.from([a * sx, b * sy, a * ox + b * oy + tx, c * sx, d * sy, c * ox + d * oy + ty]);
+}
+
+/**
  * Warps an image: output pixel (u, v) takes the source at `m⁻¹(u, v)` (pixel centres at integer
  * coordinates, as OpenCV's warpAffine), bilinear, black outside. When the transform shrinks by 2× or
  * more, the source region is first area-averaged by the integer factor, so large faces and bodies do
@@ -254,6 +280,16 @@ function sampleBilinear(
       const x = a * u + b * v + tx, y = c * u + d * v + ty;
       const x0 = Math.floor(x), y0 = Math.floor(y);
       const fx = x - x0, fy = y - y0;
+      const o = (v * width + u) * 3;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+        // All four taps inside (almost every pixel): the general loop's arithmetic, in its order (bit-identical).
+        const w0 = (1 - fx) * (1 - fy), w1 = fx * (1 - fy), w2 = (1 - fx) * fy, w3 = fx * fy;
+        const p0 = ((y0 - top) * stride + x0 - left) * 3, p2 = p0 + stride * 3;
+        out[o] = Math.round(w0 * src[p0]! + w1 * src[p0 + 3]! + w2 * src[p2]! + w3 * src[p2 + 3]!);
+        out[o + 1] = Math.round(w0 * src[p0 + 1]! + w1 * src[p0 + 4]! + w2 * src[p2 + 1]! + w3 * src[p2 + 4]!);
+        out[o + 2] = Math.round(w0 * src[p0 + 2]! + w1 * src[p0 + 5]! + w2 * src[p2 + 2]! + w3 * src[p2 + 5]!);
+        continue;
+      }
       let r = 0, g = 0, bl = 0;
       for (let q = 0; q < 4; q++) {
         const xx = x0 + (q & 1), yy = y0 + (q >> 1);
@@ -264,7 +300,6 @@ function sampleBilinear(
         g += w * src[p + 1]!;
         bl += w * src[p + 2]!;
       }
-      const o = (v * width + u) * 3;
       out[o] = Math.round(r);
       out[o + 1] = Math.round(g);
       out[o + 2] = Math.round(bl);

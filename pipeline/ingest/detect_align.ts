@@ -7,11 +7,13 @@
 import type { ObservationRecord } from "../../datasets/format.ts";
 import {
   type Affine,
+  affineFromScaled,
   ARCFACE_TEMPLATE,
   cropTransform,
   estimateSimilarity,
   type RgbRegion,
   warpAffine,
+  warpShrink,
   warpSourceBox,
 } from "../align/similarity.ts";
 import { associateFaces, bodyFromFace, type Box, upperBody } from "../associate.ts";
@@ -249,6 +251,34 @@ export function planSourceBox(
     x0 = Math.min(x0, b.x0), y0 = Math.min(y0, b.y0), x1 = Math.max(x1, b.x1), y1 = Math.max(y1, b.y1);
   }
   return x1 > x0 && y1 > y0 ? { x0, y0, x1, y1 } : null;
+}
+
+/**
+ * The least detail any of a plan's crops needs: the smallest number of original pixels per crop pixel
+ * (crops that read no pixel are left out). A source with fewer pixels than this per original pixel
+ * would make that crop magnify.
+ * @param plan the photo's crop jobs, in frame coordinates
+ * @param frame the frame's size and its scale to original pixels
+ * @returns original pixels per crop pixel of the most demanding crop (Infinity without crops)
+ */
+export function planDetail(plan: PhotoPlan, frame: ImageFrame): number {
+  let least = Infinity;
+  for (const j of plan.jobs) {
+    const b = warpSourceBox(j.m, j.width, j.height, frame.width, frame.height);
+    if (b.x1 > b.x0 && b.y1 > b.y0) least = Math.min(least, warpShrink(j.m) * frame.scale);
+  }
+  return least;
+}
+
+/**
+ * The same plan read from a resampled copy of the frame ({@link affineFromScaled}).
+ * @param plan crop jobs in frame coordinates
+ * @param sx frame pixels per copy pixel, horizontally
+ * @param sy frame pixels per copy pixel, vertically
+ * @returns the plan with every transform taking copy coordinates (the observations are shared)
+ */
+export function rescalePlan(plan: PhotoPlan, sx: number, sy: number): PhotoPlan {
+  return { observations: plan.observations, jobs: plan.jobs.map((j) => ({ ...j, m: affineFromScaled(j.m, sx, sy) })) };
 }
 
 /**
