@@ -6,6 +6,7 @@
  * @module
  */
 import { resolve, sep } from "node:path";
+import process from "node:process";
 import { DataFileError } from "../base/errors.ts";
 import type { DatasetWriterOptions } from "../datasets/io.ts";
 import type { RgbRegion } from "./align/similarity.ts";
@@ -333,6 +334,12 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   }
 }
 
+/** CPU seconds of this process so far: every thread (workers, libvips, ONNX Runtime). */
+function processCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 async function runIngest(
   options: EmbedImagesOptions,
   plan: IngestPlan,
@@ -347,7 +354,7 @@ async function runIngest(
     embed: 0,
     write: 0,
   };
-  const tRun = performance.now();
+  const tRun = performance.now(), cpuRun = processCpuSeconds();
   // Entries the listing will not read (loops, folders named like images, unreadable files…) open skipped.csv.
   const { files, skipped: unread } = await listImages(plan.root);
   const skipped: SkippedFile[] = [...unread];
@@ -395,6 +402,7 @@ async function runIngest(
   }
   const rows = await embed.finish();
   const pipelineSeconds = (performance.now() - tRun) / 1000;
+  const pipelineCpuSeconds = processCpuSeconds() - cpuRun;
   stage.detect = runner.times.detect;
   stage.embed = runner.times.embed;
 
@@ -430,6 +438,7 @@ async function runIngest(
     inference: {
       lanes: runner.lanes,
       pipelineSeconds,
+      pipelineCpuSeconds,
       ortSeconds: runner.times.ort,
       calls: options.recordCalls ? await runner.calls() : [],
     },

@@ -124,8 +124,17 @@ export interface EmbedImagesResult {
   seconds: number;
   /** Seconds spent per stage. */
   stageSeconds: StageSeconds;
-  /** The inference side: parallel lanes, the pipeline's wall time (listing to last embedding), time in ONNX Runtime. */
-  inference: { lanes: number; pipelineSeconds: number; ortSeconds: number; calls: SessionCall[] };
+  /**
+   * The inference side: parallel lanes, the pipeline's wall time (listing to last embedding), the CPU time of
+   * the whole process (every thread) over that span, time in ONNX Runtime.
+   */
+  inference: {
+    lanes: number;
+    pipelineSeconds: number;
+    pipelineCpuSeconds: number;
+    ortSeconds: number;
+    calls: SessionCall[];
+  };
 }
 
 /** One observation on its way to the dataset: the record, its photo's index, and the face cues. */
