@@ -6,6 +6,7 @@ import {
   ARCFACE_TEMPLATE,
   boxReduce,
   cropResize,
+  cropTransform,
   estimateSimilarity,
   invertAffine,
   roundLevel,
@@ -211,4 +212,26 @@ Deno.test("affineFromScaled() maps a copy's pixel centres onto the image's; warp
     Float64Array.from([face[0]! * 2, face[1]! * 2, face[2]!, face[3]! * 2, face[4]! * 2, face[5]!]),
   );
   assert(right < 1.5 && right < cornerAligned / 2, `mean |Δ| ${right} (corner-aligned: ${cornerAligned})`);
+});
+
+Deno.test("axis-aligned crops (no rotation) take a shortcut that gives the general path's pixels (property)", () => {
+  const W = 120, H = 90, data = new Uint8Array(W * H * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+  const image = { data, width: W, height: H };
+  fc.assert(
+    fc.property(
+      fc.double({ min: -30, max: 100, noNaN: true }),
+      fc.double({ min: -30, max: 80, noNaN: true }),
+      fc.double({ min: 3, max: 150, noNaN: true }),
+      fc.double({ min: 3, max: 150, noNaN: true }),
+      (x1, y1, w, h) => {
+        const m = cropTransform({ x1, y1, x2: x1 + w, y2: y1 + h }, 16, 32);
+        // A rotation too small to move any sample still sends the warp down the general path.
+        const tilted = Float64Array.from(m);
+        tilted[1] = 1e-300;
+        assertEquals(warpAffine(image, m, 16, 32).data, warpAffine(image, tilted, 16, 32).data);
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
