@@ -23,6 +23,8 @@ import {
   decodeRegion,
   decodeScaled,
   decodeScaledRegion,
+  MIN_CROP_DETAIL,
+  type PhotoHeader,
   readPhotoFile,
   readPhotoHeader,
   scaledSize,
@@ -33,8 +35,10 @@ import {
   alignedObservation,
   cutCrops,
   detectionSize,
+  type ImageFrame,
   type PhotoContext,
   type PhotoObservations,
+  type PhotoPlan,
   planDetail,
   planPhoto,
   planSourceBox,
@@ -210,6 +214,50 @@ type Outcome =
   | { skipped: SkippedFile }
   | { failure: unknown };
 
+/** A photo whose detection copy was decoded on its own (shrink on load), once its crops are planned. */
+interface PlannedPhoto {
+  bytes: Uint8Array;
+  rel: string;
+  header: PhotoHeader;
+  frame: ImageFrame;
+  /** Crop jobs in frame coordinates, and the frame region they read (null: none). */
+  jobs: PhotoPlan;
+  box: { x0: number; y0: number; x1: number; y1: number } | null;
+  /** The detection copy. */
+  copy: RgbImage;
+}
+
+/**
+ * Where a photo's crops are cut from: the coarsest pixels that still give every crop a source pixel per
+ * crop pixel ({@link MIN_CROP_DETAIL}) — the detection copy itself, a region decoded at a cheap JPEG scale,
+ * else a region of the frame — with the crop jobs in that source's coordinates.
+ */
+async function cropSource(
+  p: PlannedPhoto,
+  decoding: <T>(f: () => Promise<T>) => Promise<T | SkippedFile>,
+): Promise<{ source: RgbImage | RgbRegion; cut: PhotoPlan } | SkippedFile> {
+  const { header, frame, jobs, box, copy } = p;
+  // No crop reads a pixel: they stay black whatever the source.
+  if (box === null) return { source: copy, cut: jobs };
+  const detail = planDetail(jobs, frame);
+  const sx = frame.width / copy.width, sy = frame.height / copy.height;
+  if (detail / (header.scale * Math.max(sx, sy)) >= MIN_CROP_DETAIL) {
+    return { source: copy, cut: rescalePlan(jobs, sx, sy) };
+  }
+  const k = cropSourceScale(header, detail);
+  if (k !== null) {
+    const size = scaledSize(header, k);
+    const cut = rescalePlan(jobs, frame.width / size.width, frame.height / size.height);
+    const sbox = planSourceBox(cut, { ...size, scale: 1 });
+    if (sbox !== null) {
+      const region = await decoding(() => decodeScaledRegion(p.bytes, p.rel, size, sbox, header.orientation));
+      return "reason" in region ? region : { source: region, cut };
+    }
+  }
+  const region = await decoding(() => decodeRegion(p.bytes, p.rel, header, box));
+  return "reason" in region ? region : { source: region, cut: jobs };
+}
+
 /** Decode, detect and cut the crops of one photo (runs ahead of the in-order consumer; never rejects). */
 async function processPhoto(
   rel: string,
@@ -265,8 +313,9 @@ async function processPhoto(
     : await decoding(() => decodeScaled(bytes, rel, header, size.width, size.height));
   if ("reason" in small) return { skipped: small };
   try {
-    // The worker takes the pixels (moved, not copied): copy them when they are also the crop source.
-    const raw = await runner.detect(small === full ? { ...small, data: small.data.slice() } : small);
+    // The worker takes the pixels (moved, not copied): keep a copy where they may be the crop source.
+    const kept: RgbImage | null = full && small !== full ? null : { ...small, data: small.data.slice() };
+    const raw = await runner.detect(small === full ? kept! : small);
     const back = frame.width / small.width;
     const dets = {
       faces: scaleDetections(raw.faces, back, frame.width, frame.height),
@@ -276,24 +325,11 @@ async function processPhoto(
     const jobs = planPhoto(frame, dets, ctx);
     const box = planSourceBox(jobs, frame);
     stage.align += (performance.now() - ta) / 1000;
-    // Crops come from pixels decoded only where they are: at the coarsest cheap JPEG scale that still
-    // gives every crop a source pixel per crop pixel, else from the frame.
-    let source: RgbImage | RgbRegion = full ?? small;
-    let cut = jobs;
-    if (!full && box !== null) {
-      const k = cropSourceScale(header, planDetail(jobs, frame));
-      const size = k === null ? null : scaledSize(header, k);
-      if (size) cut = rescalePlan(jobs, frame.width / size.width, frame.height / size.height);
-      const sbox = size ? planSourceBox(cut, { ...size, scale: 1 }) : box;
-      if (sbox === null) cut = jobs; // nothing to read at this scale either: the crops stay black
-      const region = sbox === null
-        ? null
-        : await decoding(() =>
-          size ? decodeScaledRegion(bytes, rel, size, sbox, header.orientation) : decodeRegion(bytes, rel, header, sbox)
-        );
-      if (region && "reason" in region) return { skipped: region };
-      if (region) source = region;
-    }
+    const crops = full
+      ? { source: full, cut: jobs }
+      : await cropSource({ bytes, rel, header, frame, jobs, box, copy: kept! }, decoding);
+    if ("reason" in crops) return { skipped: crops };
+    const { source, cut } = crops;
     ta = performance.now();
     const made = cutCrops(source, cut);
     stage.align += (performance.now() - ta) / 1000;
