@@ -172,6 +172,7 @@ for (const set of sets) {
       loadSeconds: s.load,
       writeSeconds: s.write,
       stageSeconds: s,
+      cropSources: r.cropSources,
       ortSeconds: r.inference.ortSeconds,
       loadavg: [loadBefore, loadMid, load()],
     };
@@ -197,6 +198,7 @@ for (const set of sets) {
           fmt(callCpu, 1)
         })`,
     );
+    console.log(`  crops cut from (photos): ${Object.entries(r.cropSources).map(([k, n]) => `${k} ${n}`).join(" · ")}`);
   }
   await Deno.remove(out, { recursive: true });
   if (temporary) await Deno.remove(dir, { recursive: true });

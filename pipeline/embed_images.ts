@@ -51,6 +51,7 @@ import { type ModelSetSpec, planModels } from "./ingest/models.ts";
 import type { ModelSetInfo } from "./ingest/protocol.ts";
 import { type InferenceRunner, LocalRunner, WorkerPool } from "./ingest/runner.ts";
 import {
+  type CropSourceKind,
   DEFAULT_BATCH,
   type EmbedImagesOptions,
   type EmbedImagesResult,
@@ -222,7 +223,7 @@ function datasetDescription(
 
 /** One file through decode → detect+align: its observations and crops, why it was skipped, or a model failure. */
 type Outcome =
-  | { rel: string; info: CaptureInfo; conversions: string[]; made: PhotoObservations }
+  | { rel: string; info: CaptureInfo; conversions: string[]; made: PhotoObservations; from: CropSourceKind }
   | { skipped: SkippedFile }
   | { failure: unknown };
 
@@ -247,14 +248,14 @@ interface PlannedPhoto {
 async function cropSource(
   p: PlannedPhoto,
   decoding: <T>(f: () => Promise<T>) => Promise<T | SkippedFile>,
-): Promise<{ source: RgbImage | RgbRegion; cut: PhotoPlan } | SkippedFile> {
+): Promise<{ source: RgbImage | RgbRegion; cut: PhotoPlan; from: CropSourceKind } | SkippedFile> {
   const { header, frame, jobs, box, copy } = p;
   // No crop reads a pixel: they stay black whatever the source.
-  if (box === null) return { source: copy, cut: jobs };
+  if (box === null) return { source: copy, cut: jobs, from: "none" };
   const detail = planDetail(jobs, frame);
   const sx = frame.width / copy.width, sy = frame.height / copy.height;
   if (detail / (header.scale * Math.max(sx, sy)) >= MIN_CROP_DETAIL) {
-    return { source: copy, cut: rescalePlan(jobs, sx, sy) };
+    return { source: copy, cut: rescalePlan(jobs, sx, sy), from: "copy" };
   }
   const k = cropSourceScale(header, detail);
   if (k !== null) {
@@ -263,11 +264,11 @@ async function cropSource(
     const sbox = planSourceBox(cut, { ...size, scale: 1 });
     if (sbox !== null) {
       const region = await decoding(() => decodeScaledRegion(p.bytes, p.rel, size, sbox, header.orientation));
-      return "reason" in region ? region : { source: region, cut };
+      return "reason" in region ? region : { source: region, cut, from: `scale ${k}` as CropSourceKind };
     }
   }
   const region = await decoding(() => decodeRegion(p.bytes, p.rel, header, box));
-  return "reason" in region ? region : { source: region, cut: jobs };
+  return "reason" in region ? region : { source: region, cut: jobs, from: "frame region" };
 }
 
 /** Decode, detect and cut the crops of one photo (runs ahead of the in-order consumer; never rejects). */
@@ -308,7 +309,7 @@ async function processPhoto(
     const image = await decoding(() => decodeImage(bytes, { maxSide: plan.maxSide }, rel));
     if ("reason" in image) return { skipped: image };
     const made = await alignedObservation(image, ctx);
-    return { rel, info: ctx.info, conversions: image.conversions, made };
+    return { rel, info: ctx.info, conversions: image.conversions, made, from: "frame" };
   }
   const header = await decoding(() => readPhotoHeader(bytes, rel, plan.maxSide));
   if ("reason" in header) return { skipped: header };
@@ -339,14 +340,14 @@ async function processPhoto(
     const box = planSourceBox(jobs, frame);
     stage.align += (performance.now() - ta) / 1000;
     const crops = full
-      ? { source: full, cut: jobs }
+      ? { source: full, cut: jobs, from: "frame" as const }
       : await cropSource({ bytes, rel, header, frame, jobs, box, copy: kept! }, decoding);
     if ("reason" in crops) return { skipped: crops };
-    const { source, cut } = crops;
+    const { source, cut, from } = crops;
     ta = performance.now();
     const made = cutCrops(source, cut);
     stage.align += (performance.now() - ta) / 1000;
-    return { rel, info: ctx.info, conversions: header.conversions, made };
+    return { rel, info: ctx.info, conversions: header.conversions, made, from };
   } catch (e) {
     return { failure: e };
   }
@@ -411,6 +412,7 @@ async function runIngest(
   const photoInfo: CaptureInfo[] = [];
   const timeSources: Record<TimeSource, number> = { exif: 0, file: 0, none: 0 };
   const conversions: Record<string, number> = {};
+  const cropSources: Partial<Record<CropSourceKind, number>> = {};
   const info = runner.info;
   if (plan.confidence && plan.confidence.model.dim !== info.face.dim) {
     const { model, path } = plan.confidence;
@@ -447,6 +449,7 @@ async function runIngest(
     if ("skipped" in o) skipped.push(o.skipped);
     else {
       for (const c of o.conversions) conversions[c] = (conversions[c] ?? 0) + 1;
+      cropSources[o.from] = (cropSources[o.from] ?? 0) + 1;
       if (o.made.observations.length === 0) skipped.push({ file: o.rel, reason: "no face found" });
       else {
         for (const p of o.made.observations) p.photo = photoInfo.length;
@@ -490,6 +493,7 @@ async function runIngest(
     bodies: rows.bodies,
     skipped,
     attributesLeftOut: plan.attrs?.leftOut ?? [],
+    cropSources,
     backend: info.backend as BackendName,
     seconds: (performance.now() - t0) / 1000,
     stageSeconds: stage,

@@ -117,6 +117,13 @@ export interface StageSeconds {
   write: number;
 }
 
+/**
+ * Where a photo's crops were cut from: the whole decoded frame (photos that do not shrink on load, and
+ * `exactDecode`), the detection copy, a region decoded at `scale k` original pixels per pixel (JPEG DCT
+ * scaling), a region of the frame, or none (no crop reads a pixel).
+ */
+export type CropSourceKind = "frame" | "copy" | "scale 9" | "scale 5" | "scale 3" | "scale 2" | "frame region" | "none";
+
 /** What `embedImages()` did. */
 export interface EmbedImagesResult {
   manifest: DatasetManifest;
@@ -134,6 +141,8 @@ export interface EmbedImagesResult {
   seconds: number;
   /** Seconds spent per stage. */
   stageSeconds: StageSeconds;
+  /** Photos by where their crops were cut from. */
+  cropSources: Partial<Record<CropSourceKind, number>>;
   /**
    * The inference side: parallel lanes, the pipeline's wall time (listing to last embedding), the CPU time of
    * the whole process (every thread) over that span, time in ONNX Runtime.
