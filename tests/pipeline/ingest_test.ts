@@ -314,9 +314,9 @@ sharedTest("worker pool and in-thread runner write the same dataset; shrink-on-l
   }
   const run = async (name: string, o: Record<string, unknown>) => {
     const out = join(dir, name);
-    await embedImages({ images, out, backend: "cpu", threads: 1, batch: 4, ...o });
+    const r = await embedImages({ images, out, backend: "cpu", threads: 1, batch: 4, ...o });
     const d = await readDataset(out);
-    return { d, csv: await Deno.readTextFile(join(out, "observations.csv")) };
+    return { d, csv: await Deno.readTextFile(join(out, "observations.csv")), sources: r.cropSources };
   };
   const pool = await run("pool", { workers: 2 });
   const local = await run("local", { workers: 0 });
@@ -349,5 +349,7 @@ sharedTest("worker pool and in-thread runner write the same dataset; shrink-on-l
   const bodies = cosines(small.d.body!, smallExact.d.body!, small.d.manifest.body!.dim);
   assert(Math.min(...faces) > 0.98 && Math.min(...bodies) > 0.98, `cosines ${faces} / ${bodies}`);
   assert(faces.some((c) => c < 1), "no crop changed: the scaled sources were not exercised");
+  assertEquals(smallExact.sources, { frame: 4 });
+  assert(Object.keys(small.sources).some((k) => k === "copy" || k.startsWith("scale")), JSON.stringify(small.sources));
   await Deno.remove(dir, { recursive: true });
 });
