@@ -63,9 +63,11 @@ export interface EmbedImagesOptions {
   /** Longer side for face detection [640]. */
   detectSize?: number;
   /**
-   * Decode every photo whole and resize the detection copy from it, as before the shrink-on-load
-   * pipeline: bit-identical detections, slower on large photos. Otherwise photos more than 4× the
-   * detection size (or larger than `maxSide`) shrink on load for detection [false].
+   * Decode every photo whole, resize the detection copy from it and cut the crops from it, as before the
+   * shrink-on-load pipeline: bit-identical detections and crops, slower on large photos. Otherwise JPEGs
+   * at least 4× the detection size shrink on load for detection, and their crops come from the detection
+   * copy, a DCT-scaled region or a region of the frame, whichever is coarsest with a source pixel per
+   * crop pixel [false].
    */
   exactDecode?: boolean;
   /** YuNet / UltraFace score threshold [0.6 / 0.7]. */
