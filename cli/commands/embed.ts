@@ -63,7 +63,7 @@ export const embedCommand: Command = {
     "face-threshold": { type: "string", value: "P", help: "face detector score threshold [0.6 yunet, 0.7 ultraface]" },
     "exact-decode": {
       type: "boolean",
-      help: "decode photos whole for detection (bit-identical to earlier versions; slower on large photos)",
+      help: "decode photos whole for detection and crops (bit-identical to earlier versions; slower on large photos)",
     },
     "max-side": { type: "string", value: "PX", help: "decode larger images downscaled to this longer side [4096]" },
     "moment-gap": { type: "string", value: "HOURS", help: "largest time gap inside a moment [3]" },
