@@ -18,6 +18,7 @@ import { readCrop } from "../../training/features.ts";
 import { Rng } from "../../algorithms/random/rng.ts";
 import { runHeadStudy } from "../../training/study.ts";
 import { choice, type Command, flag, num, optStr, type ParsedArgs, str } from "../command.ts";
+import { dedent } from "../help.ts";
 
 function pct(x: number): string {
   return (100 * x).toFixed(2);
@@ -128,17 +129,17 @@ export const trainCommand: Command = {
   usage: "run --data DIR --out DIR [options] | eval-lfw --data DATASET --lfw DIR [--subset] [--json] | " +
     "augment-sheet --data DIR --photos DIR --out FILE.png",
   positionals: true,
-  description: [
-    "run: identity-disjoint split of a crop dataset (identities.csv + images/<identity>/, e.g. celeb24), the shared",
-    "MobileFaceNet cut at its 512×7×7 map as a frozen backbone, a GDConv + linear + batch-norm head trained from",
-    "seeded random init, early stopping on validation AUC, then verification on the test identities per gender",
-    "(bootstrap over identities) beside the shipped MobileFaceNet; writes head.onnx (loads in pb embed",
-    "--face-model) and report.json to --out.",
-    "eval-lfw: LFW's 10-fold View 2 protocol on a dataset from pb embed --layout identity-folders of LFW's images;",
-    "--subset keeps only pairs whose photos are in the dataset (otherwise missing photos count as errors).",
-    "augment-sheet: a PNG grid, one row per curriculum stage, of augmented crops; mask textures are cut from",
-    "the person boxes (YOLOX) of the photos in --photos (e.g. ../shared/data/photos/group, alternate files).",
-  ].join("\n"),
+  description: dedent`
+    run: identity-disjoint split of a crop dataset (identities.csv + images/<identity>/, e.g. celeb24), the shared
+    MobileFaceNet cut at its 512×7×7 map as a frozen backbone, a GDConv + linear + batch-norm head trained from
+    seeded random init, early stopping on validation AUC, then verification on the test identities per gender
+    (bootstrap over identities) beside the shipped MobileFaceNet; writes head.onnx (loads in pb embed
+    --face-model) and report.json to --out.
+    eval-lfw: LFW's 10-fold View 2 protocol on a dataset from pb embed --layout identity-folders of LFW's images;
+    --subset keeps only pairs whose photos are in the dataset (otherwise missing photos count as errors).
+    augment-sheet: a PNG grid, one row per curriculum stage, of augmented crops; mask textures are cut from
+    the person boxes (YOLOX) of the photos in --photos (e.g. ../shared/data/photos/group, alternate files).
+  `,
   options: {
     data: { type: "string", value: "DIR", help: "run: crop dataset folder; eval-lfw: embedded dataset folder" },
     out: { type: "string", value: "DIR", help: "run: output folder; augment-sheet: the PNG file" },
