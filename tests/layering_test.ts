@@ -29,14 +29,6 @@ interface ImportEdge {
 const KNOWN_UPWARD_IMPORTS: { from: string; to: string; why: string }[] = [];
 /** Import cycles being broken on other branches (issue 13: HAC refactor, bench.ts), as sorted member lists. */
 const KNOWN_CYCLES: string[][] = [];
-/**
- * Host calls algorithms/ may make, each with its reason. `_workers.ts` asks whether a worker may read its module
- * before starting it: the calling thread then blocks in `Atomics.wait` and could never see the load error.
- */
-const PURITY_EXCEPTIONS: { file: string; rule: string; why: string }[] = [
-  { file: "algorithms/_workers.ts", rule: "Deno API", why: "read-permission probe before starting workers" },
-];
-
 /** What algorithms/ code must not mention (after comments and string contents are blanked out). */
 const IMPURE: { rule: string; pattern: RegExp }[] = [
   { rule: "Deno API", pattern: /\bDeno\b/ },
@@ -209,7 +201,6 @@ async function purityViolations(root: string, files: string[], edges: ImportEdge
     lines.forEach((text, i) => {
       for (const { rule, pattern } of IMPURE) {
         if (!pattern.test(text)) continue;
-        if (PURITY_EXCEPTIONS.some((x) => x.file === file && x.rule === rule)) continue;
         out.push(`${file}:${i + 1}: ${rule}: ${text.trim()}`);
       }
     });
@@ -300,10 +291,6 @@ Deno.test("every import follows the README's layout table", async () => {
 Deno.test("algorithms/ touches no host API, network, clock or console, and imports no package", async () => {
   const { files, edges } = await tree;
   assertEquals(await purityViolations(REPO_ROOT, files, edges), []);
-  for (const x of PURITY_EXCEPTIONS) {
-    const text = codeOnly(await Deno.readTextFile(join(REPO_ROOT, x.file)));
-    assert(IMPURE.find((p) => p.rule === x.rule)!.pattern.test(text), `${x.file}: exception "${x.rule}" is unused`);
-  }
 });
 
 Deno.test("no import cycles (besides the ones being broken on the HAC and bench.ts branches)", async () => {
