@@ -42,13 +42,13 @@ const IMPURE: { rule: string; pattern: RegExp }[] = [
 /** Folders that hold no code or only generated output. */
 const SKIP = new Set(["node_modules", "out", "results", ".git"]);
 
-/** Every `.ts` file below `root`, as `/`-separated paths relative to it, sorted. */
-async function tsFiles(root: string, dir = ""): Promise<string[]> {
+/** Every `.ts` (or other `ext`) file below `root`, as `/`-separated paths relative to it, sorted. */
+async function tsFiles(root: string, dir = "", ext = ".ts"): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir(join(root, dir))) {
     const path = dir ? `${dir}/${e.name}` : e.name;
-    if (e.isDirectory && !SKIP.has(e.name) && !e.name.startsWith(".")) out.push(...await tsFiles(root, path));
-    else if (e.isFile && e.name.endsWith(".ts")) out.push(path);
+    if (e.isDirectory && !SKIP.has(e.name) && !e.name.startsWith(".")) out.push(...await tsFiles(root, path, ext));
+    else if (e.isFile && e.name.endsWith(ext)) out.push(path);
   }
   return out.sort();
 }
@@ -312,6 +312,17 @@ Deno.test("the doc-example task covers every code folder", async () => {
     if (folder === "tests" || folder === "notebooks") continue;
     const exists = await Deno.stat(join(REPO_ROOT, folder)).then(() => true, () => false);
     if (exists) assert(task.includes(folder), `deno task test:doc does not run the examples of ${folder}/`);
+  }
+});
+
+Deno.test("the doc-example task runs the code blocks of every Markdown file that has TypeScript ones", async () => {
+  const config = JSON.parse(await Deno.readTextFile(join(REPO_ROOT, "deno.json")));
+  const task = String(config.tasks["test:doc"]).split(/\s+/);
+  for (const md of await tsFiles(REPO_ROOT, "", ".md")) {
+    const text = await Deno.readTextFile(join(REPO_ROOT, md));
+    if (!/^```(ts|typescript|tsx|js|javascript|jsx)\s*$/m.test(text)) continue;
+    const covered = task.some((t) => md === t || md.startsWith(`${t}/`));
+    assert(covered, `deno task test:doc does not run the code blocks of ${md}`);
   }
 });
 
