@@ -71,7 +71,7 @@ function cpuMs(): number {
  * 3 rounds (the machine is shared; the fastest round is the least disturbed one). A synchronous fn is called
  * without an await between calls, so it is timed as a plain loop.
  */
-async function timeIt(fn: () => void | Promise<void>, minMs: number): Promise<number> {
+async function timeIt(fn: () => unknown, minMs: number): Promise<number> {
   const call = fn();
   if (call instanceof Promise) await call;
   const rounds: number[] = [];
