@@ -15,6 +15,7 @@ import type { CaptureInfo, TimeSource } from "./image/exif.ts";
 import { listImages } from "./image/list.ts";
 import { resolveModelsDir } from "./models.ts";
 import { type BackendName, resolveBackend, splitBackend } from "./onnx/backends.ts";
+import { type ConfidenceMode, type ConfidenceModelFile, loadConfidenceModel } from "./confidence_model.ts";
 import { DEFAULT_CALIBRATION, normRampFor } from "./quality.ts";
 import {
   decodeFrame,
@@ -71,6 +72,7 @@ export interface IngestPlan {
   detectSize: number;
   exactDecode: boolean;
   unclearThreshold: number;
+  confidence: { model: ConfidenceModelFile; mode: ConfidenceMode; path: string } | null;
 }
 
 function positiveInt(name: string, v: number, min: number): number {
@@ -135,6 +137,13 @@ export async function planIngest(options: EmbedImagesOptions): Promise<IngestPla
     detectSize,
     exactDecode: options.exactDecode ?? false,
     unclearThreshold: options.unclearThreshold ?? 0.5,
+    confidence: options.confidenceModel
+      ? {
+        model: await loadConfidenceModel(options.confidenceModel),
+        mode: options.confidenceMode ?? "join",
+        path: options.confidenceModel,
+      }
+      : null,
   };
 }
 
@@ -185,6 +194,9 @@ function datasetDescription(
       photos: run.photos,
       skipped: run.skipped,
       unclearThreshold: plan.unclearThreshold,
+      labelFace: options.labelFace ?? "largest",
+      flipTta: options.flipTta ?? false,
+      confidence: plan.confidence ? { model: resolve(plan.confidence.path), mode: plan.confidence.mode } : null,
     },
     seed: null,
     face: { dim: info.face.dim, model: info.face.name },
@@ -221,6 +233,7 @@ async function processPhoto(
     attributes: plan.attrs?.byIdentity.get(identity) ?? {},
     withBodies: plan.models.body !== null,
     keepBodyOnly: options.keepBodyOnly ?? false,
+    labelFace: options.labelFace ?? "largest",
   };
   // Only file problems become skips; a model failure aborts the run.
   const decoding = async <T>(f: () => Promise<T>): Promise<T | SkippedFile> => {
@@ -340,6 +353,13 @@ async function runIngest(
   const timeSources: Record<TimeSource, number> = { exif: 0, file: 0, none: 0 };
   const conversions: Record<string, number> = {};
   const info = runner.info;
+  if (plan.confidence && plan.confidence.model.dim !== info.face.dim) {
+    const { model, path } = plan.confidence;
+    throw new DataFileError(
+      path,
+      `was trained on ${model.dim}-d ${model.faceModel} embeddings, not ${info.face.name}'s ${info.face.dim}-d`,
+    );
+  }
   const embed = new EmbedStage(runner, {
     batch: plan.batch,
     faceDim: info.face.dim,
@@ -349,6 +369,8 @@ async function runIngest(
       embeddingNorm: [...normRampFor(info.face.name), DEFAULT_CALIBRATION.embeddingNorm[2]],
     },
     unclearThreshold: plan.unclearThreshold,
+    ...(plan.confidence ? { confidence: plan.confidence } : {}),
+    flipTta: options.flipTta ?? false,
     // Keep every lane busy with one batch queued behind it.
     maxInFlight: runner.lanes + 1,
   });

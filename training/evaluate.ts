@@ -4,6 +4,10 @@
  */
 import { Rng } from "../algorithms/random/rng.ts";
 import { descendingOrder, verificationMetrics } from "../algorithms/metrics/verification.ts";
+import { clusteringMetrics } from "../algorithms/metrics/clustering.ts";
+import { cutDendrogram } from "../algorithms/hac/dendrogram.ts";
+import { hac } from "../algorithms/hac/hac.ts";
+import type { Linkage } from "../algorithms/hac/linkage.ts";
 
 /** A metric with its bootstrap interval. */
 export interface Interval {
@@ -139,4 +143,80 @@ export function unitRows(x: Float64Array, dim: number): Float32Array {
     for (let c = 0; c < dim; c++) out[r * dim + c] = x[r * dim + c]! * inv;
   }
   return out;
+}
+
+/** Clustering of one subgroup's crops (or all) at a threshold chosen elsewhere, and the best cut in hindsight. */
+export interface SubgroupClustering {
+  group: string;
+  identities: number;
+  /** BCubed F at the given threshold. */
+  bcubedF: number;
+  /** The best BCubed F over every cut of the same dendrogram (an upper bound; not a fair operating point). */
+  oracleF: number;
+  oracleThreshold: number;
+}
+
+/** Distances tried when looking for the best cut: 0.02 apart over cosine distance [0, 2]. */
+const CUT_GRID = Array.from({ length: 100 }, (_, k) => 0.02 * (k + 1));
+
+function dendrogramOf(embeddings: Float32Array, rows: number[], dim: number, linkage: Linkage): Float64Array {
+  const v = new Float32Array(rows.length * dim);
+  rows.forEach((r, k) => v.set(embeddings.subarray(r * dim, (r + 1) * dim), k * dim));
+  return hac(v, dim, { linkage }).merges;
+}
+
+function bestCut(merges: Float64Array, truth: Int32Array): { threshold: number; f: number } {
+  let best = { threshold: NaN, f: -Infinity };
+  for (const t of CUT_GRID) {
+    const f = clusteringMetrics(cutDendrogram(merges, truth.length, t), truth).bcubed.f1;
+    if (f > best.f) best = { threshold: t, f };
+  }
+  return best;
+}
+
+/**
+ * The threshold with the best BCubed F of HAC (the pipeline's nightly second pass, average linkage by default) on
+ * one set of crops — the validation identities, so the test identities never choose their own operating point.
+ * @param embeddings unit rows
+ * @param identity identity of each row
+ * @param linkage HAC linkage [average]
+ * @returns the cosine-distance threshold
+ */
+export function tuneClusterThreshold(
+  embeddings: Float32Array,
+  identity: Int32Array,
+  linkage: Linkage = "average",
+): number {
+  const n = identity.length, dim = embeddings.length / n;
+  return bestCut(dendrogramOf(embeddings, [...identity.keys()], dim, linkage), identity).threshold;
+}
+
+/**
+ * HAC on the test crops of each subgroup (and all), cut at `threshold`: BCubed F against the identities, beside
+ * the best cut of the same dendrogram.
+ * @param embeddings unit rows, n × dim
+ * @param options identity of each crop, group of each identity, the threshold and linkage
+ * @returns one row for all crops, then one per group
+ */
+export function clusterByIdentity(
+  embeddings: Float32Array,
+  options: { identity: Int32Array; groupOf: readonly string[]; threshold: number; linkage?: Linkage },
+): SubgroupClustering[] {
+  const { identity, groupOf, threshold } = options;
+  const n = identity.length, dim = embeddings.length / n;
+  const present = [...new Set(identity)].sort((x, y) => x - y);
+  const groups = ["all", ...[...new Set(present.map((i) => groupOf[i] ?? ""))].filter((g) => g !== "").sort()];
+  return groups.map((group) => {
+    const rows = [...identity.keys()].filter((i) => group === "all" || groupOf[identity[i]!] === group);
+    const truth = Int32Array.from(rows, (r) => identity[r]!);
+    const merges = dendrogramOf(embeddings, rows, dim, options.linkage ?? "average");
+    const oracle = bestCut(merges, truth);
+    return {
+      group,
+      identities: new Set(truth).size,
+      bcubedF: clusteringMetrics(cutDendrogram(merges, rows.length, threshold), truth).bcubed.f1,
+      oracleF: oracle.f,
+      oracleThreshold: oracle.threshold,
+    };
+  });
 }

@@ -16,7 +16,14 @@ import { augmentCrop, CURRICULUM, curriculumStage, loadTextures, texturePools } 
 import { syntheticMask } from "../algorithms/training/augment.ts";
 import { Rng } from "../algorithms/random/rng.ts";
 import type { RgbImage } from "../pipeline/image/decode.ts";
-import { type SubgroupVerification, unitRows, verifyByIdentity } from "./evaluate.ts";
+import {
+  clusterByIdentity,
+  type SubgroupClustering,
+  type SubgroupVerification,
+  tuneClusterThreshold,
+  unitRows,
+  verifyByIdentity,
+} from "./evaluate.ts";
 
 /** What to run. */
 export interface StudyOptions {
@@ -61,6 +68,11 @@ export interface StudyReport {
   loadAverage: number[];
   trained: SubgroupVerification[];
   shipped: SubgroupVerification[];
+  /**
+   * HAC (average linkage) of the test crops per subgroup, cut at the threshold each model's validation crops chose:
+   * BCubed F against the identities, and the best cut in hindsight.
+   */
+  clustering: { trained: SubgroupClustering[]; shipped: SubgroupClustering[] };
   /** The trained head and the shipped model on the test crops under synthetic masks (held-out textures). */
   masked?: { trained: SubgroupVerification[]; shipped: SubgroupVerification[] };
   augment: string;
@@ -221,6 +233,18 @@ export async function runHeadStudy(options: StudyOptions): Promise<{ report: Stu
     seed: config.seed,
   });
 
+  // Each model's operating point comes from the validation identities; test identities only measure it.
+  const clusterTest = (testEmb: Float32Array, valEmb: Float32Array) =>
+    clusterByIdentity(testEmb, {
+      identity: testIdentity,
+      groupOf: genders,
+      threshold: rows.val.length > 1 ? tuneClusterThreshold(valEmb, valIdentity) : NaN,
+    });
+  const clustering = {
+    trained: clusterTest(trainedEmb, unitRows(result.head.embed(valFeatures), result.head.shape.embeddingDim)),
+    shipped: clusterTest(shippedEmb, (await shippedModel.embed(rows.val.map((r) => crops[r]!))).vectors),
+  };
+
   let masked: StudyReport["masked"];
   if (textures?.test.length) {
     const rng = new Rng(config.seed).fork("masked-test");
@@ -250,6 +274,7 @@ export async function runHeadStudy(options: StudyOptions): Promise<{ report: Stu
     loadAverage: Deno.loadavg(),
     trained,
     shipped,
+    clustering,
     ...(masked ? { masked } : {}),
     augment,
     modelPath,

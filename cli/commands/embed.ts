@@ -4,6 +4,8 @@
  */
 import { UsageError } from "../../base/errors.ts";
 import { DEFAULT_BATCH, embedImages } from "../../pipeline/embed_images.ts";
+import { CONFIDENCE_MODES } from "../../pipeline/confidence_model.ts";
+import { LABEL_FACE_RULES } from "../../pipeline/ingest/detect_align.ts";
 import { BACKEND_CHOICES, type BackendRequest } from "../../pipeline/onnx/backends.ts";
 import { ProgressBar } from "../../pipeline/progress.ts";
 import { choice, type Command, flag, num, optNum, optStr, str } from "../command.ts";
@@ -20,9 +22,11 @@ export const embedCommand: Command = {
     them (face model + OSNet on upper bodies), scores unclear faces, groups photos into moments, and writes
     dataset.json, observations.csv, face.npy [, body.npy] and skipped.csv (file,reason) to --out.
     Identity: --layout identity-folders takes it from the top-level folder; --labels (file,identity) labels photos
-    of one person — the label goes to the photo's largest face (ties: the most central), other faces get none.
+    of one person — the label goes to the photo's largest face (ties: the most central; --label-face central: the
+    face nearest the centre, as in LFW), other faces get none. --flip-tta averages each face with its mirror image.
     --attributes CSV (identity,<columns>) adds subgroup attribute columns, e.g. celeb24's identities.csv → gender.
     face_quality = 1 − unclear score (higher = clearer); kind = unclear when the unclear score ≥ --unclear-threshold.
+    --confidence-model (from pb train confidence): the classifier's 1 − p(face) joins the cue score (mean) or replaces it.
     Exit 0 when some files were skipped (they are listed); 1 when a model or option is unusable.
   `,
   options: {
@@ -68,6 +72,22 @@ export const embedCommand: Command = {
     "file-time": { type: "boolean", help: "use file modification time when EXIF has none (counted in dataset.json)" },
     "keep-body-only": { type: "boolean", help: "keep people without a detected face as body_only observations" },
     "unclear-threshold": { type: "string", value: "U", help: "unclear score from which kind = unclear [0.5]" },
+    "label-face": {
+      type: "string",
+      value: "RULE",
+      help: `${LABEL_FACE_RULES.join(" | ")}: which face of a labelled photo gets the label [largest]`,
+    },
+    "flip-tta": { type: "boolean", help: "embed each face crop and its mirror image, averaged (flip test-time aug.)" },
+    "confidence-model": {
+      type: "string",
+      value: "FILE",
+      help: "confidence-branch classifier (pb train confidence) scoring each face [none]",
+    },
+    "confidence-mode": {
+      type: "string",
+      value: "M",
+      help: `${CONFIDENCE_MODES.join(" | ")}: with the cue score [join]`,
+    },
     name: { type: "string", value: "NAME", help: "dataset name [the images folder's name]" },
     progress: { type: "boolean", help: "show a progress bar even when stderr is not a terminal" },
     quiet: { type: "boolean", help: "no progress bar and no summary" },
@@ -122,6 +142,10 @@ export const embedCommand: Command = {
       fileTime: flag(args, "file-time"),
       keepBodyOnly: flag(args, "keep-body-only"),
       unclearThreshold: num(args, "unclear-threshold", 0.5, { min: 0, max: 1 }),
+      ...(optStr(args, "confidence-model") ? { confidenceModel: optStr(args, "confidence-model")! } : {}),
+      confidenceMode: choice(args, "confidence-mode", CONFIDENCE_MODES, "join"),
+      labelFace: choice(args, "label-face", LABEL_FACE_RULES, "largest"),
+      flipTta: flag(args, "flip-tta"),
       ...(optStr(args, "name") ? { name: optStr(args, "name")! } : {}),
       onProgress: (done, total) => {
         if (!showBar) return;

@@ -17,6 +17,7 @@ import { loadCropDataset } from "../../training/data.ts";
 import { readCrop } from "../../training/features.ts";
 import { Rng } from "../../algorithms/random/rng.ts";
 import { runHeadStudy } from "../../training/study.ts";
+import { runConfidenceStudy, type ScorerRow } from "../../training/confidence.ts";
 import { choice, type Command, flag, num, optStr, type ParsedArgs, str } from "../command.ts";
 import { dedent } from "../help.ts";
 
@@ -89,6 +90,12 @@ async function runStudy(args: ParsedArgs): Promise<number> {
         ...verificationTable("shipped mobilefacenet, masked test crops", report.masked.shipped),
       ]
       : []),
+    "clustering of the test crops (HAC average linkage, threshold chosen on the validation identities), BCubed F:",
+    ...(["trained", "shipped"] as const).map((who) =>
+      `  ${who.padEnd(8)} ` +
+      report.clustering[who].map((c) => `${c.group} ${c.bcubedF.toFixed(3)} (best cut ${c.oracleF.toFixed(3)})`)
+        .join(", ")
+    ),
     `wrote ${report.modelPath} and ${join(str(args, "out"), "report.json")}`,
   ].join("\n"));
   return 0;
@@ -122,12 +129,47 @@ async function runAugmentSheet(args: ParsedArgs): Promise<number> {
   return 0;
 }
 
+async function runConfidence(args: ParsedArgs): Promise<number> {
+  const quiet = flag(args, "quiet");
+  const report = await runConfidenceStudy({
+    photosDir: str(args, "photos"),
+    ...(optStr(args, "data") ? { cropsDir: optStr(args, "data")! } : {}),
+    perIdentity: num(args, "per-identity", 20, { min: 1, integer: true }),
+    modelsDir: resolveModelsDir(optStr(args, "models")),
+    seed: num(args, "seed", 1, { integer: true }),
+    epochs: num(args, "epochs", 60, { min: 1, integer: true }),
+    outDir: str(args, "out"),
+    onProgress: quiet ? undefined : (line) => console.error(line),
+  });
+  if (flag(args, "json")) {
+    console.log(JSON.stringify(report, null, 2));
+    return 0;
+  }
+  const head = "  scorer                   AUC    " + report.fractions.map((f) => `kept ${f}`.padStart(9)).join("");
+  const table = (title: string, rows: ScorerRow[]) => [
+    `${title}:`,
+    head,
+    ...rows.map((r) =>
+      `  ${r.scorer.padEnd(24)} ${r.auc.toFixed(3)}  ${r.precision.map((p) => p.toFixed(3).padStart(9)).join("")}`
+    ),
+  ];
+  console.log([
+    `confidence branch over ${report.faceModel} embeddings; test-half crops: ` +
+    Object.entries(report.counts).map(([k, c]) => `${k} ${c.test}`).join(", "),
+    "precision of kept crops (clear faces among those kept) when keeping the highest-scored fraction:",
+    ...table("all test crops", report.test),
+    ...table("crops from photos only", report.testPhotos),
+    `wrote ${join(str(args, "out"), "classifier.json")} (pb embed --confidence-model) and report.json`,
+  ].join("\n"));
+  return 0;
+}
+
 /** The `pb train` command. */
 export const trainCommand: Command = {
   name: "train",
   summary: "train an embedding head over the frozen backbone; evaluate on held-out identities or LFW View 2",
   usage: "run --data DIR --out DIR [options] | eval-lfw --data DATASET --lfw DIR [--subset] [--json] | " +
-    "augment-sheet --data DIR --photos DIR --out FILE.png",
+    "augment-sheet --data DIR --photos DIR --out FILE.png | confidence --photos DIR [--data DIR] --out DIR",
   positionals: true,
   description: dedent`
     run: identity-disjoint split of a crop dataset (identities.csv + images/<identity>/, e.g. celeb24), the shared
@@ -139,6 +181,10 @@ export const trainCommand: Command = {
     --subset keeps only pairs whose photos are in the dataset (otherwise missing photos count as errors).
     augment-sheet: a PNG grid, one row per curriculum stage, of augmented crops; mask textures are cut from
     the person boxes (YOLOX) of the photos in --photos (e.g. ../shared/data/photos/group, alternate files).
+    confidence: the confidence branch — a classifier on each crop's embedding and raw norm; faces (YuNet ≥ 0.8 in
+    --photos, and aligned crops of --data) against weak detections, random patches, clothing, blurred faces and
+    synthetic images; photos and identities split in halves; precision of kept crops against the fraction kept,
+    beside the norm cue and the unclear score; writes classifier.json (pb embed --confidence-model) and report.json.
   `,
   options: {
     data: { type: "string", value: "DIR", help: "run: crop dataset folder; eval-lfw: embedded dataset folder" },
@@ -146,7 +192,7 @@ export const trainCommand: Command = {
     photos: {
       type: "string",
       value: "DIR",
-      help: "photos for mask textures (run: also masked test crops from the held-out half) [none]",
+      help: "run: photos for mask textures (also masked test crops from the held-out half) [none]; confidence: photos",
     },
     augment: { type: "string", value: "A", help: "run: none | curriculum | curriculum+masks [none]" },
     lfw: { type: "string", value: "DIR", help: "eval-lfw: LFW folder with pairs.txt and the gender lists" },
@@ -159,9 +205,9 @@ export const trainCommand: Command = {
     schedule: { type: "string", value: "ID", help: `${SCHEDULE_IDS.join(" | ")} [one-cycle]` },
     sampling: { type: "string", value: "ID", help: `${SAMPLING_IDS.join(" | ")} [shuffle]` },
     lr: { type: "string", value: "LR", help: "peak learning rate [0.01]" },
-    epochs: { type: "string", value: "N", help: "epochs [3]" },
+    epochs: { type: "string", value: "N", help: "epochs [3; confidence 60]" },
     batch: { type: "string", value: "N", help: "batch size [64]" },
-    "per-identity": { type: "string", value: "N", help: "crops per identity, seeded choice [40]" },
+    "per-identity": { type: "string", value: "N", help: "crops per identity, seeded choice [40; confidence 20]" },
     bootstrap: { type: "string", value: "N", help: "bootstrap resamples of test identities [200]" },
     seed: { type: "string", value: "N", help: "seed of split, init and sampling [1]" },
     json: { type: "boolean", help: "print the report as JSON" },
@@ -173,6 +219,9 @@ export const trainCommand: Command = {
     if (sub === "run") return await runStudy(args);
     if (sub === "eval-lfw") return await runEvalLfw(args);
     if (sub === "augment-sheet") return await runAugmentSheet(args);
-    throw new UsageError(`sub-command must be run, eval-lfw or augment-sheet, got ${JSON.stringify(sub ?? "")}`);
+    if (sub === "confidence") return await runConfidence(args);
+    throw new UsageError(
+      `sub-command must be run, eval-lfw, augment-sheet or confidence, got ${JSON.stringify(sub ?? "")}`,
+    );
   },
 };

@@ -47,6 +47,8 @@ export interface PhotoContext {
   attributes: Record<string, string>;
   withBodies: boolean;
   keepBodyOnly: boolean;
+  /** Which face carries the photo's identity label [largest]. */
+  labelFace?: LabelFaceRule;
 }
 
 /**
@@ -100,23 +102,37 @@ function boxArray(b: Box, s: number): number[] {
   return [b.x1 * s, b.y1 * s, (b.x2 - b.x1) * s, (b.y2 - b.y1) * s];
 }
 
+/** Which face of a labelled photo carries the label. */
+export const LABEL_FACE_RULES = ["largest", "central"] as const;
+/** One of {@link LABEL_FACE_RULES}. */
+export type LabelFaceRule = typeof LABEL_FACE_RULES[number];
+
 /**
- * Picks the face that carries a photo's label: the largest face box; ties (within 5 %) go to the face
- * nearest the image centre, then to the lower index.
+ * Picks the face that carries a photo's label. `largest`: the largest face box; ties (within 5 %) go to the
+ * face nearest the image centre. `central`: the face whose centre is nearest the image centre (layouts that
+ * centre one named person, like LFW, where the largest face is sometimes a bystander cut by the frame); ties
+ * (within 5 % of the distance) go to the larger face. Then the lower index.
  * @param faces face boxes
  * @param width image width
  * @param height image height
+ * @param rule which face [largest]
  * @returns index of the labelled face, or −1 when there is none
  */
-export function labelledFace(faces: readonly Box[], width: number, height: number): number {
+export function labelledFace(
+  faces: readonly Box[],
+  width: number,
+  height: number,
+  rule: LabelFaceRule = "largest",
+): number {
   let best = -1, bestArea = -1, bestDist = Infinity;
   for (let i = 0; i < faces.length; i++) {
     const f = faces[i]!;
     const area = (f.x2 - f.x1) * (f.y2 - f.y1);
     const dist = Math.hypot((f.x1 + f.x2) / 2 - width / 2, (f.y1 + f.y2) / 2 - height / 2);
-    const larger = area > bestArea * 1.05;
-    const tieCloser = area >= bestArea * 0.95 && dist < bestDist;
-    if (best < 0 || larger || tieCloser) {
+    const better = rule === "largest"
+      ? area > bestArea * 1.05 || (area >= bestArea * 0.95 && dist < bestDist)
+      : dist < bestDist * 0.95 || (dist <= bestDist * 1.05 && area > bestArea);
+    if (best < 0 || better) {
       best = i;
       bestArea = area;
       bestDist = dist;
@@ -178,7 +194,7 @@ export function planPhoto(frame: ImageFrame, dets: PhotoDetections, ctx: PhotoCo
   const { faces, people } = dets;
   const plan: PhotoPlan = { observations: [], jobs: [] };
   const assignment = associateFaces(faces, people);
-  const labelled = ctx.identity !== "" ? labelledFace(faces, frame.width, frame.height) : -1;
+  const labelled = ctx.identity !== "" ? labelledFace(faces, frame.width, frame.height, ctx.labelFace) : -1;
   const usedPerson = new Uint8Array(people.length);
   const s = frame.scale;
   const bodyJob = (p: PendingObservation, body: Box) =>

@@ -5,8 +5,10 @@
  * write stage.
  * @module
  */
+import { flipHorizontal } from "../../algorithms/training/augment.ts";
 import type { EmbedResult } from "../embed/embedder.ts";
 import type { RgbImage } from "../image/decode.ts";
+import { combineUnclear, type ConfidenceMode, type ConfidenceModelFile, faceConfidence } from "../confidence_model.ts";
 import { type UnclearCalibration, unclearScore } from "../quality.ts";
 import type { PhotoObservations } from "./detect_align.ts";
 import type { PendingObservation } from "./types.ts";
@@ -26,6 +28,10 @@ export interface EmbedStageOptions {
   bodyDim: number;
   calibration: UnclearCalibration;
   unclearThreshold: number;
+  /** The confidence branch and how its score meets the cues [none]. */
+  confidence?: { model: ConfidenceModelFile; mode: ConfidenceMode };
+  /** Embed each face crop with its mirror image and average the two raw embeddings [false]. */
+  flipTta?: boolean;
   /** Batches allowed in flight before {@link EmbedStage.add} waits [1: one at a time]. */
   maxInFlight?: number;
 }
@@ -89,14 +95,17 @@ export class EmbedStage {
       else p.record.bodyRow = this.#bodyRows++;
     }
     const t = performance.now();
+    const flip = kind === "face" && this.options.flipTta === true;
+    const crops = q.map((x) => x.crop);
     const call = kind === "face"
-      ? this.runner.embedFaces(q.map((x) => x.crop))
-      : this.runner.embedBodies(q.map((x) => x.crop));
+      ? this.runner.embedFaces(flip ? [...crops, ...crops.map(flipHorizontal)] : crops)
+        .then((r) => (flip ? averageWithMirror(r, q.length, this.options.faceDim) : r))
+      : this.runner.embedBodies(crops);
     const done = call.then((r) => {
       this.seconds += (performance.now() - t) / 1000;
       if (kind === "face") {
         this.#faceChunks[chunk] = r.vectors;
-        this.#score(q, r.norms);
+        this.#score(q, r.vectors, r.norms);
       } else this.#bodyChunks[chunk] = r.vectors;
     }).catch((e) => {
       this.#error ??= e;
@@ -106,14 +115,38 @@ export class EmbedStage {
     if (this.#error) throw this.#error;
   }
 
-  #score(q: Queued[], norms: Float32Array): void {
-    const { calibration, unclearThreshold } = this.options;
+  #score(q: Queued[], vectors: Float32Array, norms: Float32Array): void {
+    const { calibration, unclearThreshold, confidence } = this.options;
+    const branch = confidence ? faceConfidence(confidence.model, vectors, norms) : null;
     for (let i = 0; i < q.length; i++) {
       const { p } = q[i]!;
-      const u = unclearScore({ ...p.cues!, embeddingNorm: norms[i]! }, calibration);
+      const cues = unclearScore({ ...p.cues!, embeddingNorm: norms[i]! }, calibration);
+      const u = branch ? combineUnclear(cues, branch[i]!, confidence!.mode) : cues;
       // face_quality is "higher = clearer" in format v1 (consumers keep the highest): store 1 − unclear.
       p.record.faceQuality = 1 - u;
       p.record.kind = u >= unclearThreshold ? "unclear" : "clear";
     }
   }
+}
+
+/**
+ * Rows 0..n−1 are crops, rows n..2n−1 their mirror images: each output row is the unit direction of the sum of the
+ * two raw embeddings (the standard flip test-time augmentation); its norm is the mean of the two raw norms, the
+ * scale the unclear score's norm cue is calibrated on.
+ */
+function averageWithMirror(r: EmbedResult, n: number, dim: number): EmbedResult {
+  const vectors = new Float32Array(n * dim), norms = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = r.norms[i]!, b = r.norms[n + i]!;
+    let s = 0;
+    for (let d = 0; d < dim; d++) {
+      const v = r.vectors[i * dim + d]! * a + r.vectors[(n + i) * dim + d]! * b;
+      vectors[i * dim + d] = v;
+      s += v * v;
+    }
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let d = 0; d < dim; d++) vectors[i * dim + d]! *= inv;
+    norms[i] = (a + b) / 2;
+  }
+  return { vectors, norms };
 }

@@ -4,6 +4,8 @@
  * @module
  */
 import type { LeftOutColumn } from "../../datasets/attributes.ts";
+import type { ConfidenceMode } from "../confidence_model.ts";
+import type { LabelFaceRule } from "./detect_align.ts";
 import type { DatasetManifest, ObservationRecord } from "../../datasets/format.ts";
 import type { DecodedImage } from "../image/decode.ts";
 import type { CaptureInfo } from "../image/exif.ts";
@@ -72,6 +74,14 @@ export interface EmbedImagesOptions {
   keepBodyOnly?: boolean;
   /** Faces with unclear score ≥ this get kind "unclear" [0.5]; `face_quality` is 1 − the unclear score. */
   unclearThreshold?: number;
+  /** Which face of a labelled photo gets the label: the largest, or the one nearest the centre [largest]. */
+  labelFace?: LabelFaceRule;
+  /** Embed each face crop and its mirror image and average them (flip test-time augmentation) [false]. */
+  flipTta?: boolean;
+  /** A confidence-branch classifier file (`pb train confidence`) whose score joins or replaces the cues [none]. */
+  confidenceModel?: string;
+  /** How the branch meets the cue score [join]. */
+  confidenceMode?: ConfidenceMode;
   /** Dataset name [the images folder's name]. */
   name?: string;
   /** Called with (0, files total) before the first file and after each file with (files done, files total). */

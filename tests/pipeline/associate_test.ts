@@ -91,3 +91,14 @@ Deno.test("labelledFace() picks the largest face, the most central among near-ti
   }];
   assertEquals(labelledFace(tie, 100, 100), 1);
 });
+
+Deno.test("labelledFace(central) picks the face nearest the centre, not a larger bystander cut by the frame", () => {
+  // LFW-like: the named person centred, a bystander's larger face at the edge.
+  const faces = [{ x1: 0, y1: 20, x2: 60, y2: 90 }, { x1: 100, y1: 100, x2: 150, y2: 150 }];
+  assertEquals(labelledFace(faces, 250, 250), 0);
+  assertEquals(labelledFace(faces, 250, 250, "central"), 1);
+  // Near-equal distances: the larger face wins.
+  const pair = [{ x1: 88, y1: 110, x2: 118, y2: 140 }, { x1: 126, y1: 104, x2: 168, y2: 146 }];
+  assertEquals(labelledFace(pair, 250, 250, "central"), 1);
+  assertEquals(labelledFace([], 250, 250, "central"), -1);
+});

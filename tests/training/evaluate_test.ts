@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../_assert.ts";
-import { unitRows, verifyByIdentity } from "../../training/evaluate.ts";
+import { clusterByIdentity, tuneClusterThreshold, unitRows, verifyByIdentity } from "../../training/evaluate.ts";
 import { Rng } from "../../algorithms/random/rng.ts";
 
 /** Crops of `ids` identities in `dim` dimensions: a random centre each plus noise of `spread`. */
@@ -30,4 +30,20 @@ Deno.test("verifyByIdentity: separable identities score AUC 1 and rank-1 1; nois
   // 4 crops per identity: 6 genuine pairs each; impostor pairs between the 5 identities: 10 × 16.
   assertEquals([r[0]!.genuinePairs, r[0]!.impostorPairs], [30, 160]);
   assertEquals(verifyByIdentity(noisy.embeddings, { identity: noisy.identity, groupOf, bootstrap: 30, seed: 3 }), r);
+});
+
+Deno.test("clusterByIdentity: separable identities cluster perfectly at a validation-tuned threshold; noise lowers F", () => {
+  const groupOf = ["F", "F", "M", "M", "M"];
+  const val = clusters(5, 4, 0.05, 4), test = clusters(5, 4, 0.05, 5);
+  const threshold = tuneClusterThreshold(val.embeddings, val.identity);
+  assert(threshold > 0 && threshold < 1, `threshold ${threshold}`);
+  const clean = clusterByIdentity(test.embeddings, { identity: test.identity, groupOf, threshold });
+  assertEquals(clean.map((g) => [g.group, g.identities]), [["all", 5], ["F", 2], ["M", 3]]);
+  for (const g of clean) assertEquals([g.bcubedF, g.oracleF], [1, 1]);
+  const noisy = clusters(5, 4, 1.5, 6);
+  const r = clusterByIdentity(noisy.embeddings, { identity: noisy.identity, groupOf, threshold });
+  assert(r[0]!.bcubedF < 1 && r[0]!.bcubedF <= r[0]!.oracleF, JSON.stringify(r[0]));
+  // Everything merged (threshold 2 ≥ every cosine distance): recall 1, precision 1/5 → F = 1/3.
+  const merged = clusterByIdentity(noisy.embeddings, { identity: noisy.identity, groupOf, threshold: 2 });
+  assert(Math.abs(merged[0]!.bcubedF - 1 / 3) < 1e-12, `${merged[0]!.bcubedF}`);
 });

@@ -41,6 +41,10 @@ sharedTest(
         assert(g.auc.value > 0.5 && g.auc.low <= g.auc.value && g.auc.value <= g.auc.high, JSON.stringify(g.auc));
       }
     }
+    for (const side of [report.clustering.trained, report.clustering.shipped]) {
+      assertEquals(side.map((g) => g.group), ["all", "F", "M"]);
+      for (const g of side) assert(g.bcubedF > 0 && g.bcubedF <= g.oracleF + 1e-12, JSON.stringify(g));
+    }
     // The exported model through the same loader `pb embed --face-model PATH.onnx` uses.
     const { path, spec } = resolveFaceModel(sharedPath("models"), report.modelPath);
     const embedder = await Embedder.load(path, spec, { backend: "cpu" });

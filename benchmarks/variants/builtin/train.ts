@@ -136,6 +136,18 @@ export const trainHeadVariant: Variant<TrainParams> = {
         put("masked.verify.", report.masked.trained);
         put("masked.shipped.verify.", report.masked.shipped);
       }
+      for (
+        const [prefix, rows] of [["cluster.", report.clustering.trained], [
+          "shipped.cluster.",
+          report.clustering.shipped,
+        ]] as const
+      ) {
+        for (const r of rows) {
+          const g = r.group === "all" ? "" : "." + r.group;
+          metrics[`${prefix}bcubed.f${g}`] = { value: r.bcubedF, direction: "higher" };
+          metrics[`${prefix}bcubed.f.oracle${g}`] = { value: r.oracleF, direction: "higher" };
+        }
+      }
       metrics["train.loss.final"] = { value: report.steps.at(-1)?.loss ?? NaN, direction: "lower" };
       metrics["train.images_per_second"] = { value: report.trainingImagesPerSecond, direction: "higher" };
       return {
