@@ -407,6 +407,10 @@ const FIRST_PASS_PARAMS = {
   alpha: { kind: "float", min: 0, max: 10, default: 0.6, help: "α of the fused distance [0.6]" },
   beta: { kind: "float", min: 0, max: 10, default: 0.4, help: "β of the fused distance (face+body) [0.4]" },
   gate_by_moment: { kind: "bool", default: true, help: "count body distance only within a moment [true]" },
+} as const satisfies Record<string, ParamSpec>;
+
+/** The input's order: not a knob of the method, a switch to reproduce results of code before issue 12. */
+const ORDER_PARAMS = {
   untimed_order: {
     kind: "enum",
     values: UNTIMED_ORDERS,
@@ -431,6 +435,7 @@ export const twoPassVariant: Variant<TwoPassParams> = {
   summary: "greedy first pass on D = min(F, αF + βT), then face HAC over first-pass clusters",
   params: {
     ...FIRST_PASS_PARAMS,
+    ...ORDER_PARAMS,
     first_pass: { kind: "bool", default: true, help: "run the greedy first pass (off: HAC on observations) [true]" },
     ...HAC_PARAMS,
   },
@@ -453,7 +458,7 @@ export const greedyVariant: Variant<GreedyParams> = {
   id: "greedy",
   stage: "cluster",
   summary: "greedy first pass alone (time order, running cluster means)",
-  params: { ...FIRST_PASS_PARAMS, ...FILTER_PARAMS },
+  params: { ...FIRST_PASS_PARAMS, ...ORDER_PARAMS, ...FILTER_PARAMS },
   prepare: (input, p, ctx) =>
     clusterInputFromDataset(input.dataset, { seed: ctx.seed, untimed: p.untimed_order as UntimedOrder }),
   run(_input, p, _ctx, state) {
