@@ -5,7 +5,7 @@
 import { UsageError } from "../../base/errors.ts";
 import { DEFAULT_BATCH, embedImages } from "../../pipeline/embed_images.ts";
 import { CONFIDENCE_MODES } from "../../pipeline/confidence_model.ts";
-import { LABEL_FACE_RULES } from "../../pipeline/ingest/detect_align.ts";
+import { LABEL_FACE_RULES } from "../../pipeline/ingest/types.ts";
 import { BACKEND_CHOICES, type BackendRequest } from "../../pipeline/onnx/backends.ts";
 import { ProgressBar } from "../../pipeline/progress.ts";
 import { choice, type Command, flag, num, optNum, optStr, str } from "../command.ts";

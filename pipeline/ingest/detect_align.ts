@@ -20,7 +20,7 @@ import { type DecodedImage, resizeRgb, type RgbImage } from "../image/decode.ts"
 import type { CaptureInfo } from "../image/exif.ts";
 import { laplacianVariance, yawProxy } from "../quality.ts";
 import type { ModelSet } from "./models.ts";
-import type { PendingObservation } from "./types.ts";
+import type { LabelFaceRule, PendingObservation } from "./types.ts";
 
 /** Faces and people found in a photo, in the decoded image's pixels. */
 export interface PhotoDetections {
@@ -101,11 +101,6 @@ export async function detectOnCopy(
 function boxArray(b: Box, s: number): number[] {
   return [b.x1 * s, b.y1 * s, (b.x2 - b.x1) * s, (b.y2 - b.y1) * s];
 }
-
-/** Which face of a labelled photo carries the label. */
-export const LABEL_FACE_RULES = ["largest", "central"] as const;
-/** One of {@link LABEL_FACE_RULES}. */
-export type LabelFaceRule = typeof LABEL_FACE_RULES[number];
 
 /**
  * Picks the face that carries a photo's label. `largest`: the largest face box; ties (within 5 %) go to the

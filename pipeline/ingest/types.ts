@@ -5,7 +5,6 @@
  */
 import type { LeftOutColumn } from "../../datasets/attributes.ts";
 import type { ConfidenceMode } from "../confidence_model.ts";
-import type { LabelFaceRule } from "./detect_align.ts";
 import type { DatasetManifest, ObservationRecord } from "../../datasets/format.ts";
 import type { DecodedImage } from "../image/decode.ts";
 import type { CaptureInfo } from "../image/exif.ts";
@@ -13,6 +12,11 @@ import type { MomentOptions } from "../moments.ts";
 import type { BackendName, BackendRequest } from "../onnx/backends.ts";
 import type { FaceCues } from "../quality.ts";
 import type { SessionCall } from "./protocol.ts";
+
+/** Which face of a labelled photo carries the label. */
+export const LABEL_FACE_RULES = ["largest", "central"] as const;
+/** One of {@link LABEL_FACE_RULES}. */
+export type LabelFaceRule = typeof LABEL_FACE_RULES[number];
 
 /** Options for `embedImages()`. Defaults in brackets. */
 export interface EmbedImagesOptions {
