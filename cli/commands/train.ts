@@ -17,6 +17,9 @@ import { loadCropDataset } from "../../training/data.ts";
 import { readCrop } from "../../training/features.ts";
 import { Rng } from "../../algorithms/random/rng.ts";
 import { runHeadStudy } from "../../training/study.ts";
+import { ARTICLE_BACKBONE } from "../../pipeline/onnx/backbone.ts";
+import { SCRATCH_BACKENDS } from "../../training/scratch/backend.ts";
+import { runScratchStudy } from "../../training/scratch/study.ts";
 import { runConfidenceStudy, type ScorerRow } from "../../training/confidence.ts";
 import { choice, type Command, flag, num, optStr, type ParsedArgs, str } from "../command.ts";
 import { dedent } from "../help.ts";
@@ -101,6 +104,73 @@ async function runStudy(args: ParsedArgs): Promise<number> {
   return 0;
 }
 
+async function runScratch(args: ParsedArgs): Promise<number> {
+  const quiet = flag(args, "quiet");
+  const size = num(args, "size", 64, { min: 32, integer: true });
+  const augment = choice(args, "augment", ["none", "curriculum", "curriculum+masks"] as const, "none");
+  if (augment === "curriculum+masks" && !optStr(args, "photos")) {
+    throw new UsageError("--augment curriculum+masks needs --photos DIR (mask textures)");
+  }
+  const r = await runScratchStudy({
+    dataDir: str(args, "data"),
+    outDir: str(args, "out"),
+    backend: choice(args, "backend", SCRATCH_BACKENDS, "wasm"),
+    perIdentity: num(args, "per-identity", 40, { min: 2, integer: true }),
+    bootstrap: num(args, "bootstrap", 200, { min: 0, integer: true }),
+    augment,
+    ...(flag(args, "compare-shipped")
+      ? { shippedModelPath: modelPath(resolveModelsDir(optStr(args, "models")), "mobilefacenet.onnx") }
+      : {}),
+    ...(augment === "curriculum+masks"
+      ? {
+        textures: await loadTextures((await texturePools(str(args, "photos"))).train, {
+          yoloxPath: modelPath(resolveModelsDir(optStr(args, "models")), "yolox-nano.onnx"),
+        }),
+      }
+      : {}),
+    config: {
+      spec: {
+        ...ARTICLE_BACKBONE,
+        name: "scratch",
+        inputSize: size,
+        width: num(args, "width", 0.75, { min: 0.1 }),
+        depth: num(args, "depth", 0.5, { min: 0 }),
+      },
+      loss: choice(args, "loss", MARGIN_LOSS_IDS, "arcface"),
+      lossOptions: {
+        scale: num(args, "scale", 32, { min: 1 }),
+        ...(args.values.margin !== undefined ? { margin: num(args, "margin", 0.5, { min: 0, max: 1.5 }) } : {}),
+      },
+      optimizer: choice(args, "optimizer", OPTIMIZER_IDS, "adamw"),
+      schedule: choice(args, "schedule", SCHEDULE_IDS, "one-cycle"),
+      maxLr: num(args, "lr", 0.01, { min: 0 }),
+      steps: num(args, "steps", 200, { min: 1, integer: true }),
+      batch: num(args, "batch", 32, { min: 2, integer: true }),
+      seed: num(args, "seed", 1, { integer: true }),
+    },
+    log: quiet ? undefined : (line) => console.error(line),
+  });
+  if (flag(args, "json")) {
+    console.log(JSON.stringify(r, null, 2));
+    return 0;
+  }
+  console.log([
+    `trained ${r.spec.name} (${r.parameters} parameters, ${r.spec.inputSize}×${r.spec.inputSize}) from scratch on ` +
+    `${r.backend.backend} (${r.backend.device}): ` +
+    `${r.steps.length} steps of ${r.config.batch}${r.augment === "none" ? "" : ` (augment ${r.augment})`}, loss ${
+      r.loss.first.toFixed(3)
+    } → ${r.loss.last.toFixed(3)} ` +
+    `(mean of first/last 10: ${r.loss.firstTenMean.toFixed(3)} → ${r.loss.lastTenMean.toFixed(3)})`,
+    `${r.imagesPerSecond.toFixed(2)} images/s (${r.steadyImagesPerSecond.toFixed(2)} after the first step); ` +
+    `load ${r.loadAverage[0]?.toFixed(1)}`,
+    `exported model vs tfjs: max |difference| ${r.exportMaxAbsDiff.toExponential(2)}`,
+    ...verificationTable(`exported model on ${r.split.test.length} test identities`, r.test),
+    ...(r.shipped ? verificationTable("shipped mobilefacenet, same test crops", r.shipped) : []),
+    `wrote ${r.modelPath}, scratch-report-${r.backend.backend}.json and throughput.json in ${str(args, "out")}`,
+  ].join("\n"));
+  return 0;
+}
+
 async function runEvalLfw(args: ParsedArgs): Promise<number> {
   const r = await evaluateLfw(str(args, "data"), { lfwDir: str(args, "lfw"), onlyPresent: flag(args, "subset") });
   if (flag(args, "json")) {
@@ -167,9 +237,10 @@ async function runConfidence(args: ParsedArgs): Promise<number> {
 /** The `pb train` command. */
 export const trainCommand: Command = {
   name: "train",
-  summary: "train an embedding head over the frozen backbone; evaluate on held-out identities or LFW View 2",
+  summary: "train an embedding head over the frozen backbone, or a small backbone from scratch (tfjs); evaluate",
   usage: "run --data DIR --out DIR [options] | eval-lfw --data DATASET --lfw DIR [--subset] [--json] | " +
-    "augment-sheet --data DIR --photos DIR --out FILE.png | confidence --photos DIR [--data DIR] --out DIR",
+    "augment-sheet --data DIR --photos DIR --out FILE.png | confidence --photos DIR [--data DIR] --out DIR | " +
+    "scratch --data DIR --out DIR [--backend wasm|webgpu|cpu] [--steps N] [--batch B] [--size S] [--seed N]",
   positionals: true,
   description: dedent`
     run: identity-disjoint split of a crop dataset (identities.csv + images/<identity>/, e.g. celeb24), the shared
@@ -181,6 +252,11 @@ export const trainCommand: Command = {
     --subset keeps only pairs whose photos are in the dataset (otherwise missing photos count as errors).
     augment-sheet: a PNG grid, one row per curriculum stage, of augmented crops; mask textures are cut from
     the person boxes (YOLOX) of the photos in --photos (e.g. ../shared/data/photos/group, alternate files).
+    scratch: the Figure 5 backbone (pipeline/onnx/backbone.ts, scaled by --width/--depth) trained from seeded
+    random init at --size×--size in tfjs (wasm, webgpu on navigator.gpu, or cpu) with the same losses, optimisers
+    and schedules, identity-disjoint split as run; writes scratch-BACKEND.onnx (112×112 input resized in the graph:
+    loads in pb embed --face-model), scratch-report-BACKEND.json (loss per step) and throughput.json (images/s per
+    backend, merged across runs into the same --out).
     confidence: the confidence branch — a classifier on each crop's embedding and raw norm; faces (YuNet ≥ 0.8 in
     --photos, and aligned crops of --data) against weak detections, random patches, clothing, blurred faces and
     synthetic images; photos and identities split in halves; precision of kept crops against the fraction kept,
@@ -206,10 +282,16 @@ export const trainCommand: Command = {
     sampling: { type: "string", value: "ID", help: `${SAMPLING_IDS.join(" | ")} [shuffle]` },
     lr: { type: "string", value: "LR", help: "peak learning rate [0.01]" },
     epochs: { type: "string", value: "N", help: "epochs [3; confidence 60]" },
-    batch: { type: "string", value: "N", help: "batch size [64]" },
+    batch: { type: "string", value: "N", help: "batch size [64; scratch 32]" },
+    backend: { type: "string", value: "B", help: "scratch: tfjs backend wasm | webgpu | cpu [wasm]" },
+    steps: { type: "string", value: "N", help: "scratch: training steps [200]" },
+    size: { type: "string", value: "S", help: "scratch: input side [64]" },
+    width: { type: "string", value: "W", help: "scratch: width multiplier of the backbone [0.75]" },
+    depth: { type: "string", value: "D", help: "scratch: depth multiplier of the backbone [0.5]" },
     "per-identity": { type: "string", value: "N", help: "crops per identity, seeded choice [40; confidence 20]" },
     bootstrap: { type: "string", value: "N", help: "bootstrap resamples of test identities [200]" },
     seed: { type: "string", value: "N", help: "seed of split, init and sampling [1]" },
+    "compare-shipped": { type: "boolean", help: "scratch: also verify the shipped MobileFaceNet on the test crops" },
     json: { type: "boolean", help: "print the report as JSON" },
     quiet: { type: "boolean", help: "no progress lines" },
   },
@@ -220,8 +302,9 @@ export const trainCommand: Command = {
     if (sub === "eval-lfw") return await runEvalLfw(args);
     if (sub === "augment-sheet") return await runAugmentSheet(args);
     if (sub === "confidence") return await runConfidence(args);
+    if (sub === "scratch") return await runScratch(args);
     throw new UsageError(
-      `sub-command must be run, eval-lfw, augment-sheet or confidence, got ${JSON.stringify(sub ?? "")}`,
+      `sub-command must be run, eval-lfw, augment-sheet, confidence or scratch, got ${JSON.stringify(sub ?? "")}`,
     );
   },
 };

@@ -94,6 +94,12 @@ export interface BuildOptions {
   seed?: number;
   /** Trained tensors by name (see {@link backboneParameters}); every tensor must be given when present. */
   weights?: ReadonlyMap<string, Float32Array> | Readonly<Record<string, Float32Array>>;
+  /**
+   * Side of the graph's input when it differs from the network's `inputSize`: a bilinear Resize (half-pixel
+   * centres, no antialiasing; tfjs's `resizeBilinear(…, false, true)`) maps it to `inputSize` first. Lets a net
+   * trained at 64×64 take the pipeline's 112×112 aligned crops unchanged. [inputSize]
+   */
+  resizeFrom?: number;
 }
 
 /** Rounds channels to a multiple of 8 (at least 8), not below 90% of the target, as MobileNets do. */
@@ -244,7 +250,16 @@ function emit(spec: BackboneSpec, options: BuildOptions, dryRun: boolean): Built
     : null;
   const e = new Emitter(spec.name ?? "backbone", spec.activation, options.seed ?? 1, weights, dryRun);
   const g = e.g;
-  let x = g.input("input", ["batch", 3, size, size]);
+  const from = options.resizeFrom ?? size;
+  let x = g.input("input", ["batch", 3, from, from]);
+  if (from !== size) {
+    const f = size / from;
+    const scales = dryRun ? "resize_scales" : g.initializer("resize_scales", [4], Float32Array.of(1, 1, f, f));
+    x = g.node("Resize", [x, "", scales], {
+      mode: { string: "linear" },
+      coordinate_transformation_mode: { string: "half_pixel" },
+    });
+  }
   let shape: [number, number, number] = [3, size, size];
   ({ y: x, shape } = e.conv(x, shape, "stem", resolved.stem, 3, 2, 1, true));
   resolved.levels.forEach((level, li) => {

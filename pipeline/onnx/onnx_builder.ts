@@ -1,5 +1,5 @@
 /**
- * A small writer of ONNX models: float initializers, nodes with int / float / int-list attributes, float inputs
+ * A small writer of ONNX models: float initializers, nodes with int / float / int-list / string attributes, float inputs
  * and outputs with symbolic or fixed dimensions. Enough to emit convolutional networks (see backbone.ts) with
  * the protobuf helpers the PReLU rewrite already uses.
  * @module
@@ -7,12 +7,12 @@
 import { concatBytes, lenField, varintField } from "./protobuf.ts";
 import { encodeFloatTensor } from "./graph.ts";
 
-/** An attribute value: an int, a float, or a list of ints. */
-export type AttributeValue = number | { float: number } | readonly number[];
+/** An attribute value: an int, a float, a list of ints, or a string. */
+export type AttributeValue = number | { float: number } | readonly number[] | { string: string };
 
 // Field numbers from onnx.proto3.
-const ATTR = { name: 1, f: 2, i: 3, ints: 8, type: 20 } as const;
-const ATTR_TYPE = { FLOAT: 1, INT: 2, INTS: 7 } as const;
+const ATTR = { name: 1, f: 2, i: 3, s: 4, ints: 8, type: 20 } as const;
+const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
 
 function encodeAttribute(name: string, value: AttributeValue): Uint8Array {
   if (typeof value === "number") {
@@ -23,6 +23,13 @@ function encodeAttribute(name: string, value: AttributeValue): Uint8Array {
       lenField(ATTR.name, name),
       ...(value as readonly number[]).map((v) => varintField(ATTR.ints, v)),
       varintField(ATTR.type, ATTR_TYPE.INTS),
+    ]);
+  }
+  if ("string" in value) {
+    return concatBytes([
+      lenField(ATTR.name, name),
+      lenField(ATTR.s, value.string),
+      varintField(ATTR.type, ATTR_TYPE.STRING),
     ]);
   }
   const f = new Uint8Array(4);
