@@ -9,7 +9,7 @@ import { join } from "node:path";
 import sharp, { type Sharp } from "sharp";
 import { DataFileError } from "../../base/errors.ts";
 import type { RgbRegion } from "../align/similarity.ts";
-import { decodeImage, decodeProblem, readImageHeader, type RgbImage, toRgb } from "../image/decode.ts";
+import { decodeImage, readImageHeader, type RgbImage, rgbPixels } from "../image/decode.ts";
 import { readCaptureInfo } from "../image/exif.ts";
 import type { DecodedPhoto, SkippedFile } from "./types.ts";
 
@@ -106,20 +106,6 @@ export async function readPhotoHeader(bytes: Uint8Array, name: string, maxSide: 
   };
 }
 
-async function toRaw(pipe: Sharp, name: string): Promise<RgbImage> {
-  let raw: { data: Uint8Array; info: { width: number; height: number; channels: number } };
-  try {
-    raw = await pipe.flatten({ background: { r: 255, g: 255, b: 255 } }).toColourspace("srgb").raw({ depth: "uchar" })
-      .toBuffer({ resolveWithObject: true });
-  } catch (e) {
-    throw new DataFileError(name, decodeProblem(e, "pixels"));
-  }
-  const { width, height, channels } = raw.info;
-  let data = new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);
-  if (channels !== 3) data = toRgb(data, width * height, channels);
-  return { data, width, height };
-}
-
 function open(bytes: Uint8Array): Sharp {
   return sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: "error" }).rotate();
 }
@@ -163,7 +149,7 @@ export async function decodeScaled(
   // fastShrinkOnLoad off: libjpeg's DCT scaling stops one step early, leaving at least 2× for the
   // linear reduce, so the copy stays within a grey level or two of a full decode and resize.
   const pipe = open(bytes).resize({ width, height, fit: "fill", kernel: "linear", fastShrinkOnLoad: false });
-  return await toRaw(pipe, name);
+  return await rgbPixels(pipe, name);
 }
 
 function frame(bytes: Uint8Array, header: PhotoHeader): Sharp {
@@ -182,7 +168,7 @@ function frame(bytes: Uint8Array, header: PhotoHeader): Sharp {
  * @throws {DataFileError} for truncated or corrupt data
  */
 export async function decodeFrame(bytes: Uint8Array, name: string, header: PhotoHeader): Promise<RgbImage> {
-  return await toRaw(frame(bytes, header), name);
+  return await rgbPixels(frame(bytes, header), name);
 }
 
 /**
@@ -215,7 +201,7 @@ export async function decodeRegion(
     width: x1 - x0,
     height: y1 - y0,
   });
-  const img = await toRaw(pipe, name);
+  const img = await rgbPixels(pipe, name);
   return { ...img, left: x0, top: y0, fullWidth: fw, fullHeight: fh };
 }
 
@@ -295,6 +281,6 @@ export async function decodeScaledRegion(
   const whole = x0 === 0 && y0 === 0 && x1 === fw && y1 === fh;
   const scaled = open(bytes).resize({ width: fw, height: fh, fit: "fill", kernel: "linear", fastShrinkOnLoad: true });
   const pipe = whole ? scaled : scaled.extract({ left: x0, top: y0, width: x1 - x0, height: y1 - y0 });
-  const img = await toRaw(pipe, name);
+  const img = await rgbPixels(pipe, name);
   return { ...img, left: x0, top: y0, fullWidth: fw, fullHeight: fh };
 }

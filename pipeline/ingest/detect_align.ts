@@ -104,8 +104,6 @@ function boxArray(b: Box, s: number): number[] {
   return [b.x1 * s, b.y1 * s, (b.x2 - b.x1) * s, (b.y2 - b.y1) * s];
 }
 
-export { LABEL_FACE_RULES, type LabelFaceRule } from "./types.ts";
-
 /**
  * Picks the face that carries a photo's label. `largest`: the largest face box; ties (within 5 %) go to the
  * face nearest the image centre. `central`: the face whose centre is nearest the image centre (layouts that

@@ -13,7 +13,7 @@ import type { BackendName, BackendRequest } from "../onnx/backends.ts";
 import type { FaceCues } from "../quality.ts";
 import type { SessionCall } from "./protocol.ts";
 
-/** Which face of a labelled photo carries the label (defined here, not in detect_align.ts: no import cycle). */
+/** Which face of a labelled photo carries the label. */
 export const LABEL_FACE_RULES = ["largest", "central"] as const;
 /** One of {@link LABEL_FACE_RULES}. */
 export type LabelFaceRule = typeof LABEL_FACE_RULES[number];
