@@ -68,35 +68,20 @@ function cpuMs(): number {
 
 /**
  * Runs fn repeatedly for at least minMs of CPU time (after one warm-up) and returns CPU ms per call: the best of
- * 3 rounds (the machine is shared; the fastest round is the least disturbed one).
+ * 3 rounds (the machine is shared; the fastest round is the least disturbed one). A synchronous fn is called
+ * without an await between calls, so it is timed as a plain loop.
  */
-function timeIt(fn: () => void, minMs: number): number {
-  fn();
+async function timeIt(fn: () => unknown, minMs: number): Promise<number> {
+  const call = fn();
+  if (call instanceof Promise) await call;
   const rounds: number[] = [];
   for (let r = 0; r < 3; r++) {
     let calls = 0;
     const t0 = cpuMs();
     let t1 = t0;
     while (t1 - t0 < minMs / 3 || calls === 0) {
-      fn();
-      calls++;
-      t1 = cpuMs();
-    }
-    rounds.push((t1 - t0) / calls);
-  }
-  return Math.min(...rounds);
-}
-
-/** Async {@link timeIt}. */
-async function timeItAsync(fn: () => Promise<void>, minMs: number): Promise<number> {
-  await fn();
-  const rounds: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    let calls = 0;
-    const t0 = cpuMs();
-    let t1 = t0;
-    while (t1 - t0 < minMs / 3 || calls === 0) {
-      await fn();
+      const pending = fn();
+      if (pending instanceof Promise) await pending;
       calls++;
       t1 = cpuMs();
     }
@@ -148,7 +133,7 @@ async function benchSize(
   const q = unitRows(rng, nq, dim);
   const minMs = quick ? 150 : 1500;
   let dict = prepareLasso(d, dim);
-  const gramMs = timeIt(() => (dict = prepareLasso(d, dim)), quick ? 1 : 300);
+  const gramMs = await timeIt(() => (dict = prepareLasso(d, dim)), quick ? 1 : 300);
   // Tightly converged reference objectives.
   const tight = solveLassoBatch(dict, q, LAMBDA, { tol: 1e-13 });
   let nnz = 0;
@@ -166,7 +151,7 @@ async function benchSize(
   for (const [name, solver, count] of solvers) {
     let qi = 0, worst = 0;
     const opts = { solver, tol: 1e-6 };
-    perQueryMs[name] = timeIt(() => {
+    perQueryMs[name] = await timeIt(() => {
       const r = solveLassoInto(dict, ws, q, (qi % count) * dim, LAMBDA, x, opts);
       const ref = tight.objective[qi % count]!;
       worst = Math.max(worst, (r.objective - ref) / ref);
@@ -175,7 +160,7 @@ async function benchSize(
     gaps[name] = worst;
   }
   const batch = () => solveLassoBatch(dict, q, LAMBDA, { tol: 1e-6 });
-  const batchedMs = timeIt(batch, minMs) / nq;
+  const batchedMs = await timeIt(batch, minMs) / nq;
   const b = batch();
   let worstBatch = 0;
   for (let i = 0; i < nq; i++) {
@@ -183,7 +168,7 @@ async function benchSize(
   }
   gaps["batched"] = worstBatch;
   let gemmCodes: Float64Array = new Float64Array(0);
-  const batchedGemmMs = await timeItAsync(async () => {
+  const batchedGemmMs = await timeIt(async () => {
     gemmCodes = (await solveLassoBatchGemm(dict, q, LAMBDA, { tol: 1e-6, gemm })).codes;
   }, minMs) / nq;
   // Objective of the GEMM path recomputed exactly in float64 (its correlations were float32).
@@ -203,14 +188,14 @@ async function benchSize(
   const person = Int32Array.from({ length: atoms }, (_, i) => Math.floor(i / 5));
   const gallery = galleryFromAtoms(d, dim, person);
   let ci = 0;
-  const centroidMs = timeIt(() => {
+  const centroidMs = await timeIt(() => {
     assign("centroid", gallery, q.subarray((ci % nq) * dim, (ci % nq + 1) * dim));
     ci++;
   }, minMs / 2);
   // Floor: one product D·y.
   const c = new Float64Array(atoms);
   let fi = 0;
-  const floorMs = timeIt(() => {
+  const floorMs = await timeIt(() => {
     const o = (fi++ % nq) * dim;
     for (let a = 0; a < atoms; a++) {
       let s = 0;

@@ -3,7 +3,7 @@
  * @module
  */
 import type { ClusterInput } from "../algorithms/clustering/greedy.ts";
-import { timeOrder } from "../algorithms/clustering/order.ts";
+import { timeOrder, type UntimedOrder } from "../algorithms/clustering/order.ts";
 import { DataFileError } from "../base/errors.ts";
 import type { Dataset } from "./format.ts";
 import { readNpy } from "./npy.ts";
@@ -14,10 +14,14 @@ import { readNpy } from "./npy.ts";
  * never their row order, which may be sorted by identity (see `algorithms/clustering/order.ts`).
  *
  * @param dataset a dataset read by `readDataset`
- * @param options seed of the shuffle of rows without a time [0]
+ * @param options seed of the shuffle of rows without a time [0]; `untimed: "file"` keeps those rows in file order
+ *   instead (the order before issue 12, to reproduce older results) [shuffled]
  * @returns the clustering input (views of the dataset's arrays, no copies of embeddings)
  */
-export function clusterInputFromDataset(dataset: Dataset, options: { seed?: number } = {}): ClusterInput {
+export function clusterInputFromDataset(
+  dataset: Dataset,
+  options: { seed?: number; untimed?: UntimedOrder } = {},
+): ClusterInput {
   const o = dataset.observations;
   const n = o.n;
   return {
@@ -29,7 +33,7 @@ export function clusterInputFromDataset(dataset: Dataset, options: { seed?: numb
     bodyDim: dataset.manifest.body?.dim ?? 0,
     bodyRow: o.bodyRow,
     moment: o.moment,
-    order: timeOrder(o.time, options.seed ?? 0),
+    order: timeOrder(o.time, options.seed ?? 0, options.untimed),
   };
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { resolve, sep } from "node:path";
+import process from "node:process";
 import { DataFileError } from "../base/errors.ts";
 import type { DatasetWriterOptions } from "../datasets/io.ts";
 import type { RgbRegion } from "./align/similarity.ts";
@@ -18,11 +19,16 @@ import { type BackendName, resolveBackend, splitBackend } from "./onnx/backends.
 import { type ConfidenceMode, type ConfidenceModelFile, loadConfidenceModel } from "./confidence_model.ts";
 import { DEFAULT_CALIBRATION, normRampFor } from "./quality.ts";
 import {
+  cropSourceScale,
   decodeFrame,
   decodeRegion,
   decodeScaled,
+  decodeScaledRegion,
+  MIN_CROP_DETAIL,
+  type PhotoHeader,
   readPhotoFile,
   readPhotoHeader,
+  scaledSize,
   shrinksOnLoad,
   skipReason,
 } from "./ingest/decode.ts";
@@ -30,10 +36,14 @@ import {
   alignedObservation,
   cutCrops,
   detectionSize,
+  type ImageFrame,
   type PhotoContext,
   type PhotoObservations,
+  type PhotoPlan,
+  planDetail,
   planPhoto,
   planSourceBox,
+  rescalePlan,
 } from "./ingest/detect_align.ts";
 import { EmbedStage } from "./ingest/embed.ts";
 import { type IdentityAttributes, photoIdentity, readAttributes, readPhotoLabels } from "./ingest/inputs.ts";
@@ -41,6 +51,7 @@ import { type ModelSetSpec, planModels } from "./ingest/models.ts";
 import type { ModelSetInfo } from "./ingest/protocol.ts";
 import { type InferenceRunner, LocalRunner, WorkerPool } from "./ingest/runner.ts";
 import {
+  type CropSourceKind,
   DEFAULT_BATCH,
   type EmbedImagesOptions,
   type EmbedImagesResult,
@@ -212,9 +223,53 @@ function datasetDescription(
 
 /** One file through decode → detect+align: its observations and crops, why it was skipped, or a model failure. */
 type Outcome =
-  | { rel: string; info: CaptureInfo; conversions: string[]; made: PhotoObservations }
+  | { rel: string; info: CaptureInfo; conversions: string[]; made: PhotoObservations; from: CropSourceKind }
   | { skipped: SkippedFile }
   | { failure: unknown };
+
+/** A photo whose detection copy was decoded on its own (shrink on load), once its crops are planned. */
+interface PlannedPhoto {
+  bytes: Uint8Array;
+  rel: string;
+  header: PhotoHeader;
+  frame: ImageFrame;
+  /** Crop jobs in frame coordinates, and the frame region they read (null: none). */
+  jobs: PhotoPlan;
+  box: { x0: number; y0: number; x1: number; y1: number } | null;
+  /** The detection copy. */
+  copy: RgbImage;
+}
+
+/**
+ * Where a photo's crops are cut from: the coarsest pixels that still give every crop a source pixel per
+ * crop pixel ({@link MIN_CROP_DETAIL}) — the detection copy itself, a region decoded at a cheap JPEG scale,
+ * else a region of the frame — with the crop jobs in that source's coordinates.
+ */
+async function cropSource(
+  p: PlannedPhoto,
+  decoding: <T>(f: () => Promise<T>) => Promise<T | SkippedFile>,
+): Promise<{ source: RgbImage | RgbRegion; cut: PhotoPlan; from: CropSourceKind } | SkippedFile> {
+  const { header, frame, jobs, box, copy } = p;
+  // No crop reads a pixel: they stay black whatever the source.
+  if (box === null) return { source: copy, cut: jobs, from: "none" };
+  const detail = planDetail(jobs, frame);
+  const sx = frame.width / copy.width, sy = frame.height / copy.height;
+  if (detail / (header.scale * Math.max(sx, sy)) >= MIN_CROP_DETAIL) {
+    return { source: copy, cut: rescalePlan(jobs, sx, sy), from: "copy" };
+  }
+  const k = cropSourceScale(header, detail);
+  if (k !== null) {
+    const size = scaledSize(header, k);
+    const cut = rescalePlan(jobs, frame.width / size.width, frame.height / size.height);
+    const sbox = planSourceBox(cut, { ...size, scale: 1 });
+    if (sbox !== null) {
+      const region = await decoding(() => decodeScaledRegion(p.bytes, p.rel, size, sbox, header.orientation));
+      return "reason" in region ? region : { source: region, cut, from: `scale ${k}` as CropSourceKind };
+    }
+  }
+  const region = await decoding(() => decodeRegion(p.bytes, p.rel, header, box));
+  return "reason" in region ? region : { source: region, cut: jobs, from: "frame region" };
+}
 
 /** Decode, detect and cut the crops of one photo (runs ahead of the in-order consumer; never rejects). */
 async function processPhoto(
@@ -254,7 +309,7 @@ async function processPhoto(
     const image = await decoding(() => decodeImage(bytes, { maxSide: plan.maxSide }, rel));
     if ("reason" in image) return { skipped: image };
     const made = await alignedObservation(image, ctx);
-    return { rel, info: ctx.info, conversions: image.conversions, made };
+    return { rel, info: ctx.info, conversions: image.conversions, made, from: "frame" };
   }
   const header = await decoding(() => readPhotoHeader(bytes, rel, plan.maxSide));
   if ("reason" in header) return { skipped: header };
@@ -272,8 +327,9 @@ async function processPhoto(
     : await decoding(() => decodeScaled(bytes, rel, header, size.width, size.height));
   if ("reason" in small) return { skipped: small };
   try {
-    // The worker takes the pixels (moved, not copied): copy them when they are also the crop source.
-    const raw = await runner.detect(small === full ? { ...small, data: small.data.slice() } : small);
+    // The worker takes the pixels (moved, not copied): keep a copy where they may be the crop source.
+    const kept: RgbImage | null = full && small !== full ? null : { ...small, data: small.data.slice() };
+    const raw = await runner.detect(small === full ? kept! : small);
     const back = frame.width / small.width;
     const dets = {
       faces: scaleDetections(raw.faces, back, frame.width, frame.height),
@@ -283,17 +339,15 @@ async function processPhoto(
     const jobs = planPhoto(frame, dets, ctx);
     const box = planSourceBox(jobs, frame);
     stage.align += (performance.now() - ta) / 1000;
-    // Crops come from full-resolution pixels, decoded only where they are.
-    let source: RgbImage | RgbRegion = full ?? small;
-    if (!full && box !== null) {
-      const region = await decoding(() => decodeRegion(bytes, rel, header, box));
-      if ("reason" in region) return { skipped: region };
-      source = region;
-    }
+    const crops = full
+      ? { source: full, cut: jobs, from: "frame" as const }
+      : await cropSource({ bytes, rel, header, frame, jobs, box, copy: kept! }, decoding);
+    if ("reason" in crops) return { skipped: crops };
+    const { source, cut, from } = crops;
     ta = performance.now();
-    const made = cutCrops(source, jobs);
+    const made = cutCrops(source, cut);
     stage.align += (performance.now() - ta) / 1000;
-    return { rel, info: ctx.info, conversions: header.conversions, made };
+    return { rel, info: ctx.info, conversions: header.conversions, made, from };
   } catch (e) {
     return { failure: e };
   }
@@ -330,6 +384,12 @@ export async function embedImages(options: EmbedImagesOptions): Promise<EmbedIma
   }
 }
 
+/** CPU seconds of this process so far: every thread (workers, libvips, ONNX Runtime). */
+function processCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 async function runIngest(
   options: EmbedImagesOptions,
   plan: IngestPlan,
@@ -344,7 +404,7 @@ async function runIngest(
     embed: 0,
     write: 0,
   };
-  const tRun = performance.now();
+  const tRun = performance.now(), cpuRun = processCpuSeconds();
   // Entries the listing will not read (loops, folders named like images, unreadable files…) open skipped.csv.
   const { files, skipped: unread } = await listImages(plan.root);
   const skipped: SkippedFile[] = [...unread];
@@ -352,6 +412,7 @@ async function runIngest(
   const photoInfo: CaptureInfo[] = [];
   const timeSources: Record<TimeSource, number> = { exif: 0, file: 0, none: 0 };
   const conversions: Record<string, number> = {};
+  const cropSources: Partial<Record<CropSourceKind, number>> = {};
   const info = runner.info;
   if (plan.confidence && plan.confidence.model.dim !== info.face.dim) {
     const { model, path } = plan.confidence;
@@ -388,6 +449,7 @@ async function runIngest(
     if ("skipped" in o) skipped.push(o.skipped);
     else {
       for (const c of o.conversions) conversions[c] = (conversions[c] ?? 0) + 1;
+      cropSources[o.from] = (cropSources[o.from] ?? 0) + 1;
       if (o.made.observations.length === 0) skipped.push({ file: o.rel, reason: "no face found" });
       else {
         for (const p of o.made.observations) p.photo = photoInfo.length;
@@ -401,6 +463,7 @@ async function runIngest(
   }
   const rows = await embed.finish();
   const pipelineSeconds = (performance.now() - tRun) / 1000;
+  const pipelineCpuSeconds = processCpuSeconds() - cpuRun;
   stage.detect = runner.times.detect;
   stage.embed = runner.times.embed;
 
@@ -430,12 +493,14 @@ async function runIngest(
     bodies: rows.bodies,
     skipped,
     attributesLeftOut: plan.attrs?.leftOut ?? [],
+    cropSources,
     backend: info.backend as BackendName,
     seconds: (performance.now() - t0) / 1000,
     stageSeconds: stage,
     inference: {
       lanes: runner.lanes,
       pipelineSeconds,
+      pipelineCpuSeconds,
       ortSeconds: runner.times.ort,
       calls: options.recordCalls ? await runner.calls() : [],
     },

@@ -16,7 +16,7 @@ import {
 } from "./browser.ts";
 import type { FigureOutcome } from "./figure.ts";
 import { FIGURE_IDS, type FigureId, FIGURES } from "./figures/mod.ts";
-import { renderHtml, slug } from "./html.ts";
+import { renderHtml, type ReportPage, slug } from "./html.ts";
 import { loadResults } from "./load.ts";
 import { failureTable, formatCell, summaryTable, type Table, toCsv, toMarkdown } from "./tables.ts";
 import { uniqueSorted } from "./stats.ts";
@@ -275,18 +275,8 @@ function environmentLines(all: ResultRecord[]): string[] {
   return [...lines, `Code version(s): ${code.join(", ")}`];
 }
 
-function renderMarkdown(
-  page: {
-    title: string;
-    overview: string[];
-    figures: FigureOutcome[];
-    experiments: { name: string; summary: Table; figures: string[] }[];
-    failures: Table;
-    skipped: { where: string; problem: string }[];
-    environment: string[];
-  },
-  pngBase: ((f: FigureOutcome) => string) | null,
-): string {
+/** The report page as Markdown (the HTML page's content without its links to static files). */
+function renderMarkdown(page: Omit<ReportPage, "links">, pngBase: ((f: FigureOutcome) => string) | null): string {
   const out: string[] = [`# ${page.title}`, "", ...page.overview.map((l) => `${l}  `), "", "## Figures", ""];
   for (const f of page.figures) {
     out.push(`### Figure ${f.number}. ${f.title}`, "");

@@ -29,14 +29,6 @@ interface ImportEdge {
 const KNOWN_UPWARD_IMPORTS: { from: string; to: string; why: string }[] = [];
 /** Import cycles being broken on other branches (issue 13: HAC refactor, bench.ts), as sorted member lists. */
 const KNOWN_CYCLES: string[][] = [];
-/**
- * Host calls algorithms/ may make, each with its reason. `_workers.ts` asks whether a worker may read its module
- * before starting it: the calling thread then blocks in `Atomics.wait` and could never see the load error.
- */
-const PURITY_EXCEPTIONS: { file: string; rule: string; why: string }[] = [
-  { file: "algorithms/_workers.ts", rule: "Deno API", why: "read-permission probe before starting workers" },
-];
-
 /** What algorithms/ code must not mention (after comments and string contents are blanked out). */
 const IMPURE: { rule: string; pattern: RegExp }[] = [
   { rule: "Deno API", pattern: /\bDeno\b/ },
@@ -50,13 +42,13 @@ const IMPURE: { rule: string; pattern: RegExp }[] = [
 /** Folders that hold no code or only generated output. */
 const SKIP = new Set(["node_modules", "out", "results", ".git"]);
 
-/** Every `.ts` file below `root`, as `/`-separated paths relative to it, sorted. */
-async function tsFiles(root: string, dir = ""): Promise<string[]> {
+/** Every `.ts` (or other `ext`) file below `root`, as `/`-separated paths relative to it, sorted. */
+async function tsFiles(root: string, dir = "", ext = ".ts"): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir(join(root, dir))) {
     const path = dir ? `${dir}/${e.name}` : e.name;
-    if (e.isDirectory && !SKIP.has(e.name) && !e.name.startsWith(".")) out.push(...await tsFiles(root, path));
-    else if (e.isFile && e.name.endsWith(".ts")) out.push(path);
+    if (e.isDirectory && !SKIP.has(e.name) && !e.name.startsWith(".")) out.push(...await tsFiles(root, path, ext));
+    else if (e.isFile && e.name.endsWith(ext)) out.push(path);
   }
   return out.sort();
 }
@@ -209,7 +201,6 @@ async function purityViolations(root: string, files: string[], edges: ImportEdge
     lines.forEach((text, i) => {
       for (const { rule, pattern } of IMPURE) {
         if (!pattern.test(text)) continue;
-        if (PURITY_EXCEPTIONS.some((x) => x.file === file && x.rule === rule)) continue;
         out.push(`${file}:${i + 1}: ${rule}: ${text.trim()}`);
       }
     });
@@ -300,10 +291,6 @@ Deno.test("every import follows the README's layout table", async () => {
 Deno.test("algorithms/ touches no host API, network, clock or console, and imports no package", async () => {
   const { files, edges } = await tree;
   assertEquals(await purityViolations(REPO_ROOT, files, edges), []);
-  for (const x of PURITY_EXCEPTIONS) {
-    const text = codeOnly(await Deno.readTextFile(join(REPO_ROOT, x.file)));
-    assert(IMPURE.find((p) => p.rule === x.rule)!.pattern.test(text), `${x.file}: exception "${x.rule}" is unused`);
-  }
 });
 
 Deno.test("no import cycles (besides the ones being broken on the HAC and bench.ts branches)", async () => {
@@ -325,6 +312,17 @@ Deno.test("the doc-example task covers every code folder", async () => {
     if (folder === "tests" || folder === "notebooks") continue;
     const exists = await Deno.stat(join(REPO_ROOT, folder)).then(() => true, () => false);
     if (exists) assert(task.includes(folder), `deno task test:doc does not run the examples of ${folder}/`);
+  }
+});
+
+Deno.test("the doc-example task runs the code blocks of every Markdown file that has TypeScript ones", async () => {
+  const config = JSON.parse(await Deno.readTextFile(join(REPO_ROOT, "deno.json")));
+  const task = String(config.tasks["test:doc"]).split(/\s+/);
+  for (const md of await tsFiles(REPO_ROOT, "", ".md")) {
+    const text = await Deno.readTextFile(join(REPO_ROOT, md));
+    if (!/^```(ts|typescript|tsx|js|javascript|jsx)\s*$/m.test(text)) continue;
+    const covered = task.some((t) => md === t || md.startsWith(`${t}/`));
+    assert(covered, `deno task test:doc does not run the code blocks of ${md}`);
   }
 });
 

@@ -7,10 +7,20 @@
 import { Rng } from "../random/rng.ts";
 
 /**
- * Capture time ascending (ties by row), then every row without a time in a seeded random order.
+ * Order of the rows without a capture time: `shuffled` (seeded; the default) or `file` (their row order, as before
+ * issue 12 — kept to reproduce older results, not to be trusted on data sorted by identity).
+ */
+export type UntimedOrder = "shuffled" | "file";
+
+/** Every {@link UntimedOrder}, for option parsers. */
+export const UNTIMED_ORDERS: readonly UntimedOrder[] = ["shuffled", "file"];
+
+/**
+ * Capture time ascending (ties by row), then every row without a time in a seeded random order (or in row order).
  *
  * @param time capture time per row (NaN: unknown)
  * @param seed seed of the shuffle of the rows without a time
+ * @param untimed order of the rows without a time [shuffled]
  * @returns a permutation of 0..n−1
  * @example
  * ```ts
@@ -19,12 +29,12 @@ import { Rng } from "../random/rng.ts";
  * if (order[0] !== 3 || order[1] !== 1) throw new Error("timed rows first, by time");
  * ```
  */
-export function timeOrder(time: Float64Array, seed: number): Int32Array {
-  const timed: number[] = [], untimed: number[] = [];
-  for (let i = 0; i < time.length; i++) (Number.isNaN(time[i]!) ? untimed : timed).push(i);
+export function timeOrder(time: Float64Array, seed: number, untimed: UntimedOrder = "shuffled"): Int32Array {
+  const timed: number[] = [], rest: number[] = [];
+  for (let i = 0; i < time.length; i++) (Number.isNaN(time[i]!) ? rest : timed).push(i);
   timed.sort((a, b) => time[a]! - time[b]! || a - b);
-  shuffleInPlace(untimed, seed);
-  return Int32Array.from([...timed, ...untimed]);
+  if (untimed === "shuffled") shuffleInPlace(rest, seed);
+  return Int32Array.from([...timed, ...rest]);
 }
 
 /**

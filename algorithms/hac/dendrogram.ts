@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { DisjointSets } from "./disjoint_sets.ts";
 
 /**
  * Converts raw merges given by *representative points* (any member of each side) into SciPy's
@@ -28,37 +29,24 @@ export function toScipyLinkage(raw: Float64Array, m: number, n: number, sortByHe
     idx.sort((p, q) => raw[p * 4 + 2]! - raw[q * 4 + 2]!);
     order.set(idx);
   }
-  const parent = new Int32Array(n);
+  // id and size live at each set's root.
+  const sets = new DisjointSets(n);
   const id = new Int32Array(n);
-  const size = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    parent[i] = i;
-    id[i] = i;
-    size[i] = 1;
-  }
-  const find = (x: number): number => {
-    let r = x;
-    while (parent[r] !== r) r = parent[r]!;
-    while (parent[x] !== r) {
-      const nx = parent[x]!;
-      parent[x] = r;
-      x = nx;
-    }
-    return r;
-  };
+  const size = new Int32Array(n).fill(1);
+  for (let i = 0; i < n; i++) id[i] = i;
   const out = new Float64Array(m * 4);
   for (let k = 0; k < m; k++) {
     const row = order[k]!;
-    const ra = find(raw[row * 4]!), rb = find(raw[row * 4 + 1]!);
+    const ra = sets.find(raw[row * 4]!), rb = sets.find(raw[row * 4 + 1]!);
     const ia = id[ra]!, ib = id[rb]!;
     out[k * 4] = Math.min(ia, ib);
     out[k * 4 + 1] = Math.max(ia, ib);
     out[k * 4 + 2] = raw[row * 4 + 2]!;
     const s = size[ra]! + size[rb]!;
     out[k * 4 + 3] = s;
-    parent[ra] = rb;
-    size[rb] = s;
-    id[rb] = n + k;
+    const root = sets.union(ra, rb);
+    size[root] = s;
+    id[root] = n + k;
   }
   return out;
 }

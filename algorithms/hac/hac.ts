@@ -18,6 +18,7 @@ import { genericCore, lazyReducibleCore, nnChainCore } from "./_cores.ts";
 import type { CoreResult } from "./_merge_recorder.ts";
 import { rnnBatchCore } from "./_rnn_batch.ts";
 import { canonicalLabels, toScipyLinkage } from "./dendrogram.ts";
+import { DisjointSets } from "./disjoint_sets.ts";
 import {
   type Algorithm,
   getLinkage,
@@ -409,21 +410,10 @@ function emptyCore(): CoreResult {
 
 /** Flat labels from raw merges (slot ids are member points). */
 function labelsFromRaw(raw: Float64Array, m: number, n: number): Int32Array {
-  const parent = new Int32Array(n);
-  for (let i = 0; i < n; i++) parent[i] = i;
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]!]!;
-      x = parent[x]!;
-    }
-    return x;
-  };
-  for (let k = 0; k < m; k++) {
-    const a = find(raw[k * 4]!), b = find(raw[k * 4 + 1]!);
-    if (a !== b) parent[a] = b;
-  }
+  const sets = new DisjointSets(n);
+  for (let k = 0; k < m; k++) sets.union(raw[k * 4]!, raw[k * 4 + 1]!);
   const roots = new Int32Array(n);
-  for (let i = 0; i < n; i++) roots[i] = find(i);
+  for (let i = 0; i < n; i++) roots[i] = sets.find(i);
   return canonicalLabels(roots);
 }
 
@@ -450,28 +440,13 @@ export interface Components {
  * @returns the components, numbered by their smallest member
  */
 export function connectedComponents(n: number, edges: ThresholdEdges, threshold: number): Components {
-  const parent = new Int32Array(n);
-  for (let i = 0; i < n; i++) parent[i] = i;
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]!]!;
-      x = parent[x]!;
-    }
-    return x;
-  };
-  for (let e = 0; e < edges.i.length; e++) {
-    if (!(edges.d[e]! <= threshold)) continue;
-    const a = find(edges.i[e]!), b = find(edges.j[e]!);
-    if (a !== b) {
-      if (a < b) parent[b] = a;
-      else parent[a] = b;
-    }
-  }
+  const sets = new DisjointSets(n);
+  for (let e = 0; e < edges.i.length; e++) if (edges.d[e]! <= threshold) sets.union(edges.i[e]!, edges.j[e]!);
   const of = new Int32Array(n);
   const id = new Int32Array(n).fill(-1);
   let count = 0;
   for (let i = 0; i < n; i++) {
-    const r = find(i);
+    const r = sets.find(i);
     if (id[r] === -1) id[r] = count++;
     of[i] = id[r]!;
   }

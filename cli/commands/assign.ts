@@ -7,6 +7,7 @@ import { LASSO_SOLVERS } from "../../algorithms/assignment/lasso/mod.ts";
 import { EXEMPLAR_STRATEGIES } from "../../algorithms/gallery/exemplars.ts";
 import { type AssignReport, runAssign } from "../../benchmarks/assign_eval.ts";
 import { choice, type Command, flag, num, optNum, optStr, str } from "../command.ts";
+import { dedent } from "../help.ts";
 
 function f(x: number, digits = 4): string {
   return Number.isNaN(x) ? "n/a" : x.toFixed(digits);
@@ -36,18 +37,18 @@ export const assignCommand: Command = {
   summary: "recognise faces against a gallery: centroid | exemplar | knn | sparse | crc, with unknowns",
   usage:
     "--gallery DIR [--gallery-labels FILE] --queries DIR --method M [--exemplars C] [--lambda L] [--unknown-threshold U] [--out FILE] [--json]",
-  description: [
-    "The gallery is a dataset plus labels: by default its identity column (one person per identity), or",
-    "--gallery-labels FILE, a clustering's labels (`id,cluster` CSV such as a run's labels.csv, or .npy);",
-    "label −1 rows stay out of the gallery. Each person keeps up to C exemplars (--exemplar-strategy).",
-    "Every face of --queries (may be the same folder) is assigned one at a time (latency per query).",
-    "assignments.csv: id,person,score — person is the identity name (identity gallery; empty = unknown)",
-    "or the cluster id (cluster gallery; −1 = unknown); score is the method's confidence (higher = surer).",
-    "Scores: cosine similarity (centroid, exemplar), Σcos of the winning voters / k (knn), explained",
-    "fraction 1 − ‖y − D_p x_p‖²/‖y‖² of the winner (sparse by default, crc), or the winner's energy share",
-    "(--score share). Truth: a query is known when its identity is a gallery person's (for clusters: the",
-    "cluster's majority identity), unknown when it is another identity.",
-  ].join("\n"),
+  description: dedent`
+    The gallery is a dataset plus labels: by default its identity column (one person per identity), or
+    --gallery-labels FILE, a clustering's labels (\`id,cluster\` CSV such as a run's labels.csv, or .npy);
+    label −1 rows stay out of the gallery. Each person keeps up to C exemplars (--exemplar-strategy).
+    Every face of --queries (may be the same folder) is assigned one at a time (latency per query).
+    assignments.csv: id,person,score — person is the identity name (identity gallery; empty = unknown)
+    or the cluster id (cluster gallery; −1 = unknown); score is the method's confidence (higher = surer).
+    Scores: cosine similarity (centroid, exemplar), Σcos of the winning voters / k (knn), explained
+    fraction 1 − ‖y − D_p x_p‖²/‖y‖² of the winner (sparse by default, crc), or the winner's energy share
+    (--score share). Truth: a query is known when its identity is a gallery person's (for clusters: the
+    cluster's majority identity), unknown when it is another identity.
+  `,
   options: {
     gallery: { type: "string", value: "DIR", help: "gallery dataset folder" },
     "gallery-labels": {

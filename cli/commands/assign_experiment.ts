@@ -7,6 +7,7 @@ import { readDataset } from "../../datasets/io.ts";
 import { writeFileAtomic } from "../../base/atomic.ts";
 import { UsageError } from "../../base/errors.ts";
 import { type Command, flag, num, optStr, str } from "../command.ts";
+import { dedent } from "../help.ts";
 
 /** The `pb assign-experiment` command. */
 export const assignExperimentCommand: Command = {
@@ -14,12 +15,12 @@ export const assignExperimentCommand: Command = {
   summary: "assignment experiments: small-clusters | split-identity | open-set (tables with bootstrap CIs)",
   usage: "small-clusters|split-identity|open-set --data DIR [--seed N] [--resamples R] [--max-queries Q] [--json FILE]",
   positionals: true,
-  description: [
-    "small-clusters: 2, 3, 5, 10 exemplars per person — top-1 of centroid, exemplar, knn, sparse, crc.",
-    "split-identity: one identity split over two gallery entries (2-means), in turn for --splits identities.",
-    "open-set: a third of the identities held out as unknown — ROC AUC and TPR at 1% FAR.",
-    "Intervals: 95% percentile bootstrap over identities (seeded). Prints a Markdown table.",
-  ].join("\n"),
+  description: dedent`
+    small-clusters: 2, 3, 5, 10 exemplars per person — top-1 of centroid, exemplar, knn, sparse, crc.
+    split-identity: one identity split over two gallery entries (2-means), in turn for --splits identities.
+    open-set: a third of the identities held out as unknown — ROC AUC and TPR at 1% FAR.
+    Intervals: 95% percentile bootstrap over identities (seeded). Prints a Markdown table.
+  `,
   options: {
     data: { type: "string", value: "DIR", help: "dataset folder with an identity column" },
     seed: { type: "string", value: "N", help: "seed of the splits and the bootstrap [0]" },

@@ -4,16 +4,19 @@
  */
 import { describeAdapter, probeBackends, resolveBackend } from "../../pipeline/onnx/backends.ts";
 import { type Command, flag } from "../command.ts";
+import { dedent } from "../help.ts";
 
 /** The `pb backends` command. */
 export const backendsCommand: Command = {
   name: "backends",
   summary: "list backends (ort-node:cpu, ort-web:wasm, ort-web:webgpu, cuda, coreml) usable here, and why not",
   usage: "[--json]",
-  description: "Each backend is probed separately: a static check (OS, devices, libraries, the WebGPU adapter),\n" +
-    "then a one-node probe model on it. For WebGPU the adapter's vendor, architecture and whether it is a\n" +
-    "software/fallback adapter are shown. `--backend auto` picks the first usable of ort-node:cuda,\n" +
-    "ort-node:coreml, ort-web:webgpu on a hardware adapter, then ort-node:cpu.",
+  description: dedent`
+    Each backend is probed separately: a static check (OS, devices, libraries, the WebGPU adapter),
+    then a one-node probe model on it. For WebGPU the adapter's vendor, architecture and whether it is a
+    software/fallback adapter are shown. \`--backend auto\` picks the first usable of ort-node:cuda,
+    ort-node:coreml, ort-web:webgpu on a hardware adapter, then ort-node:cpu.
+  `,
   options: { json: { type: "boolean", help: "print JSON" } },
   async run(args) {
     const status = await probeBackends();

@@ -35,6 +35,7 @@ import { writeLabels } from "../../datasets/labels.ts";
 import { writeNpy } from "../../datasets/npy.ts";
 import { writeFileAtomic } from "../../base/atomic.ts";
 import { choice, type Command, flag, num, optNum, optStr } from "../command.ts";
+import { dedent } from "../help.ts";
 
 /** CPU seconds of this process (every thread), user + system. */
 function cpuSeconds(): number {
@@ -91,17 +92,17 @@ export const clusterCommand: Command = {
     "[--first-threshold T1 --alpha A --beta B] [--sample-pairs S] [--seed N] [--threads N] " +
     "[--algorithm auto|rnn-batch|nn-chain|sweep|generic] [--out labels.csv] " +
     "[--merges merges.npy] [--iterations iterations.csv] [--json]",
-  description: [
-    "Linkages: " + [...LINKAGES.values()].map((s) => `${s.id} (${s.description})`).join("; ") + ".",
-    "Without --threshold the full dendrogram is built (--merges gets n − 1 rows) and every item ends in one",
-    "cluster; with it, merging stops above T. Distances are cosine (1 − cos) on L2-normalised rows; rows of a",
-    "bare .npy that are not unit length are normalised (the count is reported). The first pass needs a",
-    "dataset for bodies and moments; on a bare .npy it runs on faces only. Rows without capture times (every",
-    "row of a .npy) go through it in an order shuffled with --seed, never in file order (may be sorted by identity).",
-    `Mode auto uses the sparse threshold-graph mode above ${DENSE_LIMIT} items when a threshold is given.`,
-    "--threads splits the distance products and the batched single/complete/average merges over threads",
-    "(same result for any count); --algorithm nn-chain runs SciPy's one-merge-at-a-time loop instead.",
-  ].join("\n"),
+  description: dedent`
+    Linkages: ${[...LINKAGES.values()].map((s) => `${s.id} (${s.description})`).join("; ")}.
+    Without --threshold the full dendrogram is built (--merges gets n − 1 rows) and every item ends in one
+    cluster; with it, merging stops above T. Distances are cosine (1 − cos) on L2-normalised rows; rows of a
+    bare .npy that are not unit length are normalised (the count is reported). The first pass needs a
+    dataset for bodies and moments; on a bare .npy it runs on faces only. Rows without capture times (every
+    row of a .npy) go through it in an order shuffled with --seed, never in file order (may be sorted by identity).
+    Mode auto uses the sparse threshold-graph mode above ${DENSE_LIMIT} items when a threshold is given.
+    --threads splits the distance products and the batched single/complete/average merges over threads
+    (same result for any count); --algorithm nn-chain runs SciPy's one-merge-at-a-time loop instead.
+  `,
   options: {
     data: { type: "string", value: "DIR", help: "dataset folder (format v1)" },
     embeddings: { type: "string", value: "FILE", help: "bare n × d .npy of embeddings (float32/float64)" },

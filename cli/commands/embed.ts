@@ -5,29 +5,30 @@
 import { UsageError } from "../../base/errors.ts";
 import { DEFAULT_BATCH, embedImages } from "../../pipeline/embed_images.ts";
 import { CONFIDENCE_MODES } from "../../pipeline/confidence_model.ts";
-import { LABEL_FACE_RULES } from "../../pipeline/ingest/detect_align.ts";
+import { LABEL_FACE_RULES } from "../../pipeline/ingest/types.ts";
 import { BACKEND_CHOICES, type BackendRequest } from "../../pipeline/onnx/backends.ts";
 import { ProgressBar } from "../../pipeline/progress.ts";
 import { choice, type Command, flag, num, optNum, optStr, str } from "../command.ts";
+import { dedent } from "../help.ts";
 
 /** The `pb embed` command. */
 export const embedCommand: Command = {
   name: "embed",
   summary: "detect, align and embed faces (and upper bodies) in photos → a dataset folder",
   usage: "--images DIR --out DIR [--layout photos|identity-folders] [--labels CSV] [--aligned] [options]",
-  description: [
-    "Decodes every image under --images (the real format is sniffed; EXIF orientation applied), detects faces",
-    "(YuNet or UltraFace) and people (YOLOX-nano), associates them, aligns faces to the ArcFace template and embeds",
-    "them (face model + OSNet on upper bodies), scores unclear faces, groups photos into moments, and writes",
-    "dataset.json, observations.csv, face.npy [, body.npy] and skipped.csv (file,reason) to --out.",
-    "Identity: --layout identity-folders takes it from the top-level folder; --labels (file,identity) labels photos",
-    "of one person — the label goes to the photo's largest face (ties: the most central; --label-face central: the",
-    "face nearest the centre, as in LFW), other faces get none. --flip-tta averages each face with its mirror image.",
-    "--attributes CSV (identity,<columns>) adds subgroup attribute columns, e.g. celeb24's identities.csv → gender.",
-    "face_quality = 1 − unclear score (higher = clearer); kind = unclear when the unclear score ≥ --unclear-threshold.",
-    "--confidence-model (from pb train confidence): the classifier's 1 − p(face) joins the cue score (mean) or replaces it.",
-    "Exit 0 when some files were skipped (they are listed); 1 when a model or option is unusable.",
-  ].join("\n"),
+  description: dedent`
+    Decodes every image under --images (the real format is sniffed; EXIF orientation applied), detects faces
+    (YuNet or UltraFace) and people (YOLOX-nano), associates them, aligns faces to the ArcFace template and embeds
+    them (face model + OSNet on upper bodies), scores unclear faces, groups photos into moments, and writes
+    dataset.json, observations.csv, face.npy [, body.npy] and skipped.csv (file,reason) to --out.
+    Identity: --layout identity-folders takes it from the top-level folder; --labels (file,identity) labels photos
+    of one person — the label goes to the photo's largest face (ties: the most central; --label-face central: the
+    face nearest the centre, as in LFW), other faces get none. --flip-tta averages each face with its mirror image.
+    --attributes CSV (identity,<columns>) adds subgroup attribute columns, e.g. celeb24's identities.csv → gender.
+    face_quality = 1 − unclear score (higher = clearer); kind = unclear when the unclear score ≥ --unclear-threshold.
+    --confidence-model (from pb train confidence): the classifier's 1 − p(face) joins the cue score (mean) or replaces it.
+    Exit 0 when some files were skipped (they are listed); 1 when a model or option is unusable.
+  `,
   options: {
     images: { type: "string", value: "DIR", help: "folder of images, searched recursively" },
     out: { type: "string", value: "DIR", help: "output dataset folder" },
@@ -63,7 +64,7 @@ export const embedCommand: Command = {
     "face-threshold": { type: "string", value: "P", help: "face detector score threshold [0.6 yunet, 0.7 ultraface]" },
     "exact-decode": {
       type: "boolean",
-      help: "decode photos whole for detection (bit-identical to earlier versions; slower on large photos)",
+      help: "decode photos whole for detection and crops (bit-identical to earlier versions; slower on large photos)",
     },
     "max-side": { type: "string", value: "PX", help: "decode larger images downscaled to this longer side [4096]" },
     "moment-gap": { type: "string", value: "HOURS", help: "largest time gap inside a moment [3]" },

@@ -16,6 +16,7 @@ import {
 } from "../../benchmarks/gate/gate.ts";
 import { readResults } from "../../benchmarks/results/store.ts";
 import { type Command, flag, optStr, str } from "../command.ts";
+import { dedent } from "../help.ts";
 
 async function readJson(path: string, what: string): Promise<unknown> {
   let text: string;
@@ -36,12 +37,14 @@ export const gateCommand: Command = {
   name: "gate",
   summary: "compare results with a baseline: exit 0 pass, 1 regression, 2 usage error",
   usage: "--baseline FILE --current RESULTS [--rules FILE] [--bmf FILE] [--all] | --update-baseline [--aa RESULTS]…",
-  description: "Accuracy: a metric may not get worse by more than its tolerance. Latency: each run times its\n" +
-    "candidate paired with the reference workload in its own process (A B A B …); a slow-down fails only when\n" +
-    "the whole confidence interval of the median per-pair ratio's change lies beyond the noise band, calibrated\n" +
-    "from A/A sweeps in the baseline. Merged results are gated per host and shard.\n" +
-    "--update-baseline writes FILE from RESULTS instead; each --aa RESULTS is another sweep of the same code\n" +
-    "(pooled, and used to calibrate the noise band).",
+  description: dedent`
+    Accuracy: a metric may not get worse by more than its tolerance. Latency: each run times its
+    candidate paired with the reference workload in its own process (A B A B …); a slow-down fails only when
+    the whole confidence interval of the median per-pair ratio's change lies beyond the noise band, calibrated
+    from A/A sweeps in the baseline. Merged results are gated per host and shard.
+    --update-baseline writes FILE from RESULTS instead; each --aa RESULTS is another sweep of the same code
+    (pooled, and used to calibrate the noise band).
+  `,
   options: {
     baseline: { type: "string", value: "FILE", help: "baseline JSON (required)" },
     current: { type: "string", value: "RESULTS", help: "results folder of the current sweep (required)" },

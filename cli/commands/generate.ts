@@ -12,22 +12,23 @@ import {
   resolveConfig,
 } from "../../datasets/synthetic/mod.ts";
 import { choice, type Command, flag, optNum, optStr, str } from "../command.ts";
+import { dedent } from "../help.ts";
 
 /** The `pb generate` command. */
 export const generateCommand: Command = {
   name: "generate",
   summary: "write a synthetic photo library (seeded, deterministic) as a dataset folder",
   usage: "--out DIR [--preset tiny|small|medium|large] [--seed N] [options]",
-  description: [
-    "Simulates what makes real libraries hard: Zipf-distributed people, multi-person photos, moments",
-    "(bursts close in time and place) with one outfit per person per moment, profile/unclear/masked faces,",
-    "false detections, body-only and face-only observations, look-alike siblings, children who change",
-    "over time, and subgroups with different noise levels. Same seed and options: byte-identical files.",
-    "Presets: tiny ≈ 2k observations, small ≈ 20k, medium ≈ 100k, large ≈ 1M (streamed to disk).",
-    "Any knob can be set with --set PATH=VALUE (repeatable), e.g. --set profileRate=0.3",
-    "--set momentMix.trip=0.5 --set attributes.skin_tone.dark.noise=1.5; every knob and its default",
-    "is recorded in dataset.json → source.parameters.",
-  ].join("\n"),
+  description: dedent`
+    Simulates what makes real libraries hard: Zipf-distributed people, multi-person photos, moments
+    (bursts close in time and place) with one outfit per person per moment, profile/unclear/masked faces,
+    false detections, body-only and face-only observations, look-alike siblings, children who change
+    over time, and subgroups with different noise levels. Same seed and options: byte-identical files.
+    Presets: tiny ≈ 2k observations, small ≈ 20k, medium ≈ 100k, large ≈ 1M (streamed to disk).
+    Any knob can be set with --set PATH=VALUE (repeatable), e.g. --set profileRate=0.3
+    --set momentMix.trip=0.5 --set attributes.skin_tone.dark.noise=1.5; every knob and its default
+    is recorded in dataset.json → source.parameters.
+  `,
   options: {
     out: { type: "string", value: "DIR", help: "output folder (created; an existing dataset there is replaced)" },
     preset: { type: "string", value: "NAME", help: `scale: ${PRESET_NAMES.join(", ")} [tiny]` },

@@ -9,6 +9,7 @@ import { readDataset } from "../../datasets/io.ts";
 import { writeFileAtomic } from "../../base/atomic.ts";
 import { UsageError } from "../../base/errors.ts";
 import { choice, type Command, flag, num, optNum, optStr, str } from "../command.ts";
+import { dedent } from "../help.ts";
 
 /** Formats the per-night table. */
 export function librarySummary(r: LibrarySimReport): string {
@@ -48,17 +49,17 @@ export const libraryCommand: Command = {
   summary: "simulate an incremental library: online assignment, nightly re-clustering, a scripted user",
   usage: "simulate --data DIR [--nights N] [--method M] [--corrections K] [--seed N] [--json FILE]",
   positionals: true,
-  description: [
-    "Photos arrive in capture-time order, cut into N equal chunks (a day each). By day each new face is",
-    "recognised against the gallery (--method, --exemplars, --unknown-threshold); faces scoring below the",
-    "threshold stay unassigned. Each night everything seen is clustered again (greedy first pass + HAC with",
-    "--linkage/--threshold); new clusters take the ids of the persons they overlap most (greedy maximum",
-    "overlap), then the user's constraints are enforced: confirmed faces stay, a rejected face never returns",
-    "to that person, two faces of one photo are never the same person. A scripted user (ground truth) then",
-    "makes up to K corrections: merge, split, reject, confirm, name (round-robin, seeded).",
-    "Reported per night: online accuracy, BCubed/pairwise F1 before and after the user, persons whose",
-    "membership changed, named persons whose identity drifted, corrections and constraint repairs.",
-  ].join("\n"),
+  description: dedent`
+    Photos arrive in capture-time order, cut into N equal chunks (a day each). By day each new face is
+    recognised against the gallery (--method, --exemplars, --unknown-threshold); faces scoring below the
+    threshold stay unassigned. Each night everything seen is clustered again (greedy first pass + HAC with
+    --linkage/--threshold); new clusters take the ids of the persons they overlap most (greedy maximum
+    overlap), then the user's constraints are enforced: confirmed faces stay, a rejected face never returns
+    to that person, two faces of one photo are never the same person. A scripted user (ground truth) then
+    makes up to K corrections: merge, split, reject, confirm, name (round-robin, seeded).
+    Reported per night: online accuracy, BCubed/pairwise F1 before and after the user, persons whose
+    membership changed, named persons whose identity drifted, corrections and constraint repairs.
+  `,
   options: {
     data: { type: "string", value: "DIR", help: "dataset folder (identities and capture times)" },
     nights: { type: "string", value: "N", help: "re-clustering nights [8]" },

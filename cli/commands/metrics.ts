@@ -7,6 +7,7 @@ import { readDataset } from "../../datasets/io.ts";
 import { readLabels } from "../../datasets/labels.ts";
 import { DataFileError, UsageError } from "../../base/errors.ts";
 import { type Command, flag, optStr } from "../command.ts";
+import { dedent } from "../help.ts";
 
 function row(label: string, m: ClusteringMetrics): string {
   const f = (x: number) => (Number.isNaN(x) ? "  n/a " : x.toFixed(4));
@@ -48,14 +49,14 @@ export const metricsCommand: Command = {
   name: "metrics",
   summary: "score predicted clusters against ground truth (pairwise, BCubed, ARI, NMI, per subgroup)",
   usage: "--pred FILE (--true FILE | --data DIR) [--data DIR] [--json]",
-  description: [
-    "FILE is an int32/int64 .npy vector or a CSV with an id column and a label column (cluster, label,",
-    "identity or person; integers, or names that are coded in order of appearance).",
-    "Label −1 in --pred means unclustered (each such observation is its own singleton);",
-    "label −1 (or an empty identity) in the truth means unknown (left out of every metric).",
-    "With --data, the truth defaults to the dataset's identity column and a per-subgroup breakdown",
-    "is given for every attribute column of the dataset.",
-  ].join("\n"),
+  description: dedent`
+    FILE is an int32/int64 .npy vector or a CSV with an id column and a label column (cluster, label,
+    identity or person; integers, or names that are coded in order of appearance).
+    Label −1 in --pred means unclustered (each such observation is its own singleton);
+    label −1 (or an empty identity) in the truth means unknown (left out of every metric).
+    With --data, the truth defaults to the dataset's identity column and a per-subgroup breakdown
+    is given for every attribute column of the dataset.
+  `,
   options: {
     pred: { type: "string", value: "FILE", help: "predicted labels (.npy or id,cluster CSV)" },
     true: { type: "string", value: "FILE", help: "true labels (.npy or id,cluster CSV) [the dataset's identities]" },

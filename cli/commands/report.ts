@@ -6,6 +6,7 @@
 import { UsageError } from "../../base/errors.ts";
 import { buildReport, FIGURE_IDS, REPORT_FORMATS, type ReportFormat } from "../../reports/mod.ts";
 import { type Command, flag, optStr, str } from "../command.ts";
+import { dedent } from "../help.ts";
 
 /** The `pb report` command. */
 export const reportCommand: Command = {
@@ -13,15 +14,15 @@ export const reportCommand: Command = {
   summary: "figures and tables from a results folder: offline HTML, PNG/SVG/PDF, markdown, CSV",
   usage: "RESULTS --out DIR [--formats html,png,svg,pdf] [--only FIGURE] [--title TEXT] [--json]",
   positionals: true,
-  description: [
-    "RESULTS is a results folder written by `pb run`; only its stored records are read.",
-    `Figures (--only takes an id or its number, comma-separated): ${
-      FIGURE_IDS.map((f, i) => `${i + 1} ${f}`).join(", ")
-    }.`,
-    'A figure the results hold no data for becomes a "no data" panel saying what it needs; failed runs are listed.',
-    "Static formats are rendered by headless Chromium (/usr/bin/chromium, or $PB_CHROMIUM); nothing is fetched.",
-    "Writes DIR/report.html, DIR/report.md, DIR/figures/figure-<n>-<id>.<ext>, DIR/tables/*.csv.",
-  ].join("\n"),
+  description: dedent`
+    RESULTS is a results folder written by \`pb run\`; only its stored records are read.
+    Figures (--only takes an id or its number, comma-separated): ${
+    FIGURE_IDS.map((f, i) => `${i + 1} ${f}`).join(", ")
+  }.
+    A figure the results hold no data for becomes a "no data" panel saying what it needs; failed runs are listed.
+    Static formats are rendered by headless Chromium (/usr/bin/chromium, or $PB_CHROMIUM); nothing is fetched.
+    Writes DIR/report.html, DIR/report.md, DIR/figures/figure-<n>-<id>.<ext>, DIR/tables/*.csv.
+  `,
   options: {
     out: { type: "string", value: "DIR", help: "output folder (created)" },
     formats: { type: "string", value: "LIST", help: "comma-separated formats of html, png, svg, pdf [html,png]" },

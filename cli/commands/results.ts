@@ -7,6 +7,7 @@ import { UsageError } from "../../base/errors.ts";
 import { formatRows, queryResults } from "../../benchmarks/results/duckdb.ts";
 import { mergeResults, readResults } from "../../benchmarks/results/store.ts";
 import { type Command, flag, optStr } from "../command.ts";
+import { dedent } from "../help.ts";
 
 const DEFAULT_EXPORT =
   `SELECT r.run_id, r.experiment, r.dataset, r.variant_label, r.seed, r."repeat", r.status, r.error,
@@ -20,9 +21,10 @@ export const resultsCommand: Command = {
   usage:
     'query RESULTS "SQL" [--csv|--json] | export RESULTS [--sql "SQL"] [--csv|--json] [--out FILE] | merge OUT A B …',
   positionals: true,
-  description:
-    "Tables: runs, params, metrics, subgroups, samples, curves, counters (see benchmarks/results/duckdb.ts).\n" +
-    'Example: pb results query out/ci "SELECT variant_label, median(wall_s) FROM runs GROUP BY 1"',
+  description: dedent`
+    Tables: runs, params, metrics, subgroups, samples, curves, counters (see benchmarks/results/duckdb.ts).
+    Example: pb results query out/ci "SELECT variant_label, median(wall_s) FROM runs GROUP BY 1"
+  `,
   options: {
     csv: { type: "boolean", help: "CSV output" },
     json: { type: "boolean", help: "JSON output (array of rows)" },

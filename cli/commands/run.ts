@@ -7,6 +7,7 @@ import { runSweep } from "../../benchmarks/runner/runner.ts";
 import { parseShard } from "../../benchmarks/spec/expand.ts";
 import { experimentDescriptions, formatSummaryTable, summarise } from "../../benchmarks/summary.ts";
 import { type Command, flag, optNum, optStr, str } from "../command.ts";
+import { dedent } from "../help.ts";
 
 /** `pb run`. */
 export const runCommand: Command = {
@@ -14,9 +15,11 @@ export const runCommand: Command = {
   summary: "run a benchmark sweep: spec → isolated runs → results.jsonl (+ summary table)",
   usage: "SPEC --out DIR [--resume] [--shard i/n] [--only PATTERN] [--dry-run] [--jobs N] [--json]",
   positionals: true,
-  description: "Each run (configuration × repeat) executes in its own process with warm-ups, a time limit and\n" +
-    "peak-memory measurement; one JSON record per run is appended to DIR/results.jsonl. A failed run is\n" +
-    "recorded and the sweep continues. Exit code 1 when any run failed or timed out.",
+  description: dedent`
+    Each run (configuration × repeat) executes in its own process with warm-ups, a time limit and
+    peak-memory measurement; one JSON record per run is appended to DIR/results.jsonl. A failed run is
+    recorded and the sweep continues. Exit code 1 when any run failed or timed out.
+  `,
   options: {
     out: { type: "string", value: "DIR", help: "results folder (required)" },
     resume: { type: "boolean", help: "continue a sweep in DIR: runs already recorded are not run again" },

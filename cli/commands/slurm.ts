@@ -11,6 +11,7 @@ import {
   sweepStatus,
 } from "../../benchmarks/slurm/slurm.ts";
 import { type Command, flag, num, optNum, optStr, str } from "../command.ts";
+import { dedent } from "../help.ts";
 
 function formatStatus(s: SweepStatus): string {
   const lines = ["shard  state    recorded  slurm                      note"];
@@ -46,12 +47,13 @@ export const slurmCommand: Command = {
   usage: "submit SPEC --out DIR --shards N [--partition P] [--time T] [--cpus-per-task C] [--dry-run] | " +
     "status DIR [--wait [--timeout S]] [--json] | resubmit DIR | merge DIR",
   positionals: true,
-  description:
-    "submit writes DIR/slurm/array.sh (a job array: task i runs `pb run SPEC --shard i+1/N --resume` into\n" +
-    "DIR/shards/) and DIR/slurm/merge.sh (runs after every task succeeded, --dependency=afterok), then submits\n" +
-    "both with sbatch. DIR must be on storage every node sees. status: done = every planned run recorded (a task\n" +
-    "Slurm calls COMPLETED that wrote nothing is failed); exit 1 while any shard failed. resubmit: the failed\n" +
-    "shards again (finished runs are not run again) and a new merge job. merge: what the merge job runs.",
+  description: dedent`
+    submit writes DIR/slurm/array.sh (a job array: task i runs \`pb run SPEC --shard i+1/N --resume\` into
+    DIR/shards/) and DIR/slurm/merge.sh (runs after every task succeeded, --dependency=afterok), then submits
+    both with sbatch. DIR must be on storage every node sees. status: done = every planned run recorded (a task
+    Slurm calls COMPLETED that wrote nothing is failed); exit 1 while any shard failed. resubmit: the failed
+    shards again (finished runs are not run again) and a new merge job. merge: what the merge job runs.
+  `,
   options: {
     out: { type: "string", value: "DIR", help: "submit: the sweep folder on shared storage (required)" },
     shards: { type: "string", value: "N", help: "submit: number of shards = array tasks (required)" },

@@ -22,6 +22,7 @@ import { SCRATCH_BACKENDS } from "../../training/scratch/backend.ts";
 import { runScratchStudy } from "../../training/scratch/study.ts";
 import { runConfidenceStudy, type ScorerRow } from "../../training/confidence.ts";
 import { choice, type Command, flag, num, optStr, type ParsedArgs, str } from "../command.ts";
+import { dedent } from "../help.ts";
 
 function pct(x: number): string {
   return (100 * x).toFixed(2);
@@ -241,26 +242,26 @@ export const trainCommand: Command = {
     "augment-sheet --data DIR --photos DIR --out FILE.png | confidence --photos DIR [--data DIR] --out DIR | " +
     "scratch --data DIR --out DIR [--backend wasm|webgpu|cpu] [--steps N] [--batch B] [--size S] [--seed N]",
   positionals: true,
-  description: [
-    "run: identity-disjoint split of a crop dataset (identities.csv + images/<identity>/, e.g. celeb24), the shared",
-    "MobileFaceNet cut at its 512×7×7 map as a frozen backbone, a GDConv + linear + batch-norm head trained from",
-    "seeded random init, early stopping on validation AUC, then verification on the test identities per gender",
-    "(bootstrap over identities) beside the shipped MobileFaceNet; writes head.onnx (loads in pb embed",
-    "--face-model) and report.json to --out.",
-    "eval-lfw: LFW's 10-fold View 2 protocol on a dataset from pb embed --layout identity-folders of LFW's images;",
-    "--subset keeps only pairs whose photos are in the dataset (otherwise missing photos count as errors).",
-    "augment-sheet: a PNG grid, one row per curriculum stage, of augmented crops; mask textures are cut from",
-    "the person boxes (YOLOX) of the photos in --photos (e.g. ../shared/data/photos/group, alternate files).",
-    "scratch: the Figure 5 backbone (pipeline/onnx/backbone.ts, scaled by --width/--depth) trained from seeded",
-    "random init at --size×--size in tfjs (wasm, webgpu on navigator.gpu, or cpu) with the same losses, optimisers",
-    "and schedules, identity-disjoint split as run; writes scratch-BACKEND.onnx (112×112 input resized in the graph:",
-    "loads in pb embed --face-model), scratch-report-BACKEND.json (loss per step) and throughput.json (images/s per",
-    "backend, merged across runs into the same --out).",
-    "confidence: the confidence branch — a classifier on each crop's embedding and raw norm; faces (YuNet ≥ 0.8 in",
-    "--photos, and aligned crops of --data) against weak detections, random patches, clothing, blurred faces and",
-    "synthetic images; photos and identities split in halves; precision of kept crops against the fraction kept,",
-    "beside the norm cue and the unclear score; writes classifier.json (pb embed --confidence-model) and report.json.",
-  ].join("\n"),
+  description: dedent`
+    run: identity-disjoint split of a crop dataset (identities.csv + images/<identity>/, e.g. celeb24), the shared
+    MobileFaceNet cut at its 512×7×7 map as a frozen backbone, a GDConv + linear + batch-norm head trained from
+    seeded random init, early stopping on validation AUC, then verification on the test identities per gender
+    (bootstrap over identities) beside the shipped MobileFaceNet; writes head.onnx (loads in pb embed
+    --face-model) and report.json to --out.
+    eval-lfw: LFW's 10-fold View 2 protocol on a dataset from pb embed --layout identity-folders of LFW's images;
+    --subset keeps only pairs whose photos are in the dataset (otherwise missing photos count as errors).
+    augment-sheet: a PNG grid, one row per curriculum stage, of augmented crops; mask textures are cut from
+    the person boxes (YOLOX) of the photos in --photos (e.g. ../shared/data/photos/group, alternate files).
+    scratch: the Figure 5 backbone (pipeline/onnx/backbone.ts, scaled by --width/--depth) trained from seeded
+    random init at --size×--size in tfjs (wasm, webgpu on navigator.gpu, or cpu) with the same losses, optimisers
+    and schedules, identity-disjoint split as run; writes scratch-BACKEND.onnx (112×112 input resized in the graph:
+    loads in pb embed --face-model), scratch-report-BACKEND.json (loss per step) and throughput.json (images/s per
+    backend, merged across runs into the same --out).
+    confidence: the confidence branch — a classifier on each crop's embedding and raw norm; faces (YuNet ≥ 0.8 in
+    --photos, and aligned crops of --data) against weak detections, random patches, clothing, blurred faces and
+    synthetic images; photos and identities split in halves; precision of kept crops against the fraction kept,
+    beside the norm cue and the unclear score; writes classifier.json (pb embed --confidence-model) and report.json.
+  `,
   options: {
     data: { type: "string", value: "DIR", help: "run: crop dataset folder; eval-lfw: embedded dataset folder" },
     out: { type: "string", value: "DIR", help: "run: output folder; augment-sheet: the PNG file" },

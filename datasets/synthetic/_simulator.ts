@@ -5,10 +5,7 @@
  */
 import { Rng } from "../../algorithms/random/rng.ts";
 import type { ObservationRecord } from "../format.ts";
-import { CHILD_VALUE, type GeneratorConfig, LOOKALIKE_ATTRIBUTE } from "./config.ts";
-
-const MOMENT_TYPES = ["everyday", "outing", "event", "trip"] as const;
-type MomentType = typeof MOMENT_TYPES[number];
+import { CHILD_VALUE, type GeneratorConfig, LOOKALIKE_ATTRIBUTE, MOMENT_TYPES, type MomentType } from "./config.ts";
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const YEAR = 365.25 * DAY;

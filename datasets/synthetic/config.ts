@@ -18,6 +18,11 @@ export interface AttributeValueSpec {
   noise: number;
 }
 
+/** Moment types: everyday (at home), outing (day out), event (party), trip (days away). */
+export const MOMENT_TYPES = ["everyday", "outing", "event", "trip"] as const;
+/** One of {@link MOMENT_TYPES}. */
+export type MomentType = typeof MOMENT_TYPES[number];
+
 /** Every knob of the generator. Build one with {@link resolveConfig}; the defaults are {@link DEFAULT_CONFIG}. */
 export interface GeneratorConfig {
   /** Dataset name written to dataset.json. */
@@ -41,14 +46,14 @@ export interface GeneratorConfig {
   /** Whether body.npy is produced (false: no body space, no body_only observations). */
   body: boolean;
 
-  /** Relative frequency of moment types: everyday (at home), outing (day out), event (party), trip (days away). */
-  momentMix: { everyday: number; outing: number; event: number; trip: number };
+  /** Relative frequency of moment types ({@link MOMENT_TYPES}). */
+  momentMix: Record<MomentType, number>;
   /** Mean photos per moment by type (log-normal, σ = `photosSpread`). */
-  photosPerMoment: { everyday: number; outing: number; event: number; trip: number };
+  photosPerMoment: Record<MomentType, number>;
   /** σ of the log-normal number of photos per moment (larger: heavier tail of big moments). */
   photosSpread: number;
   /** Mean number of distinct people present in a moment, by type (1 + Poisson). */
-  castSize: { everyday: number; outing: number; event: number; trip: number };
+  castSize: Record<MomentType, number>;
   /** Mean number of extra people per photo beyond the first (Poisson; capped by the moment's cast). */
   extraPeoplePerPhoto: number;
 
@@ -224,7 +229,53 @@ export interface KnobBounds {
 
 const RATE: KnobBounds = { min: 0, max: 1 };
 const NOISE: KnobBounds = { min: 0, max: 100 };
-const MIX: KnobBounds = { min: 0, max: 1e6 };
+type Knob = keyof GeneratorConfig;
+
+/** Probabilities and shares (0..1). */
+const RATE_KNOBS = [
+  "gpsMissingRate",
+  "momentNoGpsRate",
+  "timeMissingRate",
+  "profileRate",
+  "unclearRate",
+  "occlusionRate",
+  "qualityJitter",
+  "nonfaceRate",
+  "junkShare",
+  "bodyOnlyRate",
+  "faceOnlyRate",
+  "lookalikeRate",
+  "maskMomentRate",
+  "maskRate",
+  "outfitRepeatRate",
+] as const satisfies readonly Knob[];
+
+/** Noise norms, distances and weights in embedding space (0..100; see the module's embedding geometry). */
+const NOISE_KNOBS = [
+  "faceNoise",
+  "profileNoise",
+  "blurNoise",
+  "occlusionNoise",
+  "qualityDecay",
+  "junkNoise",
+  "lookalikeDistance",
+  "childDrift",
+  "attributeCrowding",
+  "maskStrength",
+  "maskNoise",
+  "bodyNoise",
+  "bodyShapeWeight",
+] as const satisfies readonly Knob[];
+
+/** The same bounds for a list of knob paths. */
+function sameBounds(paths: readonly string[], bounds: KnobBounds): Record<string, KnobBounds> {
+  return Object.fromEntries(paths.map((path) => [path, bounds]));
+}
+
+/** The knobs of a group with one value per moment type (`momentMix.everyday`, …). */
+function perMomentType(group: Knob, bounds: KnobBounds): Record<string, KnobBounds> {
+  return sameBounds(MOMENT_TYPES.map((type) => `${group}.${type}`), bounds);
+}
 
 /** Allowed range of every numeric knob, by dotted path (also the list of knobs `--set` accepts). */
 export const KNOB_BOUNDS: Readonly<Record<string, KnobBounds>> = Object.freeze({
@@ -235,55 +286,20 @@ export const KNOB_BOUNDS: Readonly<Record<string, KnobBounds>> = Object.freeze({
   years: { min: 0.001, max: 200 },
   faceDim: { min: 2, max: 8192, integer: true },
   bodyDim: { min: 2, max: 8192, integer: true },
-  "momentMix.everyday": MIX,
-  "momentMix.outing": MIX,
-  "momentMix.event": MIX,
-  "momentMix.trip": MIX,
-  "photosPerMoment.everyday": { min: 1, max: 1e5 },
-  "photosPerMoment.outing": { min: 1, max: 1e5 },
-  "photosPerMoment.event": { min: 1, max: 1e5 },
-  "photosPerMoment.trip": { min: 1, max: 1e5 },
+  ...perMomentType("momentMix", { min: 0, max: 1e6 }),
+  ...perMomentType("photosPerMoment", { min: 1, max: 1e5 }),
   photosSpread: { min: 0, max: 3 },
-  "castSize.everyday": { min: 1, max: 1e4 },
-  "castSize.outing": { min: 1, max: 1e4 },
-  "castSize.event": { min: 1, max: 1e4 },
-  "castSize.trip": { min: 1, max: 1e4 },
+  ...perMomentType("castSize", { min: 1, max: 1e4 }),
   extraPeoplePerPhoto: { min: 0, max: 100 },
   homeLat: { min: -89, max: 89 },
   homeLon: { min: -180, max: 180 },
   outingRadiusKm: { min: 0, max: 20000 },
   tripRadiusKm: { min: 0, max: 20000 },
-  gpsMissingRate: RATE,
-  momentNoGpsRate: RATE,
-  timeMissingRate: RATE,
-  faceNoise: NOISE,
-  profileRate: RATE,
-  profileNoise: NOISE,
-  unclearRate: RATE,
-  blurNoise: NOISE,
-  occlusionRate: RATE,
-  occlusionNoise: NOISE,
   unclearThreshold: { min: 1, max: 1000 },
-  qualityDecay: { min: 0, max: 100 },
-  qualityJitter: { min: 0, max: 1 },
-  nonfaceRate: RATE,
-  junkShare: RATE,
-  junkNoise: NOISE,
-  bodyOnlyRate: RATE,
-  faceOnlyRate: RATE,
-  lookalikeRate: RATE,
-  lookalikeDistance: NOISE,
-  childDrift: NOISE,
-  attributeCrowding: NOISE,
-  maskMomentRate: RATE,
-  maskRate: RATE,
-  maskStrength: NOISE,
-  maskNoise: NOISE,
-  bodyNoise: NOISE,
-  outfitRepeatRate: RATE,
-  bodyShapeWeight: NOISE,
   photoWidth: { min: 16, max: 100000, integer: true },
   photoHeight: { min: 16, max: 100000, integer: true },
+  ...sameBounds(RATE_KNOBS, RATE),
+  ...sameBounds(NOISE_KNOBS, NOISE),
 });
 
 /** A partial configuration: any subset of knobs, nested objects merged key by key. */

@@ -99,6 +99,17 @@ function frameOf(image: RgbImage | RgbRegion): { left: number; top: number; full
 }
 
 /**
+ * `Math.round(v)` for 0 ≤ v < 2³¹, without its cost (V8 calls out for it here; this stays inline):
+ * ⌊v + ½⌋, less one where v + ½ rounded up onto the integer (v just below a half at a power of two).
+ * @param v a non-negative pixel sum
+ * @returns the nearest integer, halves up
+ */
+export function roundLevel(v: number): number {
+  const r = (v + 0.5) | 0;
+  return r - +(v < r - 0.5);
+}
+
+/**
  * Box-filters (area-averages) a region of an image by an integer factor.
  * @param image source RGB (a {@link RgbRegion} is read in full-image coordinates)
  * @param x0 region left (pixels)
@@ -143,9 +154,9 @@ export function boxReduce(
     const rows = yEnd - yStart, row = oy * ow * 3;
     for (let o = 0; o < ow; o++) {
       const inv = 1 / (rows * Math.min(f, w - o * f));
-      out[row + o * 3] = Math.round(acc[o * 3]! * inv);
-      out[row + o * 3 + 1] = Math.round(acc[o * 3 + 1]! * inv);
-      out[row + o * 3 + 2] = Math.round(acc[o * 3 + 2]! * inv);
+      out[row + o * 3] = roundLevel(acc[o * 3]! * inv);
+      out[row + o * 3 + 1] = roundLevel(acc[o * 3 + 1]! * inv);
+      out[row + o * 3 + 2] = roundLevel(acc[o * 3 + 2]! * inv);
     }
   }
   return { data: out, width: ow, height: oh };
@@ -205,6 +216,32 @@ export function warpSourceBox(
 }
 
 /**
+ * Source pixels per output pixel of a warp (the geometric mean over both axes): how much detail the
+ * crop draws from its source. Below 1 the warp magnifies.
+ * @param m affine from source to output coordinates
+ * @returns the linear shrink factor
+ */
+export function warpShrink(m: Affine): number {
+  const inv = invertAffine(m);
+  return Math.sqrt(Math.abs(inv[0]! * inv[4]! - inv[1]! * inv[3]!));
+}
+
+/**
+ * The same warp read from a resampled copy of its source: `m` maps image coordinates to the output;
+ * the copy has `sx` × `sy` fewer pixels per axis (copy pixel centres at (x + 0.5)·s − 0.5 in the image,
+ * the convention of libjpeg's DCT scaling and libvips' reduce).
+ * @param m affine from image to output coordinates
+ * @param sx image pixels per copy pixel, horizontally
+ * @param sy image pixels per copy pixel, vertically
+ * @returns the affine from copy to output coordinates
+ */
+export function affineFromScaled(m: Affine, sx: number, sy: number): Affine {
+  const [a, b, tx, c, d, ty] = m as unknown as [number, number, number, number, number, number];
+  const ox = 0.5 * sx - 0.5, oy = 0.5 * sy - 0.5;
+  return Float64Array.from([a * sx, b * sy, a * ox + b * oy + tx, c * sx, d * sy, c * ox + d * oy + ty]);
+}
+
+/**
  * Warps an image: output pixel (u, v) takes the source at `m⁻¹(u, v)` (pixel centres at integer
  * coordinates, as OpenCV's warpAffine), bilinear, black outside. When the transform shrinks by 2× or
  * more, the source region is first area-averaged by the integer factor, so large faces and bodies do
@@ -249,11 +286,22 @@ function sampleBilinear(
   const a = inv[0]!, b = inv[1]!, tx = inv[2]!, c = inv[3]!, d = inv[4]!, ty = inv[5]!;
   const out = new Uint8Array(width * height * 3);
   const src = image.data, stride = image.width;
+  if (b === 0 && c === 0) return sampleAxisAligned(image, a, tx, d, ty, width, height, left, top, W, H, out);
   for (let v = 0; v < height; v++) {
     for (let u = 0; u < width; u++) {
       const x = a * u + b * v + tx, y = c * u + d * v + ty;
       const x0 = Math.floor(x), y0 = Math.floor(y);
       const fx = x - x0, fy = y - y0;
+      const o = (v * width + u) * 3;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+        // All four taps inside (almost every pixel): the general loop's arithmetic, in its order (bit-identical).
+        const w0 = (1 - fx) * (1 - fy), w1 = fx * (1 - fy), w2 = (1 - fx) * fy, w3 = fx * fy;
+        const p0 = ((y0 - top) * stride + x0 - left) * 3, p2 = p0 + stride * 3;
+        out[o] = roundLevel(w0 * src[p0]! + w1 * src[p0 + 3]! + w2 * src[p2]! + w3 * src[p2 + 3]!);
+        out[o + 1] = roundLevel(w0 * src[p0 + 1]! + w1 * src[p0 + 4]! + w2 * src[p2 + 1]! + w3 * src[p2 + 4]!);
+        out[o + 2] = roundLevel(w0 * src[p0 + 2]! + w1 * src[p0 + 5]! + w2 * src[p2 + 2]! + w3 * src[p2 + 5]!);
+        continue;
+      }
       let r = 0, g = 0, bl = 0;
       for (let q = 0; q < 4; q++) {
         const xx = x0 + (q & 1), yy = y0 + (q >> 1);
@@ -264,10 +312,65 @@ function sampleBilinear(
         g += w * src[p + 1]!;
         bl += w * src[p + 2]!;
       }
-      const o = (v * width + u) * 3;
-      out[o] = Math.round(r);
-      out[o + 1] = Math.round(g);
-      out[o + 2] = Math.round(bl);
+      out[o] = roundLevel(r);
+      out[o + 1] = roundLevel(g);
+      out[o + 2] = roundLevel(bl);
+    }
+  }
+  return { data: out, width, height };
+}
+
+/**
+ * {@link sampleBilinear} for a transform without rotation (body crops): x depends on the column only and
+ * y on the row only (b·v and c·u are zeros, so the sums are the general path's, bit for bit).
+ */
+function sampleAxisAligned(
+  image: RgbImage,
+  a: number,
+  tx: number,
+  d: number,
+  ty: number,
+  width: number,
+  height: number,
+  left: number,
+  top: number,
+  W: number,
+  H: number,
+  out: Uint8Array,
+): RgbImage {
+  const src = image.data, stride = image.width;
+  const xs = new Int32Array(width), fxs = new Float64Array(width);
+  for (let u = 0; u < width; u++) {
+    const x = a * u + tx, x0 = Math.floor(x);
+    xs[u] = x0;
+    fxs[u] = x - x0;
+  }
+  for (let v = 0; v < height; v++) {
+    const y = d * v + ty, y0 = Math.floor(y), fy = y - y0;
+    const rowInside = y0 >= 0 && y0 + 1 < H;
+    for (let u = 0; u < width; u++) {
+      const x0 = xs[u]!, fx = fxs[u]!, o = (v * width + u) * 3;
+      if (rowInside && x0 >= 0 && x0 + 1 < W) {
+        const w0 = (1 - fx) * (1 - fy), w1 = fx * (1 - fy), w2 = (1 - fx) * fy, w3 = fx * fy;
+        const p0 = ((y0 - top) * stride + x0 - left) * 3, p2 = p0 + stride * 3;
+        out[o] = roundLevel(w0 * src[p0]! + w1 * src[p0 + 3]! + w2 * src[p2]! + w3 * src[p2 + 3]!);
+        out[o + 1] = roundLevel(w0 * src[p0 + 1]! + w1 * src[p0 + 4]! + w2 * src[p2 + 1]! + w3 * src[p2 + 4]!);
+        out[o + 2] = roundLevel(w0 * src[p0 + 2]! + w1 * src[p0 + 5]! + w2 * src[p2 + 2]! + w3 * src[p2 + 5]!);
+        continue;
+      }
+      let r = 0, g = 0, bl = 0;
+      for (let q = 0; q < 4; q++) {
+        const xx = x0 + (q & 1), yy = y0 + (q >> 1);
+        if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
+        const w = ((q & 1) ? fx : 1 - fx) * ((q >> 1) ? fy : 1 - fy);
+        const p = ((yy - top) * stride + xx - left) * 3;
+        r += w * src[p]!;
+        g += w * src[p + 1]!;
+        bl += w * src[p + 2]!;
+      }
+      out[o] = roundLevel(r);
+      out[o + 1] = roundLevel(g);
+      out[o + 2] = roundLevel(bl);
     }
   }
   return { data: out, width, height };

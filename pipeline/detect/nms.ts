@@ -18,6 +18,37 @@ export interface Detection {
   landmarks: Float32Array | null;
 }
 
+/** How model-input pixels map back to the image: scale factors and the image's size (boxes are clipped to it). */
+export interface InputFrame {
+  sx: number;
+  sy: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * A detection from a box given by its centre and size in model-input pixels, scaled back to the image and
+ * clipped to it (the anchor-free decoders of YuNet and YOLOX).
+ */
+export function centreBox(
+  frame: InputFrame,
+  cx: number,
+  cy: number,
+  w: number,
+  h: number,
+  score: number,
+  landmarks: Float32Array | null,
+): Detection {
+  return {
+    x1: Math.max(0, (cx - w / 2) * frame.sx),
+    y1: Math.max(0, (cy - h / 2) * frame.sy),
+    x2: Math.min(frame.width, (cx + w / 2) * frame.sx),
+    y2: Math.min(frame.height, (cy + h / 2) * frame.sy),
+    score,
+    landmarks,
+  };
+}
+
 /**
  * Intersection over union of two boxes.
  * @param a first box

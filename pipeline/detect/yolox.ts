@@ -6,7 +6,7 @@
 import { resizeRgb, type RgbImage } from "../image/decode.ts";
 import { packChw, type PixelNorm } from "../image/tensor.ts";
 import { loadModel, type LoadModelOptions, type ModelSession, runModel } from "../onnx/backends.ts";
-import { type Detection, nms } from "./nms.ts";
+import { centreBox, type Detection, type InputFrame, nms } from "./nms.ts";
 
 const NORM: PixelNorm = { order: "bgr", mean: [0, 0, 0], std: [1, 1, 1] };
 const SIZE = 416;
@@ -50,6 +50,7 @@ export class YoloxPersonDetector {
     const out = await runModel(this.model, input, [1, 3, SIZE, SIZE]);
     const o = out[this.model.outputNames[0]!]!.data;
     const sx = image.width / rw, sy = image.height / rh;
+    const frame: InputFrame = { sx, sy, width: image.width, height: image.height };
     const dets: Detection[] = [];
     let i = 0;
     for (const stride of STRIDES) {
@@ -61,14 +62,7 @@ export class YoloxPersonDetector {
           if (score < this.scoreThreshold) continue;
           const cx = (o[p]! + gx) * stride, cy = (o[p + 1]! + gy) * stride;
           const w = Math.exp(o[p + 2]!) * stride, h = Math.exp(o[p + 3]!) * stride;
-          dets.push({
-            x1: Math.max(0, (cx - w / 2) * sx),
-            y1: Math.max(0, (cy - h / 2) * sy),
-            x2: Math.min(image.width, (cx + w / 2) * sx),
-            y2: Math.min(image.height, (cy + h / 2) * sy),
-            score,
-            landmarks: null,
-          });
+          dets.push(centreBox(frame, cx, cy, w, h, score, null));
         }
       }
     }

@@ -7,7 +7,7 @@
 import { resizeRgb, type RgbImage } from "../image/decode.ts";
 import { packChw, type PixelNorm } from "../image/tensor.ts";
 import { loadModel, type LoadModelOptions, type ModelSession, runModel } from "../onnx/backends.ts";
-import { type Detection, nms } from "./nms.ts";
+import { centreBox, type Detection, type InputFrame, nms } from "./nms.ts";
 
 const NORM: PixelNorm = { order: "bgr", mean: [0, 0, 0], std: [1, 1, 1] };
 const STRIDES = [8, 16, 32] as const;
@@ -72,6 +72,7 @@ export class YuNetDetector implements FaceDetector {
     packChw(small, input, 0, W, H, NORM, 0);
     const out = await runModel(this.model, input, [1, 3, H, W]);
     const sx = image.width / rw, sy = image.height / rh;
+    const frame: InputFrame = { sx, sy, width: image.width, height: image.height };
     const dets: Detection[] = [];
     for (const stride of STRIDES) {
       const cls = out[`cls_${stride}`]!.data, obj = out[`obj_${stride}`]!.data;
@@ -89,14 +90,7 @@ export class YuNetDetector implements FaceDetector {
             lm[2 * k] = (kps[i * 10 + 2 * k]! + c) * stride * sx;
             lm[2 * k + 1] = (kps[i * 10 + 2 * k + 1]! + r) * stride * sy;
           }
-          dets.push({
-            x1: Math.max(0, (cx - w / 2) * sx),
-            y1: Math.max(0, (cy - h / 2) * sy),
-            x2: Math.min(image.width, (cx + w / 2) * sx),
-            y2: Math.min(image.height, (cy + h / 2) * sy),
-            score,
-            landmarks: lm,
-          });
+          dets.push(centreBox(frame, cx, cy, w, h, score, lm));
         }
       }
     }

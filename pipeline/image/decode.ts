@@ -4,7 +4,7 @@
  * sRGB, and very large images are downscaled on load (coordinates map back through `scale`).
  * @module
  */
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 import { DataFileError } from "../../base/errors.ts";
 
 /** An 8-bit RGB image in row-major interleaved order. */
@@ -93,6 +93,29 @@ export async function decodeImage(
       kernel: "lanczos3",
     });
   }
+  const { data, width, height } = await rgbPixels(pipe, name);
+  return {
+    data,
+    width,
+    height,
+    originalWidth: ow,
+    originalHeight: oh,
+    scale: Math.max(ow / width, oh / height),
+    format,
+    orientation,
+    conversions,
+  };
+}
+
+/**
+ * The pixels of a sharp pipeline as 8-bit RGB: transparency flattened on white, sRGB, grey or extra channels
+ * converted by {@link toRgb}. The one pixel read of every decoder (whole image, scaled copy, region).
+ *
+ * @param pipe a sharp pipeline (rotation, resize or extraction already applied)
+ * @param name file name for the error
+ * @throws {DataFileError} naming the file when the pixels cannot be decoded
+ */
+export async function rgbPixels(pipe: Sharp, name: string): Promise<RgbImage> {
   let raw: { data: Uint8Array; info: { width: number; height: number; channels: number } };
   try {
     raw = await pipe
@@ -106,17 +129,7 @@ export async function decodeImage(
   const { width, height, channels } = raw.info;
   let data = new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);
   if (channels !== 3) data = toRgb(data, width * height, channels);
-  return {
-    data,
-    width,
-    height,
-    originalWidth: ow,
-    originalHeight: oh,
-    scale: Math.max(ow / width, oh / height),
-    format,
-    orientation,
-    conversions,
-  };
+  return { data, width, height };
 }
 
 /** What an image's header says, before any pixel is decoded. */

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import sharp, { type Sharp } from "sharp";
 import { DataFileError } from "../../base/errors.ts";
 import type { RgbRegion } from "../align/similarity.ts";
-import { decodeImage, decodeProblem, readImageHeader, type RgbImage, toRgb } from "../image/decode.ts";
+import { decodeImage, readImageHeader, type RgbImage, rgbPixels } from "../image/decode.ts";
 import { readCaptureInfo } from "../image/exif.ts";
 import type { DecodedPhoto, SkippedFile } from "./types.ts";
 
@@ -106,20 +106,6 @@ export async function readPhotoHeader(bytes: Uint8Array, name: string, maxSide: 
   };
 }
 
-async function toRaw(pipe: Sharp, name: string): Promise<RgbImage> {
-  let raw: { data: Uint8Array; info: { width: number; height: number; channels: number } };
-  try {
-    raw = await pipe.flatten({ background: { r: 255, g: 255, b: 255 } }).toColourspace("srgb").raw({ depth: "uchar" })
-      .toBuffer({ resolveWithObject: true });
-  } catch (e) {
-    throw new DataFileError(name, decodeProblem(e, "pixels"));
-  }
-  const { width, height, channels } = raw.info;
-  let data = new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);
-  if (channels !== 3) data = toRgb(data, width * height, channels);
-  return { data, width, height };
-}
-
 function open(bytes: Uint8Array): Sharp {
   return sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: "error" }).rotate();
 }
@@ -163,7 +149,7 @@ export async function decodeScaled(
   // fastShrinkOnLoad off: libjpeg's DCT scaling stops one step early, leaving at least 2× for the
   // linear reduce, so the copy stays within a grey level or two of a full decode and resize.
   const pipe = open(bytes).resize({ width, height, fit: "fill", kernel: "linear", fastShrinkOnLoad: false });
-  return await toRaw(pipe, name);
+  return await rgbPixels(pipe, name);
 }
 
 function frame(bytes: Uint8Array, header: PhotoHeader): Sharp {
@@ -182,7 +168,7 @@ function frame(bytes: Uint8Array, header: PhotoHeader): Sharp {
  * @throws {DataFileError} for truncated or corrupt data
  */
 export async function decodeFrame(bytes: Uint8Array, name: string, header: PhotoHeader): Promise<RgbImage> {
-  return await toRaw(frame(bytes, header), name);
+  return await rgbPixels(frame(bytes, header), name);
 }
 
 /**
@@ -215,6 +201,86 @@ export async function decodeRegion(
     width: x1 - x0,
     height: y1 - y0,
   });
-  const img = await toRaw(pipe, name);
+  const img = await rgbPixels(pipe, name);
+  return { ...img, left: x0, top: y0, fullWidth: fw, fullHeight: fh };
+}
+
+/**
+ * Scales (original pixels per source pixel) at which a JPEG decodes cheaply as a crop source, cheapest
+ * first. sharp's fast shrink on load takes libjpeg's DCT scaling by 1/8 from a 9× reduction, by 1/4 from
+ * 5× and by 1/2 from 3× (just below each it halves the DCT step), leaving a linear reduce of 1.125–1.5×;
+ * 2 is a full decode and a 2× linear reduce, cheaper only than a frame that has to be resized (photos
+ * larger than maxSide). On a 20-megapixel photo: about 75, 115, 150 and 390 ms of CPU against 580 ms
+ * for the Lanczos frame.
+ */
+export const SCALED_SOURCES: readonly number[] = [9, 5, 3, 2];
+
+/**
+ * Source pixels each crop pixel needs at least before a scaled source may replace the frame: 1, so no
+ * crop magnifies what the original has more detail for (measured on 18 20-megapixel photos: face
+ * embeddings at cosine ≥ 0.996 of the frame's, median 0.999; bodies ≥ 0.994).
+ */
+export const MIN_CROP_DETAIL = 1;
+
+/**
+ * The coarsest cheap scale ({@link SCALED_SOURCES}) that still gives every crop `minDetail` source pixels
+ * per crop pixel, or null to cut the crops from the frame (not a JPEG, faces too small, or the frame is
+ * already as coarse).
+ * @param header the photo's header
+ * @param detail original pixels per crop pixel of the most demanding crop
+ * @param minDetail source pixels per crop pixel to keep [MIN_CROP_DETAIL]
+ * @returns original pixels per source pixel, or null
+ */
+export function cropSourceScale(header: PhotoHeader, detail: number, minDetail = MIN_CROP_DETAIL): number | null {
+  if (header.format !== "jpeg") return null;
+  for (const k of SCALED_SOURCES) {
+    if (k === 2 && header.scale === 1) break; // the frame is the original: decoding it costs no more
+    if (k > header.scale && detail / k >= minDetail) return k;
+  }
+  return null;
+}
+
+/**
+ * Size of the upright photo decoded at `k` original pixels per pixel (rounded down, so sharp's shrink is
+ * at least k and its DCT step is the one {@link SCALED_SOURCES} promises).
+ * @param header the photo's header
+ * @param k original pixels per source pixel
+ * @returns width and height
+ */
+export function scaledSize(header: PhotoHeader, k: number): { width: number; height: number } {
+  return {
+    width: Math.max(1, Math.floor(header.originalWidth / k)),
+    height: Math.max(1, Math.floor(header.originalHeight / k)),
+  };
+}
+
+/**
+ * Decodes one rectangle of the upright photo scaled to `width` × `height` (JPEG DCT scaling on load and a
+ * linear reduce): a crop source for faces and bodies large enough not to need the frame's resolution.
+ * EXIF-turned photos decode whole at that scale (sharp turns them before an extract, and then cannot
+ * shrink on load).
+ * @param bytes the encoded file
+ * @param name the name used in errors
+ * @param size the scaled size ({@link scaledSize})
+ * @param box x0 y0 x1 y1 in scaled pixels (exclusive ends)
+ * @param orientation the EXIF orientation
+ * @returns the region, addressed in scaled coordinates
+ * @throws {DataFileError} for truncated or corrupt data
+ */
+export async function decodeScaledRegion(
+  bytes: Uint8Array,
+  name: string,
+  size: { width: number; height: number },
+  box: { x0: number; y0: number; x1: number; y1: number },
+  orientation: number,
+): Promise<RgbRegion> {
+  const { width: fw, height: fh } = size;
+  let x0 = Math.max(0, box.x0), y0 = Math.max(0, box.y0);
+  let x1 = Math.min(fw, box.x1), y1 = Math.min(fh, box.y1);
+  if (orientation !== 1) x0 = 0, y0 = 0, x1 = fw, y1 = fh;
+  const whole = x0 === 0 && y0 === 0 && x1 === fw && y1 === fh;
+  const scaled = open(bytes).resize({ width: fw, height: fh, fit: "fill", kernel: "linear", fastShrinkOnLoad: true });
+  const pipe = whole ? scaled : scaled.extract({ left: x0, top: y0, width: x1 - x0, height: y1 - y0 });
+  const img = await rgbPixels(pipe, name);
   return { ...img, left: x0, top: y0, fullWidth: fw, fullHeight: fh };
 }

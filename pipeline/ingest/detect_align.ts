@@ -7,11 +7,13 @@
 import type { ObservationRecord } from "../../datasets/format.ts";
 import {
   type Affine,
+  affineFromScaled,
   ARCFACE_TEMPLATE,
   cropTransform,
   estimateSimilarity,
   type RgbRegion,
   warpAffine,
+  warpShrink,
   warpSourceBox,
 } from "../align/similarity.ts";
 import { associateFaces, bodyFromFace, type Box, upperBody } from "../associate.ts";
@@ -20,7 +22,7 @@ import { type DecodedImage, resizeRgb, type RgbImage } from "../image/decode.ts"
 import type { CaptureInfo } from "../image/exif.ts";
 import { laplacianVariance, yawProxy } from "../quality.ts";
 import type { ModelSet } from "./models.ts";
-import type { PendingObservation } from "./types.ts";
+import type { LabelFaceRule, PendingObservation } from "./types.ts";
 
 /** Faces and people found in a photo, in the decoded image's pixels. */
 export interface PhotoDetections {
@@ -101,11 +103,6 @@ export async function detectOnCopy(
 function boxArray(b: Box, s: number): number[] {
   return [b.x1 * s, b.y1 * s, (b.x2 - b.x1) * s, (b.y2 - b.y1) * s];
 }
-
-/** Which face of a labelled photo carries the label. */
-export const LABEL_FACE_RULES = ["largest", "central"] as const;
-/** One of {@link LABEL_FACE_RULES}. */
-export type LabelFaceRule = typeof LABEL_FACE_RULES[number];
 
 /**
  * Picks the face that carries a photo's label. `largest`: the largest face box; ties (within 5 %) go to the
@@ -265,6 +262,34 @@ export function planSourceBox(
     x0 = Math.min(x0, b.x0), y0 = Math.min(y0, b.y0), x1 = Math.max(x1, b.x1), y1 = Math.max(y1, b.y1);
   }
   return x1 > x0 && y1 > y0 ? { x0, y0, x1, y1 } : null;
+}
+
+/**
+ * The least detail any of a plan's crops needs: the smallest number of original pixels per crop pixel
+ * (crops that read no pixel are left out). A source with fewer pixels than this per original pixel
+ * would make that crop magnify.
+ * @param plan the photo's crop jobs, in frame coordinates
+ * @param frame the frame's size and its scale to original pixels
+ * @returns original pixels per crop pixel of the most demanding crop (Infinity without crops)
+ */
+export function planDetail(plan: PhotoPlan, frame: ImageFrame): number {
+  let least = Infinity;
+  for (const j of plan.jobs) {
+    const b = warpSourceBox(j.m, j.width, j.height, frame.width, frame.height);
+    if (b.x1 > b.x0 && b.y1 > b.y0) least = Math.min(least, warpShrink(j.m) * frame.scale);
+  }
+  return least;
+}
+
+/**
+ * The same plan read from a resampled copy of the frame ({@link affineFromScaled}).
+ * @param plan crop jobs in frame coordinates
+ * @param sx frame pixels per copy pixel, horizontally
+ * @param sy frame pixels per copy pixel, vertically
+ * @returns the plan with every transform taking copy coordinates (the observations are shared)
+ */
+export function rescalePlan(plan: PhotoPlan, sx: number, sy: number): PhotoPlan {
+  return { observations: plan.observations, jobs: plan.jobs.map((j) => ({ ...j, m: affineFromScaled(j.m, sx, sy) })) };
 }
 
 /**

@@ -5,7 +5,6 @@
  */
 import type { LeftOutColumn } from "../../datasets/attributes.ts";
 import type { ConfidenceMode } from "../confidence_model.ts";
-import type { LabelFaceRule } from "./detect_align.ts";
 import type { DatasetManifest, ObservationRecord } from "../../datasets/format.ts";
 import type { DecodedImage } from "../image/decode.ts";
 import type { CaptureInfo } from "../image/exif.ts";
@@ -13,6 +12,11 @@ import type { MomentOptions } from "../moments.ts";
 import type { BackendName, BackendRequest } from "../onnx/backends.ts";
 import type { FaceCues } from "../quality.ts";
 import type { SessionCall } from "./protocol.ts";
+
+/** Which face of a labelled photo carries the label. */
+export const LABEL_FACE_RULES = ["largest", "central"] as const;
+/** One of {@link LABEL_FACE_RULES}. */
+export type LabelFaceRule = typeof LABEL_FACE_RULES[number];
 
 /** Options for `embedImages()`. Defaults in brackets. */
 export interface EmbedImagesOptions {
@@ -63,9 +67,11 @@ export interface EmbedImagesOptions {
   /** Longer side for face detection [640]. */
   detectSize?: number;
   /**
-   * Decode every photo whole and resize the detection copy from it, as before the shrink-on-load
-   * pipeline: bit-identical detections, slower on large photos. Otherwise photos more than 4× the
-   * detection size (or larger than `maxSide`) shrink on load for detection [false].
+   * Decode every photo whole, resize the detection copy from it and cut the crops from it, as before the
+   * shrink-on-load pipeline: bit-identical detections and crops, slower on large photos. Otherwise JPEGs
+   * at least 4× the detection size shrink on load for detection, and their crops come from the detection
+   * copy, a DCT-scaled region or a region of the frame, whichever is coarsest with a source pixel per
+   * crop pixel [false].
    */
   exactDecode?: boolean;
   /** YuNet / UltraFace score threshold [0.6 / 0.7]. */
@@ -117,6 +123,13 @@ export interface StageSeconds {
   write: number;
 }
 
+/**
+ * Where a photo's crops were cut from: the whole decoded frame (photos that do not shrink on load, and
+ * `exactDecode`), the detection copy, a region decoded at `scale k` original pixels per pixel (JPEG DCT
+ * scaling), a region of the frame, or none (no crop reads a pixel).
+ */
+export type CropSourceKind = "frame" | "copy" | "scale 9" | "scale 5" | "scale 3" | "scale 2" | "frame region" | "none";
+
 /** What `embedImages()` did. */
 export interface EmbedImagesResult {
   manifest: DatasetManifest;
@@ -134,8 +147,19 @@ export interface EmbedImagesResult {
   seconds: number;
   /** Seconds spent per stage. */
   stageSeconds: StageSeconds;
-  /** The inference side: parallel lanes, the pipeline's wall time (listing to last embedding), time in ONNX Runtime. */
-  inference: { lanes: number; pipelineSeconds: number; ortSeconds: number; calls: SessionCall[] };
+  /** Photos by where their crops were cut from. */
+  cropSources: Partial<Record<CropSourceKind, number>>;
+  /**
+   * The inference side: parallel lanes, the pipeline's wall time (listing to last embedding), the CPU time of
+   * the whole process (every thread) over that span, time in ONNX Runtime.
+   */
+  inference: {
+    lanes: number;
+    pipelineSeconds: number;
+    pipelineCpuSeconds: number;
+    ortSeconds: number;
+    calls: SessionCall[];
+  };
 }
 
 /** One observation on its way to the dataset: the record, its photo's index, and the face cues. */

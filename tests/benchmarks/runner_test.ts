@@ -8,6 +8,7 @@ import { assert, assertEquals } from "../_assert.ts";
 import { REPO_ROOT, tempDir } from "../_shared.ts";
 import { runSweep } from "../../benchmarks/runner/runner.ts";
 import type { ResultRecord } from "../../benchmarks/results/schema.ts";
+import { recordEssence } from "../../benchmarks/results/compare.ts";
 import { mergeResults, readResults } from "../../benchmarks/results/store.ts";
 
 const CACHE = join(REPO_ROOT, ".cache");
@@ -33,20 +34,9 @@ async function writeSpec(dir: string, spec: object): Promise<string> {
   return path;
 }
 
-/** What must be identical between two sweeps: everything but timings, times, load and the spec path. */
+/** What must be identical between two sweeps of the same code: the run ids and what each run computed. */
 function essence(r: ResultRecord): unknown {
-  return {
-    run_id: r.run_id,
-    config_id: r.config_id,
-    status: r.status,
-    metrics: r.metrics,
-    subgroups: r.subgroups,
-    curves: r.curves,
-    counters: r.counters,
-    variant: r.variant,
-    dataset: r.dataset,
-    repeat: r.repeat,
-  };
+  return { run_id: r.run_id, config_id: r.config_id, ...recordEssence(r) };
 }
 
 const byId = (rs: ResultRecord[]) => [...rs].sort((a, b) => (a.run_id < b.run_id ? -1 : 1)).map(essence);

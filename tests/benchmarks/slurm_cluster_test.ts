@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { assert, assertEquals } from "../_assert.ts";
 import { REPO_ROOT, tempDir } from "../_shared.ts";
 import type { ResultRecord } from "../../benchmarks/results/schema.ts";
+import { recordEssence } from "../../benchmarks/results/compare.ts";
 import { readResults } from "../../benchmarks/results/store.ts";
 
 function slurmUp(): string | null {
@@ -34,8 +35,9 @@ async function sh(cmd: string, args: string[]): Promise<{ code: number; out: str
 
 const pb = (...args: string[]) => sh(Deno.execPath(), ["run", "-A", join(REPO_ROOT, "cli/main.ts"), ...args]);
 
+/** A run as the comparison sees it: its ids and what it computed (timings, machine and times aside). */
 function essence(r: ResultRecord): string {
-  return JSON.stringify([r.run_id, r.config_id, r.status, r.metrics, r.subgroups, r.variant, r.dataset, r.repeat]);
+  return JSON.stringify([r.run_id, r.config_id, recordEssence(r)]);
 }
 
 async function lines(path: string): Promise<ResultRecord[]> {

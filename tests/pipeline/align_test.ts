@@ -1,13 +1,17 @@
 import fc from "fast-check";
-import { assert, assertAlmostEquals, assertThrows } from "../_assert.ts";
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
 import {
+  affineFromScaled,
   alignFace,
   ARCFACE_TEMPLATE,
   boxReduce,
   cropResize,
+  cropTransform,
   estimateSimilarity,
   invertAffine,
+  roundLevel,
   warpAffine,
+  warpShrink,
 } from "../../pipeline/align/similarity.ts";
 import type { RgbImage } from "../../pipeline/image/decode.ts";
 
@@ -156,5 +160,78 @@ Deno.test("boxReduce() equals the rounded mean of each block (property, any regi
       },
     ),
     { seed: 5, numRuns: 100 },
+  );
+});
+
+Deno.test("roundLevel() equals Math.round on pixel sums, at halves and one ulp either side of them (property)", () => {
+  for (let n = 0; n < 300; n++) {
+    for (const v of [n, n + 0.5, n + 0.25, n + 0.49999999999999994, n + 0.5 - 2 ** -44, n + 0.5 + 2 ** -44]) {
+      if (v >= 0) assertEquals(roundLevel(v), Math.round(v), `v = ${v}`);
+    }
+    // Just below n + ½ in every binade that ½ can cross.
+    const below = n + 0.5 - Number.EPSILON * Math.max(1, n + 0.5);
+    if (below >= 0) assertEquals(roundLevel(below), Math.round(below), `v = ${below}`);
+  }
+  fc.assert(fc.property(fc.double({ min: 0, max: 70000, noNaN: true }), (v) => roundLevel(v) === Math.round(v)), {
+    numRuns: 20000,
+  });
+});
+
+Deno.test("affineFromScaled() maps a copy's pixel centres onto the image's; warpShrink() reads the scale", () => {
+  const m = estimateSimilarity([300, 200, 340, 198, 320, 225, 305, 245, 337, 244], ARCFACE_TEMPLATE);
+  for (const [sx, sy] of [[2, 2], [3, 3], [4.5, 4.25]] as const) {
+    const ms = affineFromScaled(m, sx, sy);
+    // Copy pixel (i, j) is centred on image point ((i + ½)·sx − ½, (j + ½)·sy − ½): both land on the same output point.
+    for (const [i, j] of [[0, 0], [70, 40], [151.5, 99.25]] as const) {
+      const [u1, v1] = apply(ms, i, j), [u2, v2] = apply(m, (i + 0.5) * sx - 0.5, (j + 0.5) * sy - 0.5);
+      assertAlmostEquals(u1, u2, 1e-9);
+      assertAlmostEquals(v1, v2, 1e-9);
+    }
+    if (sx === sy) assertAlmostEquals(warpShrink(ms), warpShrink(m) / sx, 1e-12);
+  }
+  // A crop from a 2× box-reduced copy is the crop from the image, up to the reduction's smoothing.
+  const W = 400, H = 300, img = new Uint8Array(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      img.set([128 + 100 * Math.sin(x / 9), 128 + 100 * Math.cos(y / 11), (x + y) % 256], (y * W + x) * 3);
+    }
+  }
+  const big = { data: img, width: W, height: H };
+  const small = boxReduce(big, 0, 0, W, H, 2);
+  const face = estimateSimilarity([150, 120, 250, 118, 200, 170, 160, 220, 240, 218], ARCFACE_TEMPLATE);
+  const a = warpAffine(big, face, 112, 112);
+  const meanDiff = (m: Float64Array) => {
+    const b = warpAffine(small, m, 112, 112);
+    let sum = 0;
+    for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i]! - b.data[i]!);
+    return sum / a.data.length;
+  };
+  const right = meanDiff(affineFromScaled(face, 2, 2));
+  // Scaling the matrix alone (pixel corners, not centres, aligned) puts the copy half a pixel off.
+  const cornerAligned = meanDiff(
+    Float64Array.from([face[0]! * 2, face[1]! * 2, face[2]!, face[3]! * 2, face[4]! * 2, face[5]!]),
+  );
+  assert(right < 1.5 && right < cornerAligned / 2, `mean |Δ| ${right} (corner-aligned: ${cornerAligned})`);
+});
+
+Deno.test("axis-aligned crops (no rotation) take a shortcut that gives the general path's pixels (property)", () => {
+  const W = 120, H = 90, data = new Uint8Array(W * H * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+  const image = { data, width: W, height: H };
+  fc.assert(
+    fc.property(
+      fc.double({ min: -30, max: 100, noNaN: true }),
+      fc.double({ min: -30, max: 80, noNaN: true }),
+      fc.double({ min: 3, max: 150, noNaN: true }),
+      fc.double({ min: 3, max: 150, noNaN: true }),
+      (x1, y1, w, h) => {
+        const m = cropTransform({ x1, y1, x2: x1 + w, y2: y1 + h }, 16, 32);
+        // A rotation too small to move any sample still sends the warp down the general path.
+        const tilted = Float64Array.from(m);
+        tilted[1] = 1e-300;
+        assertEquals(warpAffine(image, m, 16, 32).data, warpAffine(image, tilted, 16, 32).data);
+      },
+    ),
+    { numRuns: 300 },
   );
 });

@@ -88,18 +88,11 @@ function refreshQPool(
 }
 
 /**
- * One coordinate-descent pass over the working set held contiguously: ga = G_AA (m × m), xa, ca = (D·y)_A,
- * qa = (G·x)_A. Returns max |Δx| / max |x| over the pass.
+ * One coordinate-descent pass over the first m atoms of the compact working set of `ws`: ga = G_AA (m × m,
+ * row stride cap), xa, ca = (D·y)_A, qa = (G·x)_A. Returns max |Δx| / max |x| over the pass.
  */
-function cdPassCompact(
-  ga: Float64Array,
-  S: number,
-  m: number,
-  xa: Float64Array,
-  ca: Float64Array,
-  qa: Float64Array,
-  lambda: number,
-): number {
+function cdPassCompact(ws: LassoWorkspace, m: number, lambda: number): number {
+  const { ga, xa, ca, qa, cap: S } = ws;
   let maxDelta = 0, maxX = 0;
   for (let a = 0; a < m; a++) {
     const o = a * S;
@@ -201,7 +194,7 @@ export function solveCd(
     for (let attempt = 0; attempt < 8; attempt++) {
       for (let inner = 0; inner < 1000; inner++) {
         ws.work += m * m;
-        if (cdPassCompact(ga, S, m, xa, ca, qa, lambda) <= tolHere) break;
+        if (cdPassCompact(ws, m, lambda) <= tolHere) break;
       }
       m = dropZerosCompact(ws, m, active, inSet, x);
       if (signStepCompact(ws, m, lambda)) break;

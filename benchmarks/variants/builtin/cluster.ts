@@ -30,6 +30,7 @@ import { datasetFaceModel, resolveAutoThreshold } from "../../calibration/thresh
 import { type Linkage, LINKAGE_IDS as TABLE_IDS } from "../../../algorithms/hac/linkage.ts";
 import { type Algorithm, ALGORITHMS } from "../../../algorithms/hac/hac.ts";
 import { clusterInputFromDataset } from "../../../datasets/cluster_input.ts";
+import { UNTIMED_ORDERS, type UntimedOrder } from "../../../algorithms/clustering/order.ts";
 import { availableCores } from "../../../base/cores.ts";
 import type { Curve } from "../../results/schema.ts";
 import type { ParamSpec, StageInput, Variant, VariantOutput } from "../types.ts";
@@ -210,11 +211,17 @@ function protocolFor(input: StageInput, state: HacState, p: HacParams, seed: num
 }
 
 /**
- * Untimed set-up: the input (rows without times shuffled by the run's seed) and the threshold — `auto` is the
+ * Untimed set-up: the input (rows without times shuffled by the run's seed, or in file order) and the threshold — `auto` is the
  * face model's calibrated threshold, else (synthetic data, an uncalibrated model) the one tuned on the dev split.
  */
-function hacPrepare(input: StageInput, p: HacParams, seed: number, first: GreedyOptions | null): HacState {
-  const clusterInput = clusterInputFromDataset(input.dataset, { seed });
+function hacPrepare(
+  input: StageInput,
+  p: HacParams,
+  seed: number,
+  first: GreedyOptions | null,
+  untimed: UntimedOrder = "shuffled",
+): HacState {
+  const clusterInput = clusterInputFromDataset(input.dataset, { seed, untimed });
   if (p.threshold !== "auto") {
     return { input: clusterInput, threshold: p.threshold, thresholdSource: null, protocol: null };
   }
@@ -386,6 +393,7 @@ type TwoPassParams = HacParams & {
   alpha: number;
   beta: number;
   gate_by_moment: boolean;
+  untimed_order: string;
 };
 
 const FIRST_PASS_PARAMS = {
@@ -399,6 +407,17 @@ const FIRST_PASS_PARAMS = {
   alpha: { kind: "float", min: 0, max: 10, default: 0.6, help: "α of the fused distance [0.6]" },
   beta: { kind: "float", min: 0, max: 10, default: 0.4, help: "β of the fused distance (face+body) [0.4]" },
   gate_by_moment: { kind: "bool", default: true, help: "count body distance only within a moment [true]" },
+} as const satisfies Record<string, ParamSpec>;
+
+/** The input's order: not a knob of the method, a switch to reproduce results of code before issue 12. */
+const ORDER_PARAMS = {
+  untimed_order: {
+    kind: "enum",
+    values: UNTIMED_ORDERS,
+    default: "shuffled",
+    help: "first-pass order of rows without a capture time: shuffled by the run's seed, or file (their row order, " +
+      "as before issue 12; only to reproduce older results) [shuffled]",
+  },
 } as const satisfies Record<string, ParamSpec>;
 
 function fusion(p: { distance: string; alpha: number; beta: number; gate_by_moment: boolean }) {
@@ -416,10 +435,11 @@ export const twoPassVariant: Variant<TwoPassParams> = {
   summary: "greedy first pass on D = min(F, αF + βT), then face HAC over first-pass clusters",
   params: {
     ...FIRST_PASS_PARAMS,
+    ...ORDER_PARAMS,
     first_pass: { kind: "bool", default: true, help: "run the greedy first pass (off: HAC on observations) [true]" },
     ...HAC_PARAMS,
   },
-  prepare: (input, p, ctx) => hacPrepare(input, p, ctx.seed, firstPassOptions(p)),
+  prepare: (input, p, ctx) => hacPrepare(input, p, ctx.seed, firstPassOptions(p), p.untimed_order as UntimedOrder),
   run: (input, p, ctx, state) => hacRun(input, p, ctx.seed, state as HacState, firstPassOptions(p)),
   analyse: hacAnalyse,
 };
@@ -430,6 +450,7 @@ type GreedyParams = FilterParams & {
   alpha: number;
   beta: number;
   gate_by_moment: boolean;
+  untimed_order: string;
 };
 
 /** `greedy`: the conservative first pass alone. */
@@ -437,8 +458,9 @@ export const greedyVariant: Variant<GreedyParams> = {
   id: "greedy",
   stage: "cluster",
   summary: "greedy first pass alone (time order, running cluster means)",
-  params: { ...FIRST_PASS_PARAMS, ...FILTER_PARAMS },
-  prepare: (input, _p, ctx) => clusterInputFromDataset(input.dataset, { seed: ctx.seed }),
+  params: { ...FIRST_PASS_PARAMS, ...ORDER_PARAMS, ...FILTER_PARAMS },
+  prepare: (input, p, ctx) =>
+    clusterInputFromDataset(input.dataset, { seed: ctx.seed, untimed: p.untimed_order as UntimedOrder }),
   run(_input, p, _ctx, state) {
     const r = greedyFirstPass(state as ReturnType<typeof clusterInputFromDataset>, {
       threshold: p.t1,

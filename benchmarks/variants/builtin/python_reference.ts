@@ -13,6 +13,7 @@
 import { secondPassInput } from "../../../algorithms/clustering/two_pass.ts";
 import { observationLabels } from "../../../algorithms/clustering/two_pass.ts";
 import { buildGallery, EXEMPLAR_STRATEGIES, type ExemplarStrategy } from "../../../algorithms/gallery/exemplars.ts";
+import type { Gallery } from "../../../algorithms/gallery/gallery.ts";
 import { clusterInputFromDataset } from "../../../datasets/cluster_input.ts";
 import {
   findPythonReferences,
@@ -141,15 +142,7 @@ export const sklearnLassoVariant: Variant<RefLassoParams> = {
       }
       if (bp < 0) continue;
       predicted[i] = gallery.personId[bp]!;
-      scores[i] = explained(
-        gallery.atoms,
-        dim,
-        split.queryRows,
-        i,
-        x,
-        gallery.personStart[bp]!,
-        gallery.personStart[bp + 1]!,
-      );
+      scores[i] = explained(gallery, split.queryRows.subarray(i * dim, (i + 1) * dim), x, bp);
     }
     const seconds = (r.msPerQuery * n) / 1000;
     return {
@@ -160,23 +153,16 @@ export const sklearnLassoVariant: Variant<RefLassoParams> = {
   },
 };
 
-/** 1 − ‖y − D_pᵀx_p‖² / ‖y‖² for the winner's atoms [start, end): the `sparse` method's default score. */
-function explained(
-  atoms: Float32Array,
-  dim: number,
-  queries: Float32Array,
-  i: number,
-  x: Float64Array,
-  start: number,
-  end: number,
-): number {
+/** 1 − ‖y − D_pᵀx_p‖² / ‖y‖² of query y for the atoms of `person`: the `sparse` method's default score. */
+function explained(gallery: Gallery, y: Float32Array, x: Float64Array, person: number): number {
+  const { atoms, dim } = gallery, start = gallery.personStart[person]!, end = gallery.personStart[person + 1]!;
   let yy = 0, rr = 0;
   for (let t = 0; t < dim; t++) {
-    const y = queries[i * dim + t]!;
+    const yt = y[t]!;
     let fit = 0;
     for (let a = start; a < end; a++) fit += atoms[a * dim + t]! * x[a]!;
-    yy += y * y;
-    rr += (y - fit) ** 2;
+    yy += yt * yt;
+    rr += (yt - fit) ** 2;
   }
   return yy > 0 ? 1 - rr / yy : 0;
 }

@@ -152,4 +152,9 @@ Deno.test("timeOrder: timed rows by time first; untimed rows shuffled, the same 
   assert(untimed.join() !== [...untimed].sort((x, y) => x - y).join(), "untimed rows left in row order");
   assert(Array.from(timeOrder(time, 2).slice(10)).join() !== untimed.join(), "seed ignored");
   assertEquals(shuffleInPlace([1, 2, 3, 4, 5, 6], 9), shuffleInPlace([1, 2, 3, 4, 5, 6], 9));
+  // untimed "file": the order before issue 12 (timed by time, ties by row; untimed in row order), any seed.
+  const file = Array.from(timeOrder(time, 1, "file"));
+  assertEquals(file.slice(0, 10), Array.from(a.slice(0, 10)));
+  assertEquals(file.slice(10), [...untimed].sort((x, y) => x - y));
+  assertEquals(Array.from(timeOrder(time, 2, "file")), file);
 });
