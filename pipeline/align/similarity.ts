@@ -285,39 +285,58 @@ function sampleBilinear(
 ): RgbImage {
   const a = inv[0]!, b = inv[1]!, tx = inv[2]!, c = inv[3]!, d = inv[4]!, ty = inv[5]!;
   const out = new Uint8Array(width * height * 3);
-  const src = image.data, stride = image.width;
   if (b === 0 && c === 0) return sampleAxisAligned(image, a, tx, d, ty, width, height, left, top, W, H, out);
+  const src = image.data, stride = image.width;
   for (let v = 0; v < height; v++) {
     for (let u = 0; u < width; u++) {
       const x = a * u + b * v + tx, y = c * u + d * v + ty;
       const x0 = Math.floor(x), y0 = Math.floor(y);
-      const fx = x - x0, fy = y - y0;
-      const o = (v * width + u) * 3;
+      const fx = x - x0, fy = y - y0, o = (v * width + u) * 3;
       if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
-        // All four taps inside (almost every pixel): the general loop's arithmetic, in its order (bit-identical).
+        // All four taps inside (almost every pixel): the edge loop's arithmetic, in its order (bit-identical).
         const w0 = (1 - fx) * (1 - fy), w1 = fx * (1 - fy), w2 = (1 - fx) * fy, w3 = fx * fy;
         const p0 = ((y0 - top) * stride + x0 - left) * 3, p2 = p0 + stride * 3;
         out[o] = roundLevel(w0 * src[p0]! + w1 * src[p0 + 3]! + w2 * src[p2]! + w3 * src[p2 + 3]!);
         out[o + 1] = roundLevel(w0 * src[p0 + 1]! + w1 * src[p0 + 4]! + w2 * src[p2 + 1]! + w3 * src[p2 + 4]!);
         out[o + 2] = roundLevel(w0 * src[p0 + 2]! + w1 * src[p0 + 5]! + w2 * src[p2 + 2]! + w3 * src[p2 + 5]!);
-        continue;
-      }
-      let r = 0, g = 0, bl = 0;
-      for (let q = 0; q < 4; q++) {
-        const xx = x0 + (q & 1), yy = y0 + (q >> 1);
-        if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
-        const w = ((q & 1) ? fx : 1 - fx) * ((q >> 1) ? fy : 1 - fy);
-        const p = ((yy - top) * stride + xx - left) * 3;
-        r += w * src[p]!;
-        g += w * src[p + 1]!;
-        bl += w * src[p + 2]!;
-      }
-      out[o] = roundLevel(r);
-      out[o + 1] = roundLevel(g);
-      out[o + 2] = roundLevel(bl);
+      } else bilinearEdge(image, left, top, W, H, x0, y0, fx, fy, out, o);
     }
   }
   return { data: out, width, height };
+}
+
+/**
+ * Writes the bilinear sample at (x0 + fx, y0 + fy) of a W × H image (`image` holds its pixels from (left, top))
+ * into out[o..o+2] when some tap falls outside the image (those count as black): the rare edge pixels of both
+ * samplers, whose inner pixels take the unrolled form of the same sums.
+ */
+function bilinearEdge(
+  image: RgbImage,
+  left: number,
+  top: number,
+  W: number,
+  H: number,
+  x0: number,
+  y0: number,
+  fx: number,
+  fy: number,
+  out: Uint8Array,
+  o: number,
+): void {
+  const src = image.data, stride = image.width;
+  let r = 0, g = 0, bl = 0;
+  for (let q = 0; q < 4; q++) {
+    const xx = x0 + (q & 1), yy = y0 + (q >> 1);
+    if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
+    const w = ((q & 1) ? fx : 1 - fx) * ((q >> 1) ? fy : 1 - fy);
+    const p = ((yy - top) * stride + xx - left) * 3;
+    r += w * src[p]!;
+    g += w * src[p + 1]!;
+    bl += w * src[p + 2]!;
+  }
+  out[o] = roundLevel(r);
+  out[o + 1] = roundLevel(g);
+  out[o + 2] = roundLevel(bl);
 }
 
 /**
@@ -347,30 +366,16 @@ function sampleAxisAligned(
   }
   for (let v = 0; v < height; v++) {
     const y = d * v + ty, y0 = Math.floor(y), fy = y - y0;
-    const rowInside = y0 >= 0 && y0 + 1 < H;
     for (let u = 0; u < width; u++) {
       const x0 = xs[u]!, fx = fxs[u]!, o = (v * width + u) * 3;
-      if (rowInside && x0 >= 0 && x0 + 1 < W) {
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+        // All four taps inside (almost every pixel): the edge loop's arithmetic, in its order (bit-identical).
         const w0 = (1 - fx) * (1 - fy), w1 = fx * (1 - fy), w2 = (1 - fx) * fy, w3 = fx * fy;
         const p0 = ((y0 - top) * stride + x0 - left) * 3, p2 = p0 + stride * 3;
         out[o] = roundLevel(w0 * src[p0]! + w1 * src[p0 + 3]! + w2 * src[p2]! + w3 * src[p2 + 3]!);
         out[o + 1] = roundLevel(w0 * src[p0 + 1]! + w1 * src[p0 + 4]! + w2 * src[p2 + 1]! + w3 * src[p2 + 4]!);
         out[o + 2] = roundLevel(w0 * src[p0 + 2]! + w1 * src[p0 + 5]! + w2 * src[p2 + 2]! + w3 * src[p2 + 5]!);
-        continue;
-      }
-      let r = 0, g = 0, bl = 0;
-      for (let q = 0; q < 4; q++) {
-        const xx = x0 + (q & 1), yy = y0 + (q >> 1);
-        if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
-        const w = ((q & 1) ? fx : 1 - fx) * ((q >> 1) ? fy : 1 - fy);
-        const p = ((yy - top) * stride + xx - left) * 3;
-        r += w * src[p]!;
-        g += w * src[p + 1]!;
-        bl += w * src[p + 2]!;
-      }
-      out[o] = roundLevel(r);
-      out[o + 1] = roundLevel(g);
-      out[o + 2] = roundLevel(bl);
+      } else bilinearEdge(image, left, top, W, H, x0, y0, fx, fy, out, o);
     }
   }
   return { data: out, width, height };

@@ -2,32 +2,10 @@
 import fc from "fast-check";
 import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
 import { EmbedStage } from "../../pipeline/ingest/embed.ts";
-import type { PendingObservation } from "../../pipeline/ingest/types.ts";
+import { pendingObservation } from "./_fixtures.ts";
 import type { RgbImage } from "../../pipeline/image/decode.ts";
 import { DEFAULT_CALIBRATION } from "../../pipeline/quality.ts";
 import { flipHorizontal } from "../../algorithms/training/augment.ts";
-
-function pending(): PendingObservation {
-  return {
-    record: {
-      asset: "a",
-      moment: -1,
-      time: NaN,
-      lat: NaN,
-      lon: NaN,
-      identity: "",
-      attributes: {},
-      faceRow: -1,
-      bodyRow: -1,
-      faceQuality: NaN,
-      faceBox: null,
-      bodyBox: null,
-      kind: "clear",
-    },
-    photo: 0,
-    cues: { detectorScore: 0.9, faceSize: 100, sharpness: 100, yaw: 0, embeddingNorm: NaN },
-  };
-}
 
 /** A deliberately mirror-sensitive "network": raw output = column sums of the red channel, times the row index. */
 function fakeEmbed(crops: RgbImage[]) {
@@ -52,7 +30,7 @@ async function embedOne(crop: RgbImage, flipTta: boolean) {
     unclearThreshold: 0.5,
     flipTta,
   });
-  const p = pending();
+  const p = pendingObservation();
   await stage.add({ observations: [p], faces: [{ p, crop }], bodies: [] });
   const rows = await stage.finish();
   return rows.face[0]!;

@@ -27,6 +27,7 @@ import {
 } from "../../pipeline/ingest/decode.ts";
 import { EmbedStage } from "../../pipeline/ingest/embed.ts";
 import type { PendingObservation } from "../../pipeline/ingest/types.ts";
+import { pendingObservation } from "./_fixtures.ts";
 import { DEFAULT_CALIBRATION } from "../../pipeline/quality.ts";
 import { embedImages } from "../../pipeline/embed_images.ts";
 import { readDataset } from "../../datasets/io.ts";
@@ -236,28 +237,6 @@ Deno.test("decodeScaledRegion(): a region of the scaled decode; EXIF-turned phot
   }
 });
 
-function pending(): PendingObservation {
-  return {
-    record: {
-      asset: "a",
-      moment: -1,
-      time: NaN,
-      lat: NaN,
-      lon: NaN,
-      identity: "",
-      attributes: {},
-      faceRow: -1,
-      bodyRow: -1,
-      faceQuality: NaN,
-      faceBox: null,
-      bodyBox: null,
-      kind: "clear",
-    },
-    photo: 0,
-    cues: { detectorScore: 0.9, faceSize: 100, sharpness: 100, yaw: 0, embeddingNorm: NaN },
-  };
-}
-
 Deno.test("EmbedStage: rows follow queue order when batches finish out of order; batches ≤ batch", async () => {
   const sizes: number[] = [];
   // Each vector holds its crop's first byte; later batches finish first.
@@ -278,7 +257,7 @@ Deno.test("EmbedStage: rows follow queue order when batches finish out of order;
   const all: PendingObservation[] = [];
   for (const n of [5, 1, 7, 0, 2]) {
     const faces = Array.from({ length: n }, () => {
-      const p = pending();
+      const p = pendingObservation();
       all.push(p);
       return { p, crop: { data: Uint8Array.of(all.length - 1), width: 1, height: 1 } };
     });
@@ -297,7 +276,7 @@ Deno.test("EmbedStage: an embedder failure reaches the caller", async () => {
     embedFaces: () => Promise.reject(new Error("model exploded")),
     embedBodies: () => Promise.reject(new Error("unused")),
   }, { batch: 2, faceDim: 1, bodyDim: 0, calibration: DEFAULT_CALIBRATION, unclearThreshold: 0.5, maxInFlight: 2 });
-  const p = pending();
+  const p = pendingObservation();
   await stage.add({
     observations: [p],
     faces: [{ p, crop: { data: Uint8Array.of(1), width: 1, height: 1 } }],
