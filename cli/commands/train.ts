@@ -45,6 +45,21 @@ function verificationTable(title: string, rows: SubgroupVerification[]): string[
   return lines;
 }
 
+/** The recipe both training modes share: loss and its options, optimiser, schedule, peak rate, seed. */
+function recipeOptions(args: ParsedArgs) {
+  return {
+    loss: choice(args, "loss", MARGIN_LOSS_IDS, "arcface"),
+    lossOptions: {
+      scale: num(args, "scale", 32, { min: 1 }),
+      ...(args.values.margin !== undefined ? { margin: num(args, "margin", 0.5, { min: 0, max: 1.5 }) } : {}),
+    },
+    optimizer: choice(args, "optimizer", OPTIMIZER_IDS, "adamw"),
+    schedule: choice(args, "schedule", SCHEDULE_IDS, "one-cycle"),
+    maxLr: num(args, "lr", 0.01, { min: 0 }),
+    seed: num(args, "seed", 1, { integer: true }),
+  };
+}
+
 async function runStudy(args: ParsedArgs): Promise<number> {
   const quiet = flag(args, "quiet");
   const models = resolveModelsDir(optStr(args, "models"));
@@ -55,18 +70,10 @@ async function runStudy(args: ParsedArgs): Promise<number> {
     perIdentity: num(args, "per-identity", 40, { min: 2, integer: true }),
     bootstrap: num(args, "bootstrap", 200, { min: 0, integer: true }),
     config: {
-      loss: choice(args, "loss", MARGIN_LOSS_IDS, "arcface"),
-      lossOptions: {
-        scale: num(args, "scale", 32, { min: 1 }),
-        ...(args.values.margin !== undefined ? { margin: num(args, "margin", 0.5, { min: 0, max: 1.5 }) } : {}),
-      },
-      optimizer: choice(args, "optimizer", OPTIMIZER_IDS, "adamw"),
-      schedule: choice(args, "schedule", SCHEDULE_IDS, "one-cycle"),
+      ...recipeOptions(args),
       sampling: choice(args, "sampling", SAMPLING_IDS, "shuffle"),
-      maxLr: num(args, "lr", 0.01, { min: 0 }),
       epochs: num(args, "epochs", 3, { min: 1, integer: true }),
       batch: num(args, "batch", 64, { min: 2, integer: true }),
-      seed: num(args, "seed", 1, { integer: true }),
     },
     augment: choice(args, "augment", ["none", "curriculum", "curriculum+masks"] as const, "none"),
     ...(optStr(args, "photos")
@@ -136,17 +143,9 @@ async function runScratch(args: ParsedArgs): Promise<number> {
         width: num(args, "width", 0.75, { min: 0.1 }),
         depth: num(args, "depth", 0.5, { min: 0 }),
       },
-      loss: choice(args, "loss", MARGIN_LOSS_IDS, "arcface"),
-      lossOptions: {
-        scale: num(args, "scale", 32, { min: 1 }),
-        ...(args.values.margin !== undefined ? { margin: num(args, "margin", 0.5, { min: 0, max: 1.5 }) } : {}),
-      },
-      optimizer: choice(args, "optimizer", OPTIMIZER_IDS, "adamw"),
-      schedule: choice(args, "schedule", SCHEDULE_IDS, "one-cycle"),
-      maxLr: num(args, "lr", 0.01, { min: 0 }),
+      ...recipeOptions(args),
       steps: num(args, "steps", 200, { min: 1, integer: true }),
       batch: num(args, "batch", 32, { min: 2, integer: true }),
-      seed: num(args, "seed", 1, { integer: true }),
     },
     log: quiet ? undefined : (line) => console.error(line),
   });
