@@ -98,3 +98,32 @@ export function splitIdentities(
   for (const part of Object.values(split)) part.sort((a: number, b: number) => a - b);
   return split;
 }
+
+/** A crop dataset with its identity-disjoint split and the crop rows of each part. */
+export interface SplitCrops {
+  data: CropDataset;
+  split: IdentitySplit;
+  rows: { train: number[]; val: number[]; test: number[] };
+}
+
+/**
+ * Loads a crop dataset and splits it by identity, as both training modes do (same seed, same parts).
+ *
+ * @throws {DataFileError} as {@link loadCropDataset}
+ */
+export async function loadSplitCrops(
+  dir: string,
+  options: { perIdentity?: number; valShare?: number; testShare?: number; seed: number },
+): Promise<SplitCrops> {
+  const data = await loadCropDataset(dir, { perIdentity: options.perIdentity ?? 40, seed: options.seed });
+  const split = splitIdentities(data.identities, {
+    val: options.valShare ?? 0.15,
+    test: options.testShare ?? 0.3,
+    seed: options.seed,
+  });
+  const rowsOf = (ids: number[]) => {
+    const set = new Set(ids);
+    return data.paths.flatMap((_, r) => (set.has(data.identity[r]!) ? [r] : []));
+  };
+  return { data, split, rows: { train: rowsOf(split.train), val: rowsOf(split.val), test: rowsOf(split.test) } };
+}

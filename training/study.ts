@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../base/atomic.ts";
 import { Embedder, FACE_MODELS } from "../pipeline/embed/embedder.ts";
-import { type CropDataset, type IdentitySplit, loadCropDataset, splitIdentities } from "./data.ts";
+import { loadSplitCrops } from "./data.ts";
 import { extractFeatures, FEATURE_SIZE, loadBackbone, readCrop } from "./features.ts";
 import { exportHeadModel } from "./export.ts";
 import type { EmbeddingHead } from "./head.ts";
@@ -128,20 +128,12 @@ async function writeFeatureCache(path: string, paths: readonly string[], feature
 export async function runHeadStudy(options: StudyOptions): Promise<{ report: StudyReport; head: EmbeddingHead }> {
   const log = options.log ?? (() => {});
   const { config } = options;
-  const data: CropDataset = await loadCropDataset(options.dataDir, {
-    perIdentity: options.perIdentity ?? 40,
+  const { data, split, rows } = await loadSplitCrops(options.dataDir, {
+    perIdentity: options.perIdentity,
+    valShare: options.valShare,
+    testShare: options.testShare,
     seed: config.seed,
   });
-  const split: IdentitySplit = splitIdentities(data.identities, {
-    val: options.valShare ?? 0.15,
-    test: options.testShare ?? 0.3,
-    seed: config.seed,
-  });
-  const rowsOf = (ids: number[]) => {
-    const set = new Set(ids);
-    return data.paths.flatMap((_, r) => (set.has(data.identity[r]!) ? [r] : []));
-  };
-  const rows = { train: rowsOf(split.train), val: rowsOf(split.val), test: rowsOf(split.test) };
   log(
     `${data.paths.length} crops of ${data.identities.length} identities: ` +
       `train ${rows.train.length} (${split.train.length} ids), val ${rows.val.length}, test ${rows.test.length}`,

@@ -27,18 +27,22 @@ import { learningRate, type ScheduleId } from "../algorithms/training/schedules.
 import { EmbeddingHead, type HeadShape, MOBILEFACENET_HEAD } from "./head.ts";
 
 /** One training setting (a variant of the study). */
-export interface TrainConfig {
+export interface TrainConfig extends TrainingRecipe {
+  epochs: number;
+  sampling?: SamplingId;
+  head?: HeadShape;
+}
+
+/** The recipe both training modes (head over a frozen backbone, backbone from scratch) share. */
+export interface TrainingRecipe {
   loss: MarginLossId;
   lossOptions?: MarginLossOptions;
   optimizer: OptimizerId;
   optimizerOptions?: OptimizerOptions;
   schedule: ScheduleId;
   maxLr: number;
-  epochs: number;
   batch: number;
-  sampling?: SamplingId;
   seed: number;
-  head?: HeadShape;
 }
 
 /** Features of the training crops: n × featureSize, with class labels 0..classes−1 and optional subgroups. */

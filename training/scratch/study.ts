@@ -14,7 +14,7 @@ import { type BackboneSpec, buildBackbone } from "../../pipeline/onnx/backbone.t
 import { Embedder, FACE_MODELS } from "../../pipeline/embed/embedder.ts";
 import { Rng } from "../../algorithms/random/rng.ts";
 import { augmentCrop, CURRICULUM, curriculumStage } from "../augment.ts";
-import { loadCropDataset, splitIdentities } from "../data.ts";
+import { loadSplitCrops } from "../data.ts";
 import { type SubgroupVerification, verifyByIdentity } from "../evaluate.ts";
 import { readCrop } from "../features.ts";
 import { type BackendInfo, type ScratchBackend, selectBackend } from "./backend.ts";
@@ -128,17 +128,12 @@ export async function runScratchStudy(options: ScratchStudyOptions): Promise<Scr
       backend.software ? " — SOFTWARE adapter, timings are not a GPU's" : ""
     }`,
   );
-  const data = await loadCropDataset(options.dataDir, { perIdentity: options.perIdentity ?? 40, seed: config.seed });
-  const split = splitIdentities(data.identities, {
-    val: options.valShare ?? 0.15,
-    test: options.testShare ?? 0.3,
+  const { data, split, rows } = await loadSplitCrops(options.dataDir, {
+    perIdentity: options.perIdentity,
+    valShare: options.valShare,
+    testShare: options.testShare,
     seed: config.seed,
   });
-  const rowsOf = (ids: number[]) => {
-    const set = new Set(ids);
-    return data.paths.flatMap((_, r) => (set.has(data.identity[r]!) ? [r] : []));
-  };
-  const rows = { train: rowsOf(split.train), test: rowsOf(split.test) };
   log(
     `${rows.train.length} training crops of ${split.train.length} identities, ${rows.test.length} test crops of ` +
       `${split.test.length}; ${size}×${size} input`,

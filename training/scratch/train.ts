@@ -8,36 +8,19 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../algorithms/random/rng.ts";
-import {
-  marginLoss,
-  type MarginLossId,
-  type MarginLossOptions,
-  updateCurricularT,
-} from "../../algorithms/training/losses.ts";
-import {
-  createOptimizer,
-  type OptimizerId,
-  type OptimizerOptions,
-  type Param,
-} from "../../algorithms/training/optimizers.ts";
+import { marginLoss, updateCurricularT } from "../../algorithms/training/losses.ts";
+import { createOptimizer, type Param } from "../../algorithms/training/optimizers.ts";
 import { epochOrder, normalInit } from "../../algorithms/training/sampling.ts";
 import { learningRate, type ScheduleId } from "../../algorithms/training/schedules.ts";
 import type { BackboneSpec } from "../../pipeline/onnx/backbone.ts";
 import { initialWeights, ScratchNet } from "./net.ts";
+import type { TrainingRecipe } from "../train.ts";
 
 /** One from-scratch setting. */
-export interface ScratchConfig {
+export interface ScratchConfig extends TrainingRecipe {
   /** The network; its `inputSize` is the training resolution. */
   spec: BackboneSpec;
-  loss: MarginLossId;
-  lossOptions?: MarginLossOptions;
-  optimizer: OptimizerId;
-  optimizerOptions?: OptimizerOptions;
-  schedule: ScheduleId;
-  maxLr: number;
   steps: number;
-  batch: number;
-  seed: number;
 }
 
 /** Training images: n × S × S × 3 normalised RGB (NHWC), labels 0..classes−1. */
