@@ -11,7 +11,7 @@ import { Rng } from "../../algorithms/random/rng.ts";
 import { marginLoss, updateCurricularT } from "../../algorithms/training/losses.ts";
 import { createOptimizer, type Param } from "../../algorithms/training/optimizers.ts";
 import { epochOrder, normalInit } from "../../algorithms/training/sampling.ts";
-import { learningRate, type ScheduleId } from "../../algorithms/training/schedules.ts";
+import { learningRate } from "../../algorithms/training/schedules.ts";
 import type { BackboneSpec } from "../../pipeline/onnx/backbone.ts";
 import { initialWeights, ScratchNet } from "./net.ts";
 import type { TrainingRecipe } from "../train.ts";
